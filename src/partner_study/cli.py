@@ -1,0 +1,125 @@
+"""Command-line interface: ``partner-study run | validate | simulate | ...``.
+
+Layer 5. User errors (bad data, parameters, paths) are printed as messages, never as
+tracebacks, and exit with status 2; a failing stage exits with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from partner_study import __version__
+from partner_study.errors import PartnerStudyError
+
+__all__ = ["main", "build_parser"]
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from partner_study.pipeline import run_pipeline
+
+    print(f"partner-study {__version__}: running {args.params}")
+    result = run_pipeline(args.params, force=args.force, jobs=args.jobs, only=args.only,
+                          progress=lambda line: print(line, flush=True))
+    _summary(result)
+    return 0
+
+
+def _summary(result) -> None:
+    root = result.manifest.parent
+    ran = [s for s in result.stages if s.status == "ran"]
+    skipped = [s for s in result.stages if s.status == "skipped"]
+    print(f"\n{result.study}: {len(ran)} stage(s) ran, {len(skipped)} up to date, "
+          f"in {result.seconds:.1f} s")
+    files: dict[str, int] = {}
+    for stage in result.stages:
+        for rel in stage.outputs:
+            parts = Path(rel).parts
+            key = str(Path(*parts[:3])) if len(parts) > 3 else str(Path(*parts[:-1]))
+            files[key] = files.get(key, 0) + 1
+    for folder, count in sorted(files.items()):
+        print(f"  {folder + '/':<40} {count:>4} files")
+    print(f"  manifest: {result.manifest}")
+    report = root / "report.html"
+    if report.is_file():
+        print(f"  report:   {report}")
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from partner_study.validate import validate_study
+
+    study = validate_study(args.folder)
+    n_s = 0 if study.scored is None else len(study.scored)
+    n_g = 0 if study.segments is None else len(study.segments)
+    print(f"{args.folder}: valid. {len(study.participants)} participants, {n_s} survey "
+          f"answers, {n_g} coded segments, {len(study.codebook.scales)} scales, "
+          f"{len(study.codebook.codes)} codes.")
+    return 0
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from partner_study.simulate import SIZES, simulate_study
+    from partner_study.writer import write_raw_study
+
+    sizes = dict(SIZES[args.size])
+    for key in ("n_sites", "n_participants", "n_segments"):
+        if getattr(args, key) is not None:
+            sizes[key] = getattr(args, key)
+    sim = simulate_study(seed=args.seed, study=args.study, **sizes)
+    paths = write_raw_study(sim, args.out)
+    print(f"wrote {len(paths)} files to {args.out} (seed {args.seed}, "
+          f"{len(sim.participants)} participants, {len(sim.segments)} coded segments)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from partner_study.config import SEED
+
+    parser = argparse.ArgumentParser(
+        prog="partner-study",
+        description="Reproducible mixed-methods analysis of patient partnership.",
+    )
+    parser.add_argument("--version", action="version", version=f"partner-study {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="run the pipeline (default params/example.yaml)")
+    p.add_argument("params", nargs="?", default="params/example.yaml")
+    p.add_argument("--force", action="store_true", help="rerun every stage")
+    p.add_argument("--jobs", type=int, default=None, help="stages at once (default: cores)")
+    p.add_argument("--only", action="append", metavar="STAGE",
+                   help="run only this stage (repeatable), e.g. --only 02-describe")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("validate", help="check a raw study folder against its codebook")
+    p.add_argument("folder")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("simulate", help="write a simulated study with known truth")
+    p.add_argument("--seed", type=int, default=SEED)
+    p.add_argument("--out", required=True, help="folder to write (data/raw/<study>)")
+    p.add_argument("--study", default="example")
+    p.add_argument("--size", choices=["S", "M", "L"], default="S")
+    p.add_argument("--n-sites", dest="n_sites", type=int)
+    p.add_argument("--n-participants", dest="n_participants", type=int)
+    p.add_argument("--n-segments", dest="n_segments", type=int)
+    p.set_defaults(func=_cmd_simulate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``partner-study`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except PartnerStudyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1 if type(exc).__name__ == "StageError" else 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,450 @@
+"""The study codebook (``codebook.yaml``): what the variables, scales and codes are.
+
+Layer 2. The codebook describes the data; ``params/<study>.yaml`` describes the analysis.
+:func:`read_codebook` parses and checks it, collecting every problem with its line number.
+
+Example
+-------
+>>> from partner_study.codebook import parse_codebook
+>>> cb = parse_codebook('''
+... study: demo
+... id: participant_id
+... role: {column: role, levels: [patient, professional]}
+... site: site
+... scales:
+...   trust: {items: [tr_1, tr_2], range: [1, 5], min_items: 1}
+... ''', source="codebook.yaml")
+>>> cb.scales["trust"].items
+('tr_1', 'tr_2')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from partner_study.errors import CodebookError, Problem
+
+__all__ = [
+    "VARIABLE_TYPES",
+    "Variable",
+    "Scale",
+    "Code",
+    "Codebook",
+    "parse_codebook",
+    "read_codebook",
+]
+
+VARIABLE_TYPES = ("integer", "number", "category", "text")
+_TOP_KEYS = {
+    "study", "title", "id", "role", "site", "collection", "variables", "engagement_level",
+    "scales", "codes", "themes", "description",
+}
+_VARIABLE_KEYS = {"type", "levels", "min", "max", "missing", "label", "roles"}
+_SCALE_KEYS = {"items", "range", "reverse", "min_items", "labels", "missing", "label", "item_labels"}
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A participant variable (demographics) or the engagement level.
+
+    ``levels`` maps the stored code (as text) to its label; a list of labels in the
+    YAML means the labels are stored as they are.
+    """
+
+    name: str
+    type: str
+    column: str
+    levels: dict[str, str] | None = None
+    min: float | None = None
+    max: float | None = None
+    missing: tuple[str, ...] = ()
+    label: str = ""
+    roles: tuple[str, ...] = ()
+
+    @property
+    def ordered_labels(self) -> list[str]:
+        return list(self.levels.values()) if self.levels else []
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A Likert scale: its items, response range, reverse-keyed items and scoring rule."""
+
+    name: str
+    items: tuple[str, ...]
+    low: int
+    high: int
+    reverse: tuple[str, ...] = ()
+    min_items: int = 1
+    labels: dict[int, str] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
+    label: str = ""
+    item_labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def responses(self) -> list[int]:
+        return list(range(self.low, self.high + 1))
+
+
+@dataclass(frozen=True)
+class Code:
+    """A qualitative code and the theme it belongs to."""
+
+    name: str
+    theme: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """A parsed, checked codebook."""
+
+    study: str
+    id: str
+    role_column: str
+    role_levels: tuple[str, ...]
+    site: str
+    collection: str = "collection"
+    title: str = ""
+    variables: dict[str, Variable] = field(default_factory=dict)
+    engagement_level: Variable | None = None
+    scales: dict[str, Scale] = field(default_factory=dict)
+    codes: dict[str, Code] = field(default_factory=dict)
+    themes: dict[str, str] = field(default_factory=dict)
+    source: str = "codebook.yaml"
+
+    @property
+    def items(self) -> list[str]:
+        """Every Likert item, in scale order."""
+        return [item for s in self.scales.values() for item in s.items]
+
+    def theme_label(self, theme: str) -> str:
+        return self.themes.get(theme) or theme.replace("_", " ").capitalize()
+
+    def scale_label(self, scale: str) -> str:
+        s = self.scales.get(scale)
+        return (s.label if s and s.label else scale.replace("_", " ").capitalize())
+
+    def variable_label(self, name: str) -> str:
+        v = self.variables.get(name)
+        return v.label if v and v.label else name.replace("_", " ").capitalize()
+
+
+# ---------------------------------------------------------------------------------------------
+class _Lines:
+    """Line numbers of the keys of a YAML document, by key path."""
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[tuple[str, ...], int] = {}
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            node = None
+        if node is not None:
+            self._walk(node, ())
+
+    def _walk(self, node: yaml.Node, path: tuple[str, ...]) -> None:
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                sub = (*path, str(key.value))
+                self.lines[sub] = key.start_mark.line + 1
+                self._walk(value, sub)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, value in enumerate(node.value):
+                self._walk(value, (*path, str(i)))
+
+    def __call__(self, *path: str) -> int | None:
+        for n in range(len(path), -1, -1):
+            if path[:n] in self.lines:
+                return self.lines[path[:n]]
+        return None
+
+
+class _Checker:
+    def __init__(self, source: str, lines: _Lines) -> None:
+        self.source, self.line, self.problems = source, lines, []
+
+    def add(self, path: tuple[str, ...], found: str, expected: str, fix: str) -> None:
+        key = ".".join(path) if path else "(document)"
+        self.problems.append(
+            Problem(
+                file=self.source, line=self.line(*path), found=f"{found} at '{key}'",
+                expected=expected, fix=fix,
+            )
+        )
+
+
+def _as_levels(raw: Any) -> dict[str, str] | None:
+    if raw is None:
+        return None
+    if isinstance(raw, dict):
+        return {str(k): str(v) for k, v in raw.items()}
+    if isinstance(raw, list):
+        return {str(v): str(v) for v in raw}
+    return None
+
+
+def _as_strs(raw: Any) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, list | tuple):
+        return tuple(_fmt_code(v) for v in raw)
+    return (_fmt_code(raw),)
+
+
+def _fmt_code(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
+    """Parse codebook YAML text; raise :class:`CodebookError` listing every problem.
+
+    Parameters
+    ----------
+    text : str
+        The YAML document.
+    source : str
+        File name used in messages.
+
+    Returns
+    -------
+    Codebook
+
+    Raises
+    ------
+    CodebookError
+        On a YAML syntax error (with its line) or any inconsistency (each with its line).
+    """
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CodebookError(
+            Problem(
+                file=source, line=(mark.line + 1) if mark else None,
+                column=None, found=f"a YAML syntax error ({problem})",
+                expected="valid YAML",
+                fix="check indentation, colons and quotes on that line (tabs are not allowed)",
+            )
+        ) from None
+    lines = _Lines(text)
+    chk = _Checker(source, lines)
+    if not isinstance(doc, dict):
+        chk.add((), f"a {type(doc).__name__}" if doc is not None else "an empty document",
+                "a mapping with keys study, id, role, site, ...",
+                "start from a codebook made by `partner-study new-site`")
+        raise CodebookError(chk.problems)
+
+    for key in doc:
+        if key not in _TOP_KEYS:
+            chk.add((str(key),), f"unknown key '{key}'", f"one of {sorted(_TOP_KEYS)}",
+                    "remove the key or correct its spelling")
+    for key in ("study", "id", "role", "site"):
+        if key not in doc:
+            chk.add((), f"no '{key}' key", f"'{key}' to be declared",
+                    f"add '{key}:' to the codebook (see docs/data-contract.md)")
+
+    role = doc.get("role") or {}
+    if isinstance(role, str):
+        role = {"column": role, "levels": ["patient", "professional"]}
+    if not isinstance(role, dict) or "column" not in role:
+        chk.add(("role",), repr(role), "{column: role, levels: [patient, professional]}",
+                "declare the role column and its levels")
+        role = {"column": "role", "levels": []}
+    role_levels = _as_strs(role.get("levels", ["patient", "professional"]))
+
+    variables: dict[str, Variable] = {}
+    for name, spec in (doc.get("variables") or {}).items():
+        var = _parse_variable(chk, ("variables", str(name)), str(name), spec, role_levels)
+        if var is not None:
+            variables[str(name)] = var
+
+    engagement = None
+    if doc.get("engagement_level") is not None:
+        spec = doc["engagement_level"]
+        if not isinstance(spec, dict) or "levels" not in spec:
+            chk.add(("engagement_level",), repr(spec),
+                    "{column: eng_level, levels: {1: information, ...}}",
+                    "declare the column and its ordered levels")
+        else:
+            spec = {"type": "category", **spec}
+            col = spec.pop("column", "engagement_level")
+            engagement = _parse_variable(chk, ("engagement_level",), "engagement_level",
+                                         {k: v for k, v in spec.items()}, role_levels, column=col)
+
+    scales: dict[str, Scale] = {}
+    seen_items: dict[str, str] = {}
+    for name, spec in (doc.get("scales") or {}).items():
+        scale = _parse_scale(chk, str(name), spec)
+        if scale is None:
+            continue
+        for item in scale.items:
+            if item in seen_items:
+                chk.add(("scales", str(name), "items"), f"item '{item}' also in scale "
+                        f"'{seen_items[item]}'", "each item in one scale only",
+                        "remove the item from one of the scales")
+            seen_items[item] = str(name)
+        scales[str(name)] = scale
+
+    themes_raw = doc.get("themes") or {}
+    themes: dict[str, str] = {}
+    if isinstance(themes_raw, dict):
+        for t, v in themes_raw.items():
+            themes[str(t)] = (v.get("label", "") if isinstance(v, dict) else str(v or ""))
+    codes: dict[str, Code] = {}
+    for name, spec in (doc.get("codes") or {}).items():
+        path = ("codes", str(name))
+        if isinstance(spec, str):
+            spec = {"theme": spec}
+        if not isinstance(spec, dict) or not spec.get("theme"):
+            chk.add(path, repr(spec), "{theme: <theme>, label: <label>}",
+                    f"give code '{name}' the theme it belongs to")
+            continue
+        codes[str(name)] = Code(str(name), str(spec["theme"]), str(spec.get("label", "")))
+
+    names = [str(doc.get(k, "")) for k in ("id", "site")] + [str(role.get("column", ""))]
+    clash = set(variables) & set(seen_items)
+    for c in sorted(clash):
+        chk.add(("variables", c), f"'{c}' declared as a variable and as a scale item",
+                "distinct names", "rename one of them")
+    for c in sorted(set(names) & (set(variables) | set(seen_items))):
+        chk.add(("variables", c), f"'{c}' declared twice", "distinct names", "rename one of them")
+
+    if chk.problems:
+        raise CodebookError(chk.problems)
+    return Codebook(
+        study=str(doc["study"]), id=str(doc["id"]), role_column=str(role["column"]),
+        role_levels=role_levels, site=str(doc["site"]),
+        collection=str(doc.get("collection", "collection")), title=str(doc.get("title", "")),
+        variables=variables, engagement_level=engagement, scales=scales, codes=codes,
+        themes=themes, source=source,
+    )
+
+
+def _parse_variable(chk: _Checker, path: tuple[str, ...], name: str, spec: Any,
+                    role_levels: tuple[str, ...], column: str | None = None) -> Variable | None:
+    if not isinstance(spec, dict):
+        chk.add(path, repr(spec), "a mapping such as {type: integer, min: 18, max: 100}",
+                f"describe variable '{name}' with at least its type")
+        return None
+    for key in spec:
+        if key not in _VARIABLE_KEYS:
+            chk.add((*path, str(key)), f"unknown key '{key}'", f"one of {sorted(_VARIABLE_KEYS)}",
+                    "remove the key or correct its spelling")
+    vtype = spec.get("type", "category" if "levels" in spec else None)
+    if vtype not in VARIABLE_TYPES:
+        chk.add((*path, "type"), f"type {vtype!r}", f"one of {list(VARIABLE_TYPES)}",
+                f"set 'type' of '{name}'")
+        return None
+    levels = _as_levels(spec.get("levels"))
+    if vtype == "category" and not levels:
+        chk.add(path, "a category without levels", "levels: [a, b] or {1: a, 2: b}",
+                f"list the levels of '{name}'")
+        return None
+    bounds = {}
+    for key in ("min", "max"):
+        val = spec.get(key)
+        if val is not None and not isinstance(val, int | float):
+            chk.add((*path, key), repr(val), "a number", f"write {key} of '{name}' as a number")
+            val = None
+        bounds[key] = val
+    roles = _as_strs(spec.get("roles"))
+    for r in roles:
+        if r not in role_levels:
+            chk.add((*path, "roles"), f"role '{r}'", f"one of {list(role_levels)}",
+                    "name roles as declared under role.levels")
+    return Variable(
+        name=name, type=str(vtype), column=column or name, levels=levels,
+        min=bounds["min"], max=bounds["max"], missing=_as_strs(spec.get("missing")),
+        label=str(spec.get("label", "")), roles=roles,
+    )
+
+
+def _parse_scale(chk: _Checker, name: str, spec: Any) -> Scale | None:
+    path = ("scales", name)
+    if not isinstance(spec, dict):
+        chk.add(path, repr(spec), "{items: [...], range: [1, 5], ...}", f"describe scale '{name}'")
+        return None
+    for key in spec:
+        if key not in _SCALE_KEYS:
+            chk.add((*path, str(key)), f"unknown key '{key}'", f"one of {sorted(_SCALE_KEYS)}",
+                    "remove the key or correct its spelling")
+    items = spec.get("items")
+    if not isinstance(items, list) or not items:
+        chk.add((*path, "items"), repr(items), "a non-empty list of item columns",
+                f"list the items of scale '{name}'")
+        return None
+    items_t = tuple(str(i) for i in items)
+    rng = spec.get("range", [1, 5])
+    if (not isinstance(rng, list) or len(rng) != 2 or not all(isinstance(v, int) for v in rng)
+            or rng[0] >= rng[1]):
+        chk.add((*path, "range"), repr(rng), "[low, high] as two integers, low < high",
+                "write e.g. range: [1, 5]")
+        return None
+    reverse = tuple(str(i) for i in (spec.get("reverse") or []))
+    for r in reverse:
+        if r not in items_t:
+            chk.add((*path, "reverse"), f"reverse item '{r}' not among the items",
+                    f"one of {list(items_t)}", "add it to 'items' or correct the name")
+    min_items = spec.get("min_items", len(items_t))
+    if not isinstance(min_items, int) or not 1 <= min_items <= len(items_t):
+        chk.add((*path, "min_items"), repr(min_items), f"an integer from 1 to {len(items_t)}",
+                "set min_items to the fewest answered items that still give a score")
+        return None
+    if len(set(items_t)) != len(items_t):
+        chk.add((*path, "items"), "a repeated item", "each item once", "remove the repeat")
+    labels_raw = spec.get("labels") or {}
+    labels = {}
+    if isinstance(labels_raw, dict):
+        for k, v in labels_raw.items():
+            if not isinstance(k, int) or not rng[0] <= k <= rng[1]:
+                chk.add((*path, "labels"), f"label key {k!r}", f"an integer in {rng[0]}-{rng[1]}",
+                        "key labels by response value")
+            else:
+                labels[k] = str(v)
+    item_labels = {str(k): str(v) for k, v in (spec.get("item_labels") or {}).items()}
+    return Scale(
+        name=name, items=items_t, low=rng[0], high=rng[1], reverse=reverse, min_items=min_items,
+        labels=labels, missing=_as_strs(spec.get("missing")), label=str(spec.get("label", "")),
+        item_labels=item_labels,
+    )
+
+
+def read_codebook(path: Path | str, *, display: str | None = None) -> Codebook:
+    """Read and check ``codebook.yaml``.
+
+    Parameters
+    ----------
+    path : path-like
+        The codebook file.
+    display : str, optional
+        How to name the file in messages (default: the path as given).
+
+    Raises
+    ------
+    CodebookError
+        When the file is missing, unreadable, or inconsistent.
+    """
+    path = Path(path)
+    name = display or str(path)
+    if not path.is_file():
+        raise CodebookError(Problem(
+            file=name, found="no such file", expected="a codebook.yaml describing the study",
+            fix="create it (`partner-study new-site NAME` writes a template) or check the folder",
+        ))
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CodebookError(Problem(
+            file=name, found=f"bytes that are not UTF-8 (at byte {exc.start})",
+            expected="a UTF-8 text file", fix="save the codebook as UTF-8",
+        )) from None
+    return parse_codebook(text, source=name)

@@ -1,0 +1,189 @@
+"""Descriptive statistics: Table 1 (with small-count suppression) and Likert response tables.
+
+Layer 3 (pure functions on DataFrames).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from partner_study.codebook import Codebook
+
+__all__ = ["CHARACTERISTICS_COLUMNS", "LIKERT_COLUMNS", "suppress_small_counts",
+           "table_characteristics", "table_likert"]
+
+CHARACTERISTICS_COLUMNS = ["variable", "level", "role", "n", "percent", "mean", "sd", "median",
+                           "q1", "q3", "missing", "suppressed"]
+LIKERT_COLUMNS = ["scale", "item", "role", "response", "n", "percent"]
+_ALL = "all"
+
+
+def _groups(data: pd.DataFrame, by: str) -> list[tuple[str, pd.DataFrame]]:
+    roles = [r for r in pd.unique(data[by].astype(str))]
+    return [(r, data[data[by].astype(str) == r]) for r in sorted(roles)] + [(_ALL, data)]
+
+
+def table_characteristics(
+    participants: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    by: str = "role",
+    suppress_below: int = 5,
+    variables: list[str] | None = None,
+) -> pd.DataFrame:
+    """Table 1: participant characteristics by role, small counts suppressed.
+
+    Parameters
+    ----------
+    participants : DataFrame
+        Processed participants (site, role and the codebook's variables).
+    codebook : Codebook
+        Declares each variable's type, levels and the roles it applies to.
+    by : str
+        Column defining the groups (default ``role``); an ``all`` group is added.
+    suppress_below : int
+        Counts from 1 to ``suppress_below - 1`` are suppressed, with the percentages and
+        summary statistics they would reveal; 0 or 1 disables suppression. Zero counts are
+        shown: a zero discloses no one.
+    variables : list of str, optional
+        Variables to describe (default: ``site`` then every codebook variable).
+
+    Returns
+    -------
+    DataFrame
+        One row per variable, level and group: ``variable, level, role, n, percent, mean, sd,
+        median, q1, q3, missing, suppressed``. ``variable == "participants"`` gives group sizes.
+        Category rows have ``n`` and ``percent`` (of non-missing answers in the group);
+        numeric rows (``level`` empty) have ``n`` (answers), mean, sd (ddof 1), median, q1,
+        q3. ``missing`` is the group's count of missing answers for the variable. Suppressed
+        cells are empty and ``suppressed`` is True.
+
+    Notes
+    -----
+    Primary suppression blanks every count below ``suppress_below`` and the statistics of
+    numeric variables answered by fewer people. Secondary (complementary) suppression then
+    blanks further cells until no suppressed count can be derived by subtraction from the
+    group size (levels + missing = group size) or across groups (patients + professionals
+    = all), so that neither a small count nor a percentage that reveals it appears.
+    """
+    cb = codebook
+    names = variables if variables is not None else ["site", *cb.variables]
+    rows: list[dict] = []
+    for role, group in _groups(participants, by):
+        rows.append({"variable": "participants", "level": "", "role": role, "n": len(group),
+                     "missing": 0})
+    for name in names:
+        var = cb.variables.get(name)
+        applies = var.roles if var is not None and var.roles else None
+        numeric = var is not None and var.type in ("integer", "number")
+        for role, group in _groups(participants, by):
+            if applies and role != _ALL and role not in applies:
+                continue
+            sub = group if not applies else group[group[by].astype(str).isin(applies)]
+            values = sub[name]
+            missing = int(values.isna().sum())
+            if numeric:
+                v = values.dropna().astype(float)
+                rows.append({
+                    "variable": name, "level": "", "role": role, "n": len(v),
+                    "mean": v.mean() if len(v) else np.nan,
+                    "sd": v.std(ddof=1) if len(v) > 1 else np.nan,
+                    "median": v.median() if len(v) else np.nan,
+                    "q1": v.quantile(0.25) if len(v) else np.nan,
+                    "q3": v.quantile(0.75) if len(v) else np.nan,
+                    "missing": missing,
+                })
+                continue
+            levels = (var.ordered_labels if var is not None
+                      else sorted(pd.unique(participants[name].dropna().astype(str))))
+            counts = values.astype("object").value_counts()
+            answered = int(values.notna().sum())
+            for level in levels:
+                k = int(counts.get(level, 0))
+                rows.append({
+                    "variable": name, "level": level, "role": role, "n": k,
+                    "percent": 100 * k / answered if answered else np.nan, "missing": missing,
+                })
+    table = pd.DataFrame(rows).reindex(columns=CHARACTERISTICS_COLUMNS)
+    table["suppressed"] = False
+    return suppress_small_counts(table, threshold=suppress_below)
+
+
+def suppress_small_counts(table: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
+    """Primary and complementary suppression of a characteristics table (see
+    :func:`table_characteristics`). Returns a copy."""
+    t = table.copy()
+    if threshold <= 0:
+        return t
+    t["n"] = t["n"].astype(float)
+    t["missing"] = t["missing"].astype(float)
+    # Cells: one per row (its n) plus one "missing" cell per (variable, role).
+    cells = t[["variable", "level", "role", "n"]].copy()
+    miss = (t[t["variable"] != "participants"].groupby(["variable", "role"], sort=False)["missing"]
+            .first().reset_index().rename(columns={"missing": "n"}))
+    miss["level"] = "(missing)"
+    cells = pd.concat([cells, miss[["variable", "level", "role", "n"]]], ignore_index=True)
+    numeric = t.groupby("variable")["level"].transform(lambda s: (s == "").all())
+    numeric_vars = set(t.loc[numeric, "variable"]) - {"participants"}
+    cells["sup"] = (cells["n"] > 0) & (cells["n"] < threshold)
+    # A group with fewer people than the threshold is suppressed entirely.
+    small_roles = set(t.loc[(t["variable"] == "participants") & (t["n"] < threshold), "role"])
+    cells.loc[cells["role"].isin(small_roles), "sup"] = True
+    for _ in range(100):
+        before = int(cells["sup"].sum())
+        # (a) within a variable and group: levels + missing add up to the group size.
+        #     Numeric variables: answered + missing add up to the group size.
+        for keys in (["variable", "role"], ["variable", "level"]):
+            sub = cells[cells["variable"] != "participants"]
+            n_sup = sub.groupby(keys)["sup"].transform("sum")
+            lonely = sub[(n_sup == 1)]
+            for key, grp in lonely.groupby(keys):
+                cand = grp[~grp["sup"] & (grp["n"] > 0)]
+                if cand.empty:
+                    continue
+                cells.loc[cand["n"].idxmin(), "sup"] = True
+        if int(cells["sup"].sum()) == before:
+            break
+    row_sup = cells.iloc[: len(t)]["sup"].to_numpy()
+    miss_sup = cells.iloc[len(t):].set_index(["variable", "role"])["sup"]
+    t["suppressed"] = row_sup
+    key = pd.MultiIndex.from_frame(t[["variable", "role"]])
+    t.loc[miss_sup.reindex(key).fillna(False).to_numpy(dtype=bool), "missing"] = np.nan
+    stats_cols = ["n", "percent", "mean", "sd", "median", "q1", "q3"]
+    t.loc[t["suppressed"], stats_cols] = np.nan
+    t.loc[t["variable"].isin(numeric_vars) & t["suppressed"], "missing"] = np.nan
+    t["missing"] = t["missing"].astype("Int64")
+    t["n"] = t["n"].astype("Int64")
+    return t
+
+
+def table_likert(scored: pd.DataFrame, codebook: Codebook, *, by: str = "role") -> pd.DataFrame:
+    """Distribution of the answers to every Likert item, by group.
+
+    Returns
+    -------
+    DataFrame
+        ``scale, item, role, response, n, percent``: one row per item, group (and ``all``)
+        and response value of the scale's range; percent of the group's answers to the
+        item. Answers are as given (reverse-keyed items are not recoded here).
+    """
+    frames = []
+    for role, group in _groups(scored, by):
+        for name, scale in codebook.scales.items():
+            block = group[list(scale.items)]
+            counts = block.apply(lambda s: s.value_counts()).reindex(scale.responses).fillna(0)
+            long = counts.reset_index(names="response").melt(
+                id_vars="response", var_name="item", value_name="n")
+            answered = long.groupby("item")["n"].transform("sum")
+            long["percent"] = np.where(answered > 0, 100 * long["n"] / answered.where(answered > 0),
+                                       np.nan)
+            long["scale"], long["role"] = name, role
+            frames.append(long)
+    out = pd.concat(frames, ignore_index=True)
+    out["n"] = out["n"].astype(int)
+    out["response"] = out["response"].astype(int)
+    order = {item: i for i, item in enumerate(codebook.items)}
+    out = out.assign(_o=out["item"].map(order)).sort_values(
+        ["_o", "role", "response"], kind="stable").drop(columns="_o")
+    return out[LIKERT_COLUMNS].reset_index(drop=True)

@@ -1,0 +1,121 @@
+"""One journal style for every figure.
+
+Layer 4. Sizes follow common journal columns: single column 85 mm, double
+column 174 mm. Fonts are sized for print (7-8 pt). The palette is Okabe-Ito
+(colour-blind safe); diverging Likert colours come from a ColorBrewer RdBu
+ramp, also safe for the common colour-vision deficiencies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+__all__ = [
+    "MM",
+    "SINGLE_COLUMN_MM",
+    "DOUBLE_COLUMN_MM",
+    "OKABE_ITO",
+    "ROLE_COLOURS",
+    "RCPARAMS",
+    "diverging_colours",
+    "journal_style",
+    "new_figure",
+]
+
+MM = 1 / 25.4
+SINGLE_COLUMN_MM = 85.0
+DOUBLE_COLUMN_MM = 174.0
+
+#: Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+
+ROLE_COLOURS: dict[str, str] = {"patient": "#0072B2", "professional": "#E69F00"}
+
+_RDBU = {
+    2: ["#ca0020", "#0571b0"],
+    3: ["#ef8a62", "#d9d9d9", "#67a9cf"],
+    4: ["#ca0020", "#f4a582", "#92c5de", "#0571b0"],
+    5: ["#ca0020", "#f4a582", "#d9d9d9", "#92c5de", "#0571b0"],
+    6: ["#b2182b", "#ef8a62", "#fddbc7", "#d1e5f0", "#67a9cf", "#2166ac"],
+    7: ["#b2182b", "#ef8a62", "#fddbc7", "#d9d9d9", "#d1e5f0", "#67a9cf", "#2166ac"],
+}
+
+RCPARAMS: dict[str, object] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 7,
+    "axes.titlesize": 8,
+    "axes.labelsize": 7,
+    "xtick.labelsize": 6.5,
+    "ytick.labelsize": 6.5,
+    "legend.fontsize": 6.5,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.linewidth": 0.6,
+    "xtick.major.width": 0.6,
+    "ytick.major.width": 0.6,
+    "lines.linewidth": 1.0,
+    "axes.prop_cycle": matplotlib.cycler(color=list(OKABE_ITO)),
+    "figure.dpi": 100,
+    "savefig.dpi": 300,
+    "svg.hashsalt": "partner-study",
+    "svg.fonttype": "path",
+    "pdf.fonttype": 42,
+    "path.simplify": False,
+}
+
+
+def diverging_colours(n: int) -> list[str]:
+    """``n`` colours from disagreement (red) to agreement (blue), a neutral grey in the middle."""
+    if n in _RDBU:
+        return list(_RDBU[n])
+    cmap = matplotlib.colormaps["RdBu"]
+    return [matplotlib.colors.to_hex(cmap(0.1 + 0.8 * i / (n - 1))) for i in range(n)]
+
+
+@contextmanager
+def journal_style() -> Iterator[None]:
+    """Context in which matplotlib uses the journal style."""
+    with plt.rc_context(RCPARAMS):
+        yield
+
+
+def new_figure(width: str | float = "single", height_mm: float = 60.0, **subplots) -> tuple:
+    """A figure of journal width and its axes, in the journal style.
+
+    Parameters
+    ----------
+    width : {"single", "double"} or float
+        Single column (85 mm), double column (174 mm), or a width in mm.
+    height_mm : float
+        Height in millimetres.
+    **subplots
+        Passed to :meth:`matplotlib.figure.Figure.subplots` (``nrows``, ``ncols``, ...).
+
+    Returns
+    -------
+    (Figure, Axes or array of Axes)
+    """
+    w = {"single": SINGLE_COLUMN_MM, "double": DOUBLE_COLUMN_MM}.get(width, width)  # type: ignore[arg-type]
+    with journal_style():
+        fig = Figure(figsize=(float(w) * MM, height_mm * MM), layout="constrained")
+        axes = fig.subplots(**subplots)
+    fig._partner_study_style = True  # type: ignore[attr-defined]
+    return fig, axes

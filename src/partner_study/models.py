@@ -1,0 +1,1496 @@
+"""Regression of engagement on the reported experience outcomes.
+
+Layer 3 (analysis). Imports only layer 1 (:mod:`partner_study.config`,
+:mod:`partner_study.errors`); never reads or writes files.
+
+Every model function returns the tidy regression frame of DESIGN §5, one row
+per estimate, with the columns of :data:`REGRESSION_COLUMNS`:
+
+``model, dependent, term, estimate, std_error, ci_low, ci_high, p_value,
+p_adjusted, n, n_groups, cov_type`` (the contract of ``tables/regression.csv``)
+followed by ``outcome, n_dropped, converged, note``.
+
+Conventions follow R and Stata:
+
+- OLS: heteroskedasticity-consistent HC3 errors by default (R
+  ``sandwich::vcovHC(type = "HC3")``, Stata ``regress, vce(hc3)``) with a t
+  reference on n - k degrees of freedom; cluster-robust errors as Stata
+  ``regress, vce(cluster g)``: small-sample factor G/(G-1)·(N-1)/(N-K) and a
+  t reference on G - 1 degrees of freedom.
+- Mixed models: random intercept, REML, as ``lme4::lmer`` defaults; the
+  random-intercept and residual variances are reported as terms
+  ``var(<groups>)`` and ``var(residual)``; Wald z inference for fixed effects
+  (as Stata ``mixed``).
+- Ordinal models: proportional-odds (cumulative link) models; cut points are
+  reported on the original scale as ``MASS::polr`` reports them (term
+  ``"information|consultation"``), not as statsmodels' log-increments.
+- Missing data: complete-case analysis (``n_dropped`` says how many rows were
+  dropped); :func:`fit_mice` gives the multiple-imputation sensitivity analysis.
+
+Warnings raised by statsmodels while fitting (convergence, boundary, singular
+Hessian) are caught and reported in ``converged`` / ``note``, never leaked and
+never swallowed.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import patsy
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.imputation.mice import MICEData
+from statsmodels.miscmodels.ordinal_model import OrderedModel
+from statsmodels.regression.mixed_linear_model import MixedLM
+from statsmodels.stats.diagnostic import het_breuschpagan
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.stattools import jarque_bera
+
+from partner_study.config import SEED
+from partner_study.errors import ParamsError, Problem, StudyDataError
+
+__all__ = [
+    "ALL_OUTCOMES",
+    "MODEL_KINDS",
+    "REGRESSION_COLUMNS",
+    "DIAGNOSTIC_COLUMNS",
+    "fit_ols",
+    "fit_mixed",
+    "fit_ordinal",
+    "odds_ratios",
+    "adjust_pvalues",
+    "vif",
+    "residual_diagnostics",
+    "fit_mice",
+    "pool_imputations",
+    "fit_models",
+    "fit_sensitivity",
+]
+
+#: Model kinds a params file may request in ``models: [...]``.
+MODEL_KINDS: tuple[str, ...] = ("ols", "mixed", "joint", "ordinal")
+
+#: Columns of the tidy regression frame, in order (DESIGN §5 + extras).
+REGRESSION_COLUMNS: tuple[str, ...] = (
+    "model",
+    "dependent",
+    "term",
+    "estimate",
+    "std_error",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_adjusted",
+    "n",
+    "n_groups",
+    "cov_type",
+    "outcome",
+    "n_dropped",
+    "converged",
+    "note",
+)
+
+#: Columns of :func:`residual_diagnostics`.
+DIAGNOSTIC_COLUMNS: tuple[str, ...] = (
+    "model",
+    "dependent",
+    "test",
+    "statistic",
+    "df",
+    "p_value",
+    "n",
+    "note",
+)
+
+#: ``outcome`` value of models that hold every outcome at once.
+ALL_OUTCOMES = "(all)"
+
+_OLS_COV_TYPES = ("HC0", "HC1", "HC2", "HC3", "nonrobust")
+_LINKS = ("logit", "probit")
+_MODEL_BASED = "model-based"
+_ODDS_NOTE = "odds ratio (exp of log-odds; std_error by the delta method)"
+_SHAPIRO_MAX_N = 5000
+_ENV = patsy.EvalEnvironment([{"np": np}])
+_DATA = "analysis data"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _data_error(found: str, expected: str, fix: str, column: str | None = None) -> StudyDataError:
+    return StudyDataError(Problem(file=_DATA, found=found, expected=expected, fix=fix, column=column))
+
+
+def _names_in(code: str) -> list[str]:
+    """Variable names used in one patsy factor (``C(x)``, ``np.log(y)``, ``Q("a b")``)."""
+    tree = ast.parse(code, mode="eval")
+    excluded: set[int] = set()
+    quoted: list[str] = []
+    for node in ast.walk(tree):
+        target = None
+        if isinstance(node, ast.Call):
+            target = node.func
+            is_q = isinstance(node.func, ast.Name) and node.func.id == "Q"
+            if is_q and node.args and isinstance(node.args[0], ast.Constant):
+                quoted.append(str(node.args[0].value))
+        elif isinstance(node, ast.Attribute):
+            target = node
+        while isinstance(target, ast.Attribute):
+            target = target.value
+        if isinstance(target, ast.Name):
+            excluded.add(id(target))
+    names = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in excluded]
+    return list(dict.fromkeys([*quoted, *names]))
+
+
+@dataclass(frozen=True)
+class _Formula:
+    dependent: str
+    variables: tuple[str, ...]
+
+
+def _read_formula(formula: str, columns: pd.Index) -> _Formula:
+    if not isinstance(formula, str) or "~" not in formula:
+        raise ParamsError(
+            f"formula {formula!r} has no '~': write it as 'dependent ~ predictors', "
+            "e.g. 'engagement ~ communication + age'."
+        )
+    try:
+        desc = patsy.ModelDesc.from_formula(formula)
+        codes = [f.code for t in [*desc.lhs_termlist, *desc.rhs_termlist] for f in t.factors]
+        names = [name for code in codes for name in _names_in(code)]
+    except (patsy.PatsyError, SyntaxError) as exc:
+        raise ParamsError(f"formula {formula!r} cannot be read: {exc}") from None
+    lhs = [f.code for t in desc.lhs_termlist for f in t.factors]
+    if len(lhs) != 1:
+        raise ParamsError(f"formula {formula!r} needs exactly one dependent variable left of '~'.")
+    names = list(dict.fromkeys(names))
+    missing = [n for n in names if n not in columns]
+    if missing:
+        raise ParamsError(
+            f"formula {formula!r} names {', '.join(repr(m) for m in missing)}, not a column of "
+            f"the data (columns: {', '.join(map(str, columns))}). Fix the name in the formula "
+            "or the params file."
+        )
+    return _Formula(dependent=_clean_term(lhs[0]), variables=tuple(names))
+
+
+def _clean_term(term: str) -> str:
+    """``Q("a b")`` -> ``a b``; ``C(x)[T.a]`` -> ``x[T.a]`` (as patsy names bare strings)."""
+    term = re.sub(r"""Q\((["'])(.+?)\1\)""", r"\2", term)
+    return re.sub(r"\bC\(([^(),]+)\)\[", r"\1[", term)
+
+
+def _quote(name: str) -> str:
+    """A column name as a formula term, quoted with ``Q()`` only when needed."""
+    if name.isidentifier() and not keyword.iskeyword(name) and name not in {"C", "Q", "I"}:
+        return name
+    return f"Q({name!r})"
+
+
+def _is_categorical(series: pd.Series) -> bool:
+    return not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
+
+
+def _rhs(data: pd.DataFrame, predictors: Sequence[str]) -> str:
+    """Right-hand side of a formula: categorical columns as ``C(x)`` (first level = reference)."""
+    missing = [p for p in predictors if p not in data.columns]
+    if missing:
+        raise ParamsError(
+            f"predictor(s) {', '.join(repr(m) for m in missing)} are not columns of the data "
+            f"(columns: {', '.join(map(str, data.columns))}). Fix the names in the params file."
+        )
+    terms = [
+        f"C({_quote(p)})" if _is_categorical(data[p]) else _quote(p) for p in predictors
+    ]
+    return " + ".join(terms)
+
+
+@dataclass(frozen=True)
+class _Sample:
+    frame: pd.DataFrame
+    n_dropped: int
+    notes: tuple[str, ...]
+
+
+def _complete_cases(
+    data: pd.DataFrame,
+    variables: Sequence[str],
+    *,
+    standardize: bool = False,
+    keep: Sequence[str] = (),
+) -> _Sample:
+    """Rows complete on ``variables``; numeric variables z-scored on request."""
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    cols = list(dict.fromkeys([*variables, *keep]))
+    mask = data[cols].notna().all(axis=1).to_numpy()
+    frame = data.loc[mask, cols].copy()
+    if frame.empty:
+        raise _data_error(
+            found=f"no row complete on {', '.join(cols)} ({len(data)} rows, all with a missing value)",
+            expected="at least a few complete rows",
+            fix="check that these columns were scored (scale scores are NaN when too few items "
+            "were answered) or drop the variable from the model",
+        )
+    notes: list[str] = []
+    if standardize:
+        scaled = [
+            v for v in variables if v not in keep and not _is_categorical(frame[v])
+        ]
+        if scaled:
+            values = frame[scaled].astype(float)
+            sd = values.std(ddof=1).replace(0.0, np.nan)
+            frame[scaled] = (values - values.mean()) / sd
+            notes.append(
+                "standardized: " + ", ".join(scaled) + " z-scored on the analysis sample"
+            )
+    return _Sample(frame=frame, n_dropped=int(len(data) - len(frame)), notes=tuple(notes))
+
+
+def _design(frame: pd.DataFrame, formula: str) -> tuple[pd.Series, pd.DataFrame]:
+    y, x = patsy.dmatrices(formula, frame, eval_env=_ENV, NA_action="raise", return_type="dataframe")
+    if y.shape[1] != 1:
+        raise _data_error(
+            found=f"a non-numeric dependent variable in {formula!r}",
+            expected="a numeric dependent variable (a scale score)",
+            fix="use fit_ordinal for ordered categories",
+            column=str(y.columns[0]),
+        )
+    n, k = x.shape
+    if n <= k:
+        raise _data_error(
+            found=f"{n} complete rows for {k} coefficients in {formula!r}",
+            expected="more complete rows than coefficients",
+            fix="drop covariates or collect more data",
+        )
+    if k and np.linalg.matrix_rank(x.to_numpy()) < k:
+        raise _data_error(
+            found=f"a rank-deficient design in {formula!r} (a variable is constant or a linear "
+            "combination of others in the complete cases)",
+            expected="linearly independent predictors",
+            fix="drop the constant or duplicated predictor from the model",
+        )
+    return y.iloc[:, 0], x
+
+
+def _messages(caught: list[warnings.WarningMessage]) -> list[str]:
+    return list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+
+
+def _join(*parts: str | Sequence[str]) -> str:
+    flat: list[str] = []
+    for part in parts:
+        flat.extend([part] if isinstance(part, str) else list(part))
+    return "; ".join(dict.fromkeys(p for p in flat if p))
+
+
+def _tidy(
+    *,
+    model: str,
+    dependent: str,
+    terms: Sequence[str],
+    estimate,
+    std_error,
+    ci_low,
+    ci_high,
+    p_value,
+    n: int,
+    n_groups: int | None,
+    cov_type: str,
+    outcome: str,
+    n_dropped: int,
+    converged: bool,
+    note: str | Sequence[str],
+) -> pd.DataFrame:
+    k = len(terms)
+    notes = [note] * k if isinstance(note, str) else list(note)
+
+    def num(values) -> np.ndarray:
+        return np.broadcast_to(np.asarray(values, dtype=float), (k,)).copy()
+
+    return pd.DataFrame(
+        {
+            "model": [model] * k,
+            "dependent": [dependent] * k,
+            "term": [_clean_term(str(t)) for t in terms],
+            "estimate": num(estimate),
+            "std_error": num(std_error),
+            "ci_low": num(ci_low),
+            "ci_high": num(ci_high),
+            "p_value": num(p_value),
+            "p_adjusted": np.full(k, np.nan),
+            "n": pd.array([n] * k, dtype="Int64"),
+            "n_groups": pd.array([n_groups] * k, dtype="Int64"),
+            "cov_type": [cov_type] * k,
+            "outcome": [outcome] * k,
+            "n_dropped": pd.array([n_dropped] * k, dtype="Int64"),
+            "converged": np.full(k, bool(converged)),
+            "note": notes,
+        },
+        columns=list(REGRESSION_COLUMNS),
+    )
+
+
+def _empty() -> pd.DataFrame:
+    return _tidy(
+        model="", dependent="", terms=[], estimate=[], std_error=[], ci_low=[], ci_high=[],
+        p_value=[], n=0, n_groups=None, cov_type="", outcome="", n_dropped=0, converged=True,
+        note=[],
+    )
+
+
+def _concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return _empty()
+    return pd.concat(frames, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- OLS
+
+
+def fit_ols(
+    data: pd.DataFrame,
+    formula: str,
+    *,
+    cov_type: str = "HC3",
+    groups: str | None = None,
+    standardize: bool = False,
+    outcome: str = "",
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Ordinary least squares with robust standard errors, as a tidy frame.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent. Not modified.
+    formula : str
+        Patsy formula, e.g. ``"engagement ~ communication + age + C(role)"``. String
+        columns enter as categorical with the first level (alphabetical) as reference.
+    cov_type : {"HC3", "HC0", "HC1", "HC2", "nonrobust"}
+        Covariance when ``groups`` is None. HC3 is the default (Long & Ervin 2000).
+    groups : str, optional
+        Column to cluster on: cluster-robust errors as Stata ``vce(cluster g)``.
+    standardize : bool
+        Z-score the numeric variables of the formula (dependent included) on the
+        analysis sample before fitting: coefficients are then in SD units.
+    outcome : str
+        Value of the ``outcome`` column (the experience outcome the model is about).
+    alpha : float
+        1 - confidence level of ``ci_low``/``ci_high``.
+
+    Returns
+    -------
+    DataFrame
+        One row per coefficient, columns of :data:`REGRESSION_COLUMNS`:
+        model ("ols"), dependent, term (patsy name, e.g. ``"role[T.professional]"``),
+        estimate, std_error, ci_low, ci_high, p_value (t reference), p_adjusted (NaN;
+        see :func:`adjust_pvalues`), n (complete cases), n_groups (clusters, NA
+        without clustering), cov_type ("HC3" or "cluster(<groups>)"), outcome,
+        n_dropped (rows dropped as incomplete), converged (True), note.
+
+    Raises
+    ------
+    ParamsError
+        The formula names a column that does not exist, or ``cov_type`` is unknown.
+    StudyDataError
+        No complete rows, fewer rows than coefficients, a rank-deficient design,
+        or fewer than 2 clusters.
+
+    Notes
+    -----
+    :math:`\\hat\\beta = (X'X)^{-1}X'y`. HC3:
+    :math:`V = (X'X)^{-1} X' \\mathrm{diag}(e_i^2/(1-h_{ii})^2) X (X'X)^{-1}`, t on
+    n - k df. Cluster: :math:`V = c\\,(X'X)^{-1} (\\sum_g X_g'e_g e_g'X_g) (X'X)^{-1}`
+    with :math:`c = G/(G-1)\\cdot(N-1)/(N-K)`, t on G - 1 df (Stata ``regress``).
+
+    References
+    ----------
+    Long, J. S., & Ervin, L. H. (2000). Using heteroscedasticity consistent standard
+    errors in the linear regression model. The American Statistician, 54(3), 217-224.
+    https://doi.org/10.1080/00031305.2000.10474549
+
+    Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust
+    inference. Journal of Human Resources, 50(2), 317-372.
+    https://doi.org/10.3368/jhr.50.2.317
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"y": [1.0, 2.1, 2.9, 4.2, 5.1, 5.8], "x": [1, 2, 3, 4, 5, 6]})
+    >>> fit_ols(d, "y ~ x")[["term", "estimate"]].round(2)
+            term  estimate
+    0  Intercept      0.05
+    1          x      0.97
+    """
+    if groups is None and cov_type not in _OLS_COV_TYPES:
+        raise ParamsError(
+            f"cov_type {cov_type!r} is not one of {', '.join(_OLS_COV_TYPES)}; for "
+            "cluster-robust errors pass groups='<column>'."
+        )
+    parsed = _read_formula(formula, data.columns)
+    if groups is not None and groups not in data.columns:
+        raise ParamsError(f"groups {groups!r} is not a column of the data.")
+    keep = [groups] if groups is not None else []
+    sample = _complete_cases(data, parsed.variables, standardize=standardize, keep=keep)
+    y, x = _design(sample.frame, formula)
+    n_groups = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = sm.OLS(y, x)
+        if groups is not None:
+            codes, uniques = pd.factorize(sample.frame[groups], sort=True)
+            n_groups = len(uniques)
+            if n_groups < 2:
+                raise _data_error(
+                    found=f"{n_groups} value of {groups!r} in the complete cases",
+                    expected="at least 2 clusters for cluster-robust errors",
+                    fix="use cov_type='HC3' (no clustering) for a single-site study",
+                    column=groups,
+                )
+            result = model.fit(
+                cov_type="cluster",
+                cov_kwds={"groups": codes, "use_correction": True, "df_correction": True},
+                use_t=True,
+            )
+            label = f"cluster({groups})"
+        else:
+            result = model.fit(cov_type=cov_type, use_t=True)
+            label = cov_type
+        ci = np.asarray(result.conf_int(alpha=alpha))
+    return _tidy(
+        model="ols",
+        dependent=parsed.dependent,
+        terms=list(x.columns),
+        estimate=result.params,
+        std_error=result.bse,
+        ci_low=ci[:, 0],
+        ci_high=ci[:, 1],
+        p_value=result.pvalues,
+        n=int(result.nobs),
+        n_groups=n_groups,
+        cov_type=label,
+        outcome=outcome,
+        n_dropped=sample.n_dropped,
+        converged=True,
+        note=_join(sample.notes, _messages(caught)),
+    )
+
+
+# --------------------------------------------------------------------------- mixed
+
+
+def _skipped(
+    *, model: str, dependent: str, n: int, n_groups: int, outcome: str, n_dropped: int, note: str
+) -> pd.DataFrame:
+    return _tidy(
+        model=model, dependent=dependent, terms=["(skipped)"], estimate=np.nan,
+        std_error=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan, n=n,
+        n_groups=n_groups, cov_type=_MODEL_BASED, outcome=outcome, n_dropped=n_dropped,
+        converged=False, note=note,
+    )
+
+
+def fit_mixed(
+    data: pd.DataFrame,
+    formula: str,
+    *,
+    groups: str,
+    standardize: bool = False,
+    outcome: str = "",
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Linear mixed model with a random intercept per group, fitted by REML.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent. Not modified.
+    formula : str
+        Patsy formula of the fixed part, e.g. ``"engagement ~ communication + age"``.
+    groups : str
+        Column holding the grouping factor (e.g. ``"site"``).
+    standardize : bool
+        Z-score the numeric variables of the formula before fitting.
+    outcome : str
+        Value of the ``outcome`` column.
+    alpha : float
+        1 - confidence level.
+
+    Returns
+    -------
+    DataFrame
+        Columns of :data:`REGRESSION_COLUMNS`: model ("mixed"), one row per fixed
+        effect (Wald z inference), then ``var(<groups>)`` (random-intercept variance)
+        and ``var(residual)`` (residual variance) with NaN std_error/CI/p (as lme4,
+        which reports no Wald errors for variances); n, n_groups (groups in the
+        complete cases), cov_type "model-based", converged (optimizer converged),
+        note (statsmodels warnings, e.g. a boundary fit, and standardization).
+        With fewer than 2 groups one row with term "(skipped)", NaN values and the
+        note "mixed model skipped: 1 site (a random intercept needs at least 2
+        groups)" is returned instead of failing.
+
+    Raises
+    ------
+    ParamsError
+        A name in the formula or ``groups`` is not a column.
+    StudyDataError
+        No complete rows, fewer rows than coefficients or a rank-deficient design.
+
+    Notes
+    -----
+    :math:`y_{ij} = x_{ij}'\\beta + u_j + e_{ij}`, :math:`u_j \\sim N(0, \\tau^2)`,
+    :math:`e_{ij} \\sim N(0, \\sigma^2)`; REML as ``lme4::lmer(y ~ x + (1 | g))``.
+    A random-intercept variance at (or numerically near) zero is a boundary
+    ("singular") fit: the note says so.
+
+    References
+    ----------
+    Bates, D., Mächler, M., Bolker, B., & Walker, S. (2015). Fitting linear
+    mixed-effects models using lme4. Journal of Statistical Software, 67(1), 1-48.
+    https://doi.org/10.18637/jss.v067.i01
+    """
+    parsed = _read_formula(formula, data.columns)
+    if groups not in data.columns:
+        raise ParamsError(f"groups {groups!r} is not a column of the data.")
+    sample = _complete_cases(data, parsed.variables, standardize=standardize, keep=[groups])
+    codes, uniques = pd.factorize(sample.frame[groups], sort=True)
+    n, n_groups = len(sample.frame), len(uniques)
+    if n_groups < 2:
+        word = groups if n_groups == 1 else f"{groups} values"
+        return _skipped(
+            model="mixed", dependent=parsed.dependent, n=n, n_groups=n_groups, outcome=outcome,
+            n_dropped=sample.n_dropped,
+            note=f"mixed model skipped: {n_groups} {word} "
+            "(a random intercept needs at least 2 groups)",
+        )
+    y, x = _design(sample.frame, formula)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = MixedLM(y, x, groups=codes).fit(reml=True)
+        except np.linalg.LinAlgError as exc:
+            return _skipped(
+                model="mixed", dependent=parsed.dependent, n=n, n_groups=n_groups,
+                outcome=outcome, n_dropped=sample.n_dropped,
+                note=_join(f"mixed model failed: {exc}", _messages(caught)),
+            )
+    beta = np.asarray(result.fe_params, dtype=float)
+    se = np.asarray(result.bse_fe, dtype=float)
+    z = stats.norm.ppf(1 - alpha / 2)
+    var_group = float(np.asarray(result.cov_re)[0, 0])
+    var_resid = float(result.scale)
+    notes = _messages(caught)
+    on_boundary = any("boundary" in msg for msg in notes)
+    if on_boundary or var_group <= 1e-6 * (var_group + var_resid):
+        notes.append(
+            f"boundary (singular) fit: var({groups}) estimated at about 0, as lme4 reports "
+            "'boundary (singular) fit'; the fixed effects are then close to OLS"
+        )
+    nan2 = [np.nan, np.nan]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = 2 * stats.norm.sf(np.abs(beta / se))
+    return _tidy(
+        model="mixed",
+        dependent=parsed.dependent,
+        terms=[*x.columns, f"var({groups})", "var(residual)"],
+        estimate=[*beta, var_group, var_resid],
+        std_error=[*se, *nan2],
+        ci_low=[*(beta - z * se), *nan2],
+        ci_high=[*(beta + z * se), *nan2],
+        p_value=[*p, *nan2],
+        n=n,
+        n_groups=n_groups,
+        cov_type=_MODEL_BASED,
+        outcome=outcome,
+        n_dropped=sample.n_dropped,
+        converged=bool(result.converged),
+        note=_join(sample.notes, notes),
+    )
+
+
+# --------------------------------------------------------------------------- ordinal
+
+
+def _ordered_levels(series: pd.Series, levels: Sequence | None, dependent: str) -> list:
+    if levels is not None:
+        levels = list(levels)
+    elif isinstance(series.dtype, pd.CategoricalDtype):
+        levels = list(series.cat.categories)
+    elif pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        levels = sorted(series.dropna().unique().tolist())
+    else:
+        raise _data_error(
+            found=f"unordered labels in {dependent!r} ({series.dtype})",
+            expected="an ordered categorical or a list of levels in order",
+            fix="pass levels=[lowest, ..., highest] (params: ordinal_levels)",
+            column=dependent,
+        )
+    return levels
+
+
+def _level_codes(series: pd.Series, levels: list, dependent: str) -> np.ndarray:
+    """Position of each value in ``levels`` (1 and 1.0 are the same level)."""
+    position = {v: i for i, v in enumerate(levels)}
+    values = pd.Series(series.to_numpy(dtype=object), index=series.index)
+    codes = values.map(position)
+    if codes.isna().any():
+        unknown = sorted({str(v) for v in values[codes.isna()]})
+        raise _data_error(
+            found=f"value(s) {', '.join(repr(u) for u in unknown)} in {dependent!r}",
+            expected=f"one of the levels {', '.join(map(str, levels))}",
+            fix="correct the data or add the level to ordinal_levels in the params file",
+            column=dependent,
+        )
+    return codes.to_numpy(dtype=int)
+
+
+def _cut_points(params: np.ndarray, cov: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cut points on the original scale and their delta-method covariance.
+
+    statsmodels parametrises the thresholds as ``(t_1, log(t_2 - t_1), ...)``:
+    :math:`t_j = t_1 + \\sum_{i \\le j} e^{\\delta_i}`.
+    """
+    raw = params[k:]
+    increments = np.exp(raw[1:])
+    cuts = raw[0] + np.concatenate([[0.0], np.cumsum(increments)])
+    m = len(raw)
+    jac = np.zeros((m, m))
+    jac[:, 0] = 1.0
+    lower = np.tril(np.ones((m - 1, m - 1)))
+    jac[1:, 1:] = lower * increments[None, :]
+    return cuts, jac @ cov[k:, k:] @ jac.T
+
+
+def fit_ordinal(
+    data: pd.DataFrame,
+    dependent: str,
+    predictors: Sequence[str] | str,
+    *,
+    link: str = "logit",
+    levels: Sequence | None = None,
+    exponentiate: bool = False,
+    outcome: str = "",
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Proportional-odds (cumulative link) model of an ordered outcome.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent. Not modified.
+    dependent : str
+        Ordered outcome column (e.g. ``"engagement_level"``): a pandas Categorical
+        (its category order is used), numbers, or string labels with ``levels``.
+    predictors : list of str or str
+        Column names (string columns enter as categorical, first level alphabetical
+        as reference) or a patsy right-hand side such as ``"communication + C(role)"``.
+    link : {"logit", "probit"}
+        Link function (``MASS::polr(method = "logistic" | "probit")``).
+    levels : sequence, optional
+        Levels from lowest to highest; overrides the data's order.
+    exponentiate : bool
+        Report odds ratios for the coefficients (logit only), see :func:`odds_ratios`.
+    outcome : str
+        Value of the ``outcome`` column.
+    alpha : float
+        1 - confidence level.
+
+    Returns
+    -------
+    DataFrame
+        Columns of :data:`REGRESSION_COLUMNS`: model ("ordinal" for logit,
+        "ordinal_probit"), one row per coefficient (log-odds for logit; positive =
+        higher levels more likely), then one row per cut point named
+        ``"<lower>|<upper>"`` on the original scale, as ``MASS::polr`` reports them;
+        Wald z inference (delta method for the cut points); n_groups NA; cov_type
+        "model-based"; converged (optimizer); note (warnings, dropped empty levels).
+
+    Raises
+    ------
+    ParamsError
+        Unknown ``link``, no predictors, or names that are not columns.
+    StudyDataError
+        Labels outside ``levels``, labels without order, fewer than 2 observed levels,
+        no complete rows.
+
+    Notes
+    -----
+    :math:`\\mathrm{logit}\\,P(Y \\le j \\mid x) = \\zeta_j - x'\\beta` (polr's sign
+    convention). statsmodels estimates :math:`(\\zeta_1, \\log(\\zeta_2 - \\zeta_1), ...)`;
+    the cut points are transformed back and their covariance is :math:`J V J'`.
+    Levels absent from the complete cases are dropped (their cut points are not
+    identified) and named in the note.
+
+    References
+    ----------
+    McCullagh, P. (1980). Regression models for ordinal data. Journal of the Royal
+    Statistical Society B, 42(2), 109-142. https://doi.org/10.1111/j.2517-6161.1980.tb01109.x
+
+    Venables, W. N., & Ripley, B. D. (2002). Modern Applied Statistics with S (4th ed.),
+    §7.3. Springer. https://doi.org/10.1007/978-0-387-21706-2
+    """
+    if link not in _LINKS:
+        raise ParamsError(f"link {link!r} is not one of {', '.join(_LINKS)}.")
+    if dependent not in data.columns:
+        raise ParamsError(f"dependent {dependent!r} is not a column of the data.")
+    if isinstance(predictors, str):
+        rhs = predictors
+    else:
+        if not list(predictors):
+            raise ParamsError("fit_ordinal needs at least one predictor.")
+        rhs = _rhs(data, list(predictors))
+    formula = f"{_quote(dependent)} ~ {rhs}"
+    parsed = _read_formula(formula, data.columns)
+    ordered = _ordered_levels(data[dependent], levels, dependent)
+    sample = _complete_cases(data, parsed.variables)
+    codes_all = _level_codes(sample.frame[dependent], ordered, dependent)
+    observed = np.unique(codes_all)
+    notes = list(sample.notes)
+    empty = [str(ordered[i]) for i in range(len(ordered)) if i not in set(observed)]
+    if empty:
+        notes.append(f"level(s) not observed and dropped: {', '.join(empty)}")
+    if len(observed) < 2:
+        raise _data_error(
+            found=f"{len(observed)} observed level of {dependent!r}",
+            expected="at least 2 observed levels",
+            fix="check the ordinal outcome column",
+            column=dependent,
+        )
+    labels = [str(ordered[i]) for i in observed]
+    y_codes = np.searchsorted(observed, codes_all)
+    x = patsy.dmatrix(f"1 + {rhs}", sample.frame, eval_env=_ENV, return_type="dataframe")
+    x = x.drop(columns="Intercept")
+    k = x.shape[1]
+    if len(sample.frame) <= k + len(labels) - 1:
+        raise _data_error(
+            found=f"{len(sample.frame)} complete rows for {k + len(labels) - 1} parameters",
+            expected="more complete rows than parameters",
+            fix="drop predictors or collect more data",
+        )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = OrderedModel(y_codes, x.to_numpy(), distr=link)
+        result = model.fit(method="bfgs", maxiter=5000, gtol=1e-8, disp=False)
+        if not result.mle_retvals.get("converged", False):
+            # BFGS can stall short of a tight gradient tolerance: polish with Newton steps.
+            result = model.fit(
+                start_params=result.params, method="newton", maxiter=100, disp=False
+            )
+    params = np.asarray(result.params, dtype=float)
+    cov = np.asarray(result.cov_params(), dtype=float)
+    cuts, cut_cov = _cut_points(params, cov, k)
+    estimate = np.concatenate([params[:k], cuts])
+    se = np.sqrt(np.concatenate([np.diag(cov)[:k], np.diag(cut_cov)]))
+    z = stats.norm.ppf(1 - alpha / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = 2 * stats.norm.sf(np.abs(estimate / se))
+    terms = [*x.columns, *(f"{a}|{b}" for a, b in zip(labels[:-1], labels[1:], strict=True))]
+    out = _tidy(
+        model="ordinal" if link == "logit" else f"ordinal_{link}",
+        dependent=parsed.dependent,
+        terms=terms,
+        estimate=estimate,
+        std_error=se,
+        ci_low=estimate - z * se,
+        ci_high=estimate + z * se,
+        p_value=p,
+        n=len(sample.frame),
+        n_groups=None,
+        cov_type=_MODEL_BASED,
+        outcome=outcome,
+        n_dropped=sample.n_dropped,
+        converged=bool(result.mle_retvals.get("converged", False)),
+        note=_join(notes, _messages(caught)),
+    )
+    return odds_ratios(out) if exponentiate else out
+
+
+def _is_cut_point(term: pd.Series) -> pd.Series:
+    return term.str.contains("|", regex=False)
+
+
+def odds_ratios(frame: pd.DataFrame) -> pd.DataFrame:
+    """Exponentiate the coefficients of ordinal-logit rows: odds ratios with CI.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Tidy regression frame holding rows of model ``"ordinal"`` or
+        ``"joint_ordinal"`` (logit link). Not modified.
+
+    Returns
+    -------
+    DataFrame
+        Same columns. For the coefficient rows of logit ordinal models:
+        estimate = exp(b), ci_low/ci_high = exp of the Wald limits, std_error =
+        exp(b)·se (delta method, as Stata's ``or`` option), p_value unchanged, and the
+        note says "odds ratio ...". Cut points (terms with ``|``) and all other rows
+        are unchanged (rows already converted are not converted twice).
+
+    Raises
+    ------
+    ParamsError
+        The frame has no ordinal-logit coefficient rows.
+
+    Notes
+    -----
+    :math:`OR = e^{b}`, CI :math:`e^{b \\pm z\\,se}`: the odds of a higher level are
+    multiplied by OR per unit of the predictor (``exp(cbind(OR = coef(m),
+    confint.default(m)))`` in R).
+    """
+    rows = (
+        frame["model"].isin(["ordinal", "joint_ordinal"])
+        & ~_is_cut_point(frame["term"])
+        & ~frame["note"].str.contains("odds ratio", regex=False)
+    )
+    if not rows.any():
+        raise ParamsError(
+            "odds_ratios needs coefficient rows of an ordinal logit model (model 'ordinal' "
+            "or 'joint_ordinal'); odds ratios are not defined for other models or links."
+        )
+    out = frame.copy()
+    b = out.loc[rows, "estimate"]
+    out.loc[rows, "estimate"] = np.exp(b)
+    out.loc[rows, "std_error"] = np.exp(b) * out.loc[rows, "std_error"]
+    out.loc[rows, "ci_low"] = np.exp(out.loc[rows, "ci_low"])
+    out.loc[rows, "ci_high"] = np.exp(out.loc[rows, "ci_high"])
+    out.loc[rows, "note"] = [_join(n, _ODDS_NOTE) for n in out.loc[rows, "note"]]
+    return out
+
+
+# --------------------------------------------------------------------------- multiplicity
+
+
+def adjust_pvalues(
+    frame: pd.DataFrame,
+    *,
+    by: Sequence[str] = ("model", "dependent"),
+    terms: Sequence[str] | None = None,
+    method: str = "fdr_bh",
+) -> pd.DataFrame:
+    """Fill ``p_adjusted``: Benjamini-Hochberg within each model family.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Tidy regression frame (needs ``term``, ``p_value``, ``outcome`` and the ``by``
+        columns). Not modified.
+    by : sequence of str
+        Columns defining one family of hypotheses (default: one family per model
+        kind and dependent variable, across the outcome-specific models).
+    terms : sequence of str, optional
+        Terms to adjust. Default: the outcome terms, i.e. rows whose ``term`` equals
+        their ``outcome`` and, in joint models (``outcome == "(all)"``), rows whose
+        term is one of the outcomes of the frame.
+    method : str
+        Any method of :func:`statsmodels.stats.multitest.multipletests`
+        (``"fdr_bh"`` = Benjamini-Hochberg, ``"holm"``, ``"bonferroni"`` ...).
+
+    Returns
+    -------
+    DataFrame
+        Copy of ``frame`` with ``p_adjusted`` set for the adjusted rows and NaN
+        elsewhere (covariates, intercepts, cut points, variance components).
+
+    Raises
+    ------
+    ParamsError
+        Unknown ``method`` or ``by`` column.
+
+    Notes
+    -----
+    BH: sort the m p-values, :math:`p^{adj}_{(i)} = \\min_{j \\ge i} \\min(1, m\\,p_{(j)}/j)`.
+    Covariate terms are not adjusted: they are not hypotheses of the study.
+
+    References
+    ----------
+    Benjamini, Y., & Hochberg, Y. (1995). Controlling the false discovery rate: a
+    practical and powerful approach to multiple testing. Journal of the Royal
+    Statistical Society B, 57(1), 289-300.
+    https://doi.org/10.1111/j.2517-6161.1995.tb02031.x
+    """
+    missing = [c for c in [*by, "term", "p_value"] if c not in frame.columns]
+    if missing:
+        raise ParamsError(f"adjust_pvalues: column(s) {', '.join(missing)} not in the frame.")
+    out = frame.copy()
+    out["p_adjusted"] = np.nan
+    if terms is not None:
+        rows = out["term"].isin(list(terms))
+    else:
+        if "outcome" not in out.columns:
+            raise ParamsError("adjust_pvalues: pass terms=[...] for a frame without 'outcome'.")
+        outcomes = set(out["outcome"]) - {ALL_OUTCOMES, ""}
+        rows = (out["term"] == out["outcome"]) | (
+            (out["outcome"] == ALL_OUTCOMES) & out["term"].isin(outcomes)
+        )
+    rows &= out["p_value"].notna()
+    if not rows.any():
+        return out
+    try:
+        for _, idx in out.loc[rows].groupby(list(by), sort=False).groups.items():
+            p = out.loc[idx, "p_value"].to_numpy(dtype=float)
+            out.loc[idx, "p_adjusted"] = multipletests(p, method=method)[1]
+    except ValueError as exc:
+        raise ParamsError(f"adjust_pvalues: method {method!r} is not known ({exc}).") from None
+    return out
+
+
+# --------------------------------------------------------------------------- diagnostics
+
+
+def vif(data: pd.DataFrame, predictors: Sequence[str]) -> pd.DataFrame:
+    """Variance inflation factors of the predictors (complete cases).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Not modified.
+    predictors : sequence of str
+        Column names; string columns are expanded into treatment dummies.
+
+    Returns
+    -------
+    DataFrame
+        term (design column, e.g. ``"gender[T.woman]"``), vif. One row per design
+        column (for factors this is the VIF of each dummy, not car's GVIF).
+
+    Raises
+    ------
+    ParamsError
+        A predictor is not a column.
+    StudyDataError
+        No complete rows, or a predictor is constant or perfectly collinear.
+
+    Notes
+    -----
+    :math:`VIF_j = 1/(1-R_j^2) = [R^{-1}]_{jj}`, with :math:`R` the correlation matrix
+    of the design columns (as ``car::vif`` for one-df terms).
+
+    References
+    ----------
+    Fox, J., & Monette, G. (1992). Generalized collinearity diagnostics. Journal of the
+    American Statistical Association, 87(417), 178-183. https://doi.org/10.1080/01621459.1992.10475190
+    """
+    predictors = list(predictors)
+    rhs = _rhs(data, predictors)
+    sample = _complete_cases(data, predictors)
+    x = patsy.dmatrix(f"1 + {rhs}", sample.frame, eval_env=_ENV, return_type="dataframe")
+    x = x.drop(columns="Intercept")
+    values = x.to_numpy(dtype=float)
+    if x.shape[1] == 0:
+        return pd.DataFrame({"term": pd.Series([], dtype=str), "vif": pd.Series([], dtype=float)})
+    sd = values.std(axis=0)
+    if np.any(sd == 0):
+        bad = [str(c) for c, s in zip(x.columns, sd, strict=True) if s == 0]
+        raise _data_error(
+            found=f"constant predictor(s) {', '.join(bad)}",
+            expected="predictors that vary",
+            fix="drop the constant predictor",
+        )
+    corr = np.atleast_2d(np.corrcoef(values, rowvar=False))
+    if np.linalg.matrix_rank(corr) < corr.shape[0]:
+        raise _data_error(
+            found="perfectly collinear predictors",
+            expected="linearly independent predictors",
+            fix="drop one of the collinear predictors",
+        )
+    vifs = np.diag(np.linalg.inv(corr))
+    return pd.DataFrame({"term": [_clean_term(str(c)) for c in x.columns], "vif": vifs})
+
+
+def residual_diagnostics(data: pd.DataFrame, formula: str) -> pd.DataFrame:
+    """Heteroskedasticity and normality tests on the OLS residuals of ``formula``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Not modified.
+    formula : str
+        Patsy formula, as for :func:`fit_ols` (complete cases).
+
+    Returns
+    -------
+    DataFrame
+        Columns of :data:`DIAGNOSTIC_COLUMNS`: model ("ols"), dependent, test
+        ("breusch_pagan", "jarque_bera", "shapiro_wilk"), statistic, df (chi-squared
+        df; NaN for Shapiro-Wilk), p_value, n, note (e.g. why Shapiro-Wilk was skipped).
+
+    Notes
+    -----
+    Breusch-Pagan in Koenker's studentized form, :math:`n R^2` of the squared
+    residuals on the predictors, chi-squared on k - 1 df (R ``lmtest::bptest``
+    default). Jarque-Bera :math:`n/6\\,(S^2 + (K-3)^2/4)`, chi-squared on 2 df.
+    Shapiro-Wilk for 3 <= n <= 5000 (its p-value is not accurate above).
+
+    References
+    ----------
+    Koenker, R. (1981). A note on studentizing a test for heteroscedasticity. Journal
+    of Econometrics, 17(1), 107-112. https://doi.org/10.1016/0304-4076(81)90062-2
+
+    Jarque, C. M., & Bera, A. K. (1980). Efficient tests for normality,
+    homoscedasticity and serial independence of regression residuals. Economics
+    Letters, 6(3), 255-259. https://doi.org/10.1016/0165-1765(80)90024-5
+
+    Shapiro, S. S., & Wilk, M. B. (1965). An analysis of variance test for normality.
+    Biometrika, 52(3-4), 591-611. https://doi.org/10.1093/biomet/52.3-4.591
+    """
+    parsed = _read_formula(formula, data.columns)
+    sample = _complete_cases(data, parsed.variables)
+    y, x = _design(sample.frame, formula)
+    n = len(y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        resid = np.asarray(sm.OLS(y, x).fit().resid)
+        rows = []
+        if x.shape[1] > 1:
+            lm, lm_p, _, _ = het_breuschpagan(resid, x.to_numpy(), robust=True)
+            rows.append(("breusch_pagan", lm, x.shape[1] - 1, lm_p, ""))
+        else:
+            rows.append(("breusch_pagan", np.nan, np.nan, np.nan, "no predictors"))
+        jb, jb_p, _, _ = jarque_bera(resid)
+        rows.append(("jarque_bera", jb, 2, jb_p, ""))
+        if 3 <= n <= _SHAPIRO_MAX_N:
+            w, w_p = stats.shapiro(resid)
+            rows.append(("shapiro_wilk", w, np.nan, w_p, ""))
+        else:
+            rows.append(
+                ("shapiro_wilk", np.nan, np.nan, np.nan,
+                 f"skipped: n = {n} (Shapiro-Wilk needs 3 <= n <= {_SHAPIRO_MAX_N})")
+            )
+    extra = _join(_messages(caught))
+    out = pd.DataFrame(rows, columns=["test", "statistic", "df", "p_value", "note"])
+    out["note"] = [_join(note, extra) for note in out["note"]]
+    out.insert(0, "dependent", parsed.dependent)
+    out.insert(0, "model", "ols")
+    out["n"] = pd.array([n] * len(out), dtype="Int64")
+    out[["statistic", "df", "p_value"]] = out[["statistic", "df", "p_value"]].astype(float)
+    return out[list(DIAGNOSTIC_COLUMNS)]
+
+
+# --------------------------------------------------------------------------- multiple imputation
+
+
+def pool_imputations(fits: Sequence[pd.DataFrame], *, alpha: float = 0.05) -> pd.DataFrame:
+    """Pool tidy fits of the same model on m imputed data sets (Rubin's rules).
+
+    Parameters
+    ----------
+    fits : sequence of DataFrame
+        m >= 2 tidy frames from :func:`fit_ols` with the same terms in the same order.
+    alpha : float
+        1 - confidence level.
+
+    Returns
+    -------
+    DataFrame
+        Columns of :data:`REGRESSION_COLUMNS`; model is the input model + "_mice";
+        estimate = mean, std_error = sqrt(T), t-based CI and p-value on the
+        Barnard-Rubin degrees of freedom; note gives m and the fraction of missing
+        information (fmi).
+
+    Raises
+    ------
+    ParamsError
+        Fewer than 2 fits, or fits with different terms.
+
+    Notes
+    -----
+    :math:`\\bar Q = \\frac1m\\sum Q_l`, :math:`\\bar U = \\frac1m\\sum U_l`,
+    :math:`B = \\frac1{m-1}\\sum (Q_l-\\bar Q)^2`, :math:`T = \\bar U + (1+\\frac1m)B`
+    (Rubin 1987, eq. 3.1.2-3.1.5). :math:`\\lambda = (1+\\frac1m)B/T`,
+    :math:`\\nu_{old} = (m-1)/\\lambda^2`,
+    :math:`\\nu_{obs} = \\frac{\\nu_{com}+1}{\\nu_{com}+3}\\nu_{com}(1-\\lambda)`,
+    :math:`\\nu = \\nu_{old}\\nu_{obs}/(\\nu_{old}+\\nu_{obs})` with
+    :math:`\\nu_{com} = n - k` (Barnard & Rubin 1999; R ``mice::pool``);
+    :math:`r = (1+\\frac1m)B/\\bar U`, fmi :math:`= (r + 2/(\\nu+3))/(1+r)`.
+
+    References
+    ----------
+    Rubin, D. B. (1987). Multiple Imputation for Nonresponse in Surveys. Wiley.
+    https://doi.org/10.1002/9780470316696
+
+    Barnard, J., & Rubin, D. B. (1999). Small-sample degrees of freedom with multiple
+    imputation. Biometrika, 86(4), 948-955. https://doi.org/10.1093/biomet/86.4.948
+    """
+    fits = list(fits)
+    if len(fits) < 2:
+        raise ParamsError("pool_imputations needs at least 2 imputed fits.")
+    first = fits[0]
+    terms = first["term"].tolist()
+    if any(f["term"].tolist() != terms for f in fits[1:]):
+        raise ParamsError(
+            "pool_imputations: the fits have different terms (a category missing from one "
+            "imputed data set?); pool fits of the same model only."
+        )
+    m = len(fits)
+    q = np.vstack([f["estimate"].to_numpy(dtype=float) for f in fits])
+    u = np.vstack([f["std_error"].to_numpy(dtype=float) ** 2 for f in fits])
+    qbar, ubar = q.mean(axis=0), u.mean(axis=0)
+    b = q.var(axis=0, ddof=1)
+    t = ubar + (1 + 1 / m) * b
+    n = int(first["n"].iloc[0])
+    nu_com = max(n - len(terms), 1)
+    lam = np.divide((1 + 1 / m) * b, t, out=np.zeros_like(t), where=t > 0)
+    nu_obs = (nu_com + 1) / (nu_com + 3) * nu_com * (1 - lam)
+    with np.errstate(divide="ignore"):
+        inv_old = np.where(lam > 0, lam**2 / (m - 1), 0.0)
+        nu = 1 / (inv_old + 1 / nu_obs)
+    r = np.divide((1 + 1 / m) * b, ubar, out=np.zeros_like(ubar), where=ubar > 0)
+    fmi = (r + 2 / (nu + 3)) / (1 + r)
+    se = np.sqrt(t)
+    crit = stats.t.ppf(1 - alpha / 2, nu)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = 2 * stats.t.sf(np.abs(qbar / se), nu)
+    notes = [
+        _join(str(first["note"].iloc[0]), f"pooled over m = {m} imputations; fmi = {f:.3f}")
+        for f in fmi
+    ]
+    return _tidy(
+        model=f"{first['model'].iloc[0]}_mice",
+        dependent=str(first["dependent"].iloc[0]),
+        terms=terms,
+        estimate=qbar,
+        std_error=se,
+        ci_low=qbar - crit * se,
+        ci_high=qbar + crit * se,
+        p_value=p,
+        n=n,
+        n_groups=first["n_groups"].iloc[0] if pd.notna(first["n_groups"].iloc[0]) else None,
+        cov_type=str(first["cov_type"].iloc[0]),
+        outcome=str(first["outcome"].iloc[0]),
+        n_dropped=int(first["n_dropped"].iloc[0]),
+        converged=all(bool(f["converged"].all()) for f in fits),
+        note=notes,
+    )
+
+
+def fit_mice(
+    data: pd.DataFrame,
+    formula: str,
+    *,
+    n_imputations: int = 20,
+    seed: int = SEED,
+    n_burnin: int = 10,
+    n_skip: int = 3,
+    cov_type: str = "HC3",
+    groups: str | None = None,
+    outcome: str = "",
+) -> pd.DataFrame:
+    """OLS after multiple imputation by chained equations, pooled by Rubin's rules.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Not modified. Only the variables of ``formula`` (and ``groups``) are used.
+    formula : str
+        Patsy formula of the analysis model, as for :func:`fit_ols`.
+    n_imputations : int
+        Number of imputed data sets m.
+    seed : int
+        Seed of the imputation's random generator: the same seed gives the same
+        result (no global random state is used or changed).
+    n_burnin, n_skip : int
+        Imputation cycles before the first data set and between data sets.
+    cov_type, groups : str
+        Covariance of the analysis model on each imputed data set (see
+        :func:`fit_ols`). ``groups`` is carried along but not used to impute.
+    outcome : str
+        Value of the ``outcome`` column.
+
+    Returns
+    -------
+    DataFrame
+        Columns of :data:`REGRESSION_COLUMNS` with model "ols_mice", pooled by
+        :func:`pool_imputations`; n = rows used (incomplete rows are imputed);
+        n_dropped = rows with every variable missing (or a missing group).
+
+    Raises
+    ------
+    ParamsError, StudyDataError
+        As :func:`fit_ols`; also if ``n_imputations < 2``.
+
+    Notes
+    -----
+    statsmodels :class:`~statsmodels.imputation.mice.MICEData`: each incomplete
+    variable is imputed in turn by predictive mean matching from an OLS model on all
+    other variables, with parameters drawn from their approximate posterior.
+    Categorical variables are imputed as integer codes (PMM only draws observed
+    codes); nominal variables with more than two levels thus enter the imputation
+    models as numeric codes, a simplification. The analysis model is then
+    :func:`fit_ols` on each imputed data set.
+
+    References
+    ----------
+    van Buuren, S., & Groothuis-Oudshoorn, K. (2011). mice: Multivariate imputation by
+    chained equations in R. Journal of Statistical Software, 45(3), 1-67.
+    https://doi.org/10.18637/jss.v045.i03
+    """
+    if n_imputations < 2:
+        raise ParamsError(f"n_imputations must be at least 2, got {n_imputations}.")
+    parsed = _read_formula(formula, data.columns)
+    if groups is not None and groups not in data.columns:
+        raise ParamsError(f"groups {groups!r} is not a column of the data.")
+    variables = list(parsed.variables)
+    keep = data[variables].notna().any(axis=1)
+    if groups is not None:
+        keep &= data[groups].notna()
+    sub = data.loc[keep, variables].reset_index(drop=True)
+    if sub.empty:
+        raise _data_error(
+            found=f"no row with any of {', '.join(variables)} observed",
+            expected="some observed values",
+            fix="check the columns of the formula",
+        )
+    n_dropped = int(len(data) - len(sub))
+    coded = pd.DataFrame(index=sub.index)
+    decoders: dict[str, pd.Index] = {}
+    for i, var in enumerate(variables):
+        col = f"v{i}"
+        if _is_categorical(sub[var]):
+            codes, uniques = pd.factorize(sub[var], sort=True)
+            decoders[var] = uniques
+            coded[col] = np.where(codes < 0, np.nan, codes.astype(float))
+        else:
+            coded[col] = sub[var].astype(float)
+    names = dict(zip(coded.columns, variables, strict=True))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        imp = MICEData(coded, rng=np.random.default_rng(seed))
+        imp.update_all(n_burnin)
+        fits = []
+        for _ in range(n_imputations):
+            imp.update_all(n_skip + 1)
+            done = imp.data.rename(columns=names)
+            for var, uniques in decoders.items():
+                values = np.asarray(uniques)[done[var].to_numpy().round().astype(int)]
+                dtype = sub[var].dtype
+                if isinstance(dtype, pd.CategoricalDtype):
+                    values = pd.Categorical(values, dtype=dtype)
+                done[var] = values
+            if groups is not None:
+                done[groups] = data.loc[keep, groups].to_numpy()
+            fits.append(
+                fit_ols(done, formula, cov_type=cov_type, groups=groups, outcome=outcome)
+            )
+    pooled = pool_imputations(fits)
+    extra = _messages(caught)
+    pooled["n_dropped"] = pd.array([n_dropped] * len(pooled), dtype="Int64")
+    if extra:
+        pooled["note"] = [_join(note, extra) for note in pooled["note"]]
+    return pooled
+
+
+# --------------------------------------------------------------------------- model family
+
+
+@dataclass(frozen=True)
+class _Spec:
+    dependent: str
+    outcomes: tuple[str, ...]
+    covariates: tuple[str, ...]
+    groups: str | None
+    models: tuple[str, ...]
+    ordinal_dependent: str | None
+    ordinal_levels: tuple | None
+    ordinal_link: str
+    cov_type: str
+    standardize: bool
+
+
+def _read_spec(scored: pd.DataFrame, spec: Mapping) -> _Spec:
+    if not isinstance(spec, Mapping):
+        raise ParamsError(f"the model spec must be a mapping, got {type(spec).__name__}.")
+    for key in ("dependent", "outcomes"):
+        if not spec.get(key):
+            raise ParamsError(f"the model spec needs '{key}' (see params/example.yaml).")
+    outcomes = spec["outcomes"]
+    if isinstance(outcomes, str) or not isinstance(outcomes, Sequence):
+        raise ParamsError("'outcomes' must be a list of scale names.")
+    default = ("ols", "mixed") if spec.get("groups") else ("ols",)
+    models = tuple(spec.get("models") or default)
+    unknown = [m for m in models if m not in MODEL_KINDS]
+    if unknown:
+        raise ParamsError(
+            f"models {', '.join(repr(u) for u in unknown)} unknown; choose from "
+            f"{', '.join(MODEL_KINDS)}."
+        )
+    parsed = _Spec(
+        dependent=str(spec["dependent"]),
+        outcomes=tuple(str(o) for o in outcomes),
+        covariates=tuple(str(c) for c in spec.get("covariates") or ()),
+        groups=spec.get("groups") or None,
+        models=models,
+        ordinal_dependent=spec.get("ordinal_dependent") or None,
+        ordinal_levels=tuple(spec["ordinal_levels"]) if spec.get("ordinal_levels") else None,
+        ordinal_link=str(spec.get("ordinal_link", "logit")),
+        cov_type=str(spec.get("cov_type", "HC3")),
+        standardize=bool(spec.get("standardize", False)),
+    )
+    if "mixed" in models and parsed.groups is None:
+        raise ParamsError("models include 'mixed' but 'groups' (e.g. site) is not set.")
+    if "ordinal" in models and parsed.ordinal_dependent is None:
+        raise ParamsError("models include 'ordinal' but 'ordinal_dependent' is not set.")
+    if parsed.cov_type == "cluster" and parsed.groups is None:
+        raise ParamsError("cov_type 'cluster' needs 'groups' (the cluster column).")
+    named = [parsed.dependent, *parsed.outcomes, *parsed.covariates]
+    named += [c for c in (parsed.groups, parsed.ordinal_dependent) if c]
+    missing = [c for c in dict.fromkeys(named) if c not in scored.columns]
+    if missing:
+        raise ParamsError(
+            f"the model spec names {', '.join(repr(m) for m in missing)}, not a column of "
+            f"the scored data (columns: {', '.join(map(str, scored.columns))}). Fix the "
+            "params file."
+        )
+    return parsed
+
+
+def _ols_kwargs(spec: _Spec) -> dict:
+    if spec.cov_type == "cluster":
+        return {"groups": spec.groups}
+    return {"cov_type": spec.cov_type}
+
+
+def fit_models(scored: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
+    """Fit the params-driven family of engagement models.
+
+    Parameters
+    ----------
+    scored : DataFrame
+        Scored survey (one row per respondent). Not modified.
+    spec : mapping
+        As in a params file::
+
+            dependent: engagement
+            outcomes: [communication, listening, information_sharing, teamwork, trust,
+                       power_sharing]
+            covariates: [age, gender, role]
+            groups: site
+            models: [ols, mixed, joint, ordinal]      # any of MODEL_KINDS
+            ordinal_dependent: engagement_level
+            ordinal_levels: [information, consultation, collaboration, partnership]
+            ordinal_link: logit                       # optional
+            cov_type: HC3                             # or HC0-HC2, nonrobust, cluster
+            standardize: false
+
+    Returns
+    -------
+    DataFrame
+        Concatenated tidy frames (:data:`REGRESSION_COLUMNS`), in this order, for
+        each outcome: "ols" and "mixed" (``dependent ~ outcome + covariates``), then
+        "ordinal" (``ordinal_dependent`` on the same predictors), then the joint
+        models with every outcome at once ("joint_ols", "joint_mixed",
+        "joint_ordinal" when "ordinal" is also requested), outcome "(all)".
+        ``p_adjusted`` holds Benjamini-Hochberg p-values for the outcome terms within
+        each model kind (across the outcome-specific models; across the outcome
+        terms of a joint model), NaN for every other term.
+
+    Raises
+    ------
+    ParamsError
+        Missing or unknown keys/values, or names that are not columns.
+    StudyDataError
+        As the single-model functions.
+
+    Notes
+    -----
+    String covariates enter as ``C(x)`` with the first level in alphabetical order as
+    reference (a pandas Categorical keeps its own order). ``standardize`` applies to
+    the OLS and mixed models; ordinal models keep log-odds per unit.
+    """
+    s = _read_spec(scored, spec)
+    per_outcome: list[pd.DataFrame] = []
+    for outcome in s.outcomes:
+        predictors = [outcome, *[c for c in s.covariates if c != outcome]]
+        formula = f"{_quote(s.dependent)} ~ {_rhs(scored, predictors)}"
+        if "ols" in s.models:
+            per_outcome.append(
+                fit_ols(scored, formula, standardize=s.standardize, outcome=outcome,
+                        **_ols_kwargs(s))
+            )
+        if "mixed" in s.models:
+            per_outcome.append(
+                fit_mixed(scored, formula, groups=s.groups, standardize=s.standardize,
+                          outcome=outcome)
+            )
+    for outcome in s.outcomes if "ordinal" in s.models else ():
+        predictors = [outcome, *[c for c in s.covariates if c != outcome]]
+        per_outcome.append(
+            fit_ordinal(scored, s.ordinal_dependent, predictors, link=s.ordinal_link,
+                        levels=s.ordinal_levels, outcome=outcome)
+        )
+    if "joint" in s.models:
+        predictors = [*s.outcomes, *[c for c in s.covariates if c not in s.outcomes]]
+        formula = f"{_quote(s.dependent)} ~ {_rhs(scored, predictors)}"
+        per_outcome.append(
+            fit_ols(scored, formula, standardize=s.standardize, outcome=ALL_OUTCOMES,
+                    **_ols_kwargs(s)).assign(model="joint_ols")
+        )
+        if s.groups is not None:
+            per_outcome.append(
+                fit_mixed(scored, formula, groups=s.groups, standardize=s.standardize,
+                          outcome=ALL_OUTCOMES).assign(model="joint_mixed")
+            )
+        if "ordinal" in s.models:
+            joint = fit_ordinal(scored, s.ordinal_dependent, predictors, link=s.ordinal_link,
+                                levels=s.ordinal_levels, outcome=ALL_OUTCOMES)
+            per_outcome.append(joint.assign(model="joint_" + joint["model"]))
+    return adjust_pvalues(_concat(per_outcome))
+
+
+def fit_sensitivity(
+    scored: pd.DataFrame, spec: Mapping, *, n_imputations: int = 20, seed: int = SEED
+) -> pd.DataFrame:
+    """Complete-case OLS beside multiple-imputation OLS, for each outcome.
+
+    Parameters
+    ----------
+    scored : DataFrame
+        Scored survey. Not modified.
+    spec : mapping
+        The model spec of :func:`fit_models` (dependent, outcomes, covariates,
+        cov_type, groups).
+    n_imputations : int
+        Imputed data sets per outcome model.
+    seed : int
+        Seed of the imputations (the same seed gives the same table).
+
+    Returns
+    -------
+    DataFrame
+        :data:`REGRESSION_COLUMNS`; for each outcome the "ols" rows (complete cases)
+        then the "ols_mice" rows (pooled, :func:`fit_mice`); p_adjusted by
+        Benjamini-Hochberg per model across outcomes (outcome terms only).
+
+    Notes
+    -----
+    Agreement of the two supports the complete-case analysis under MCAR/MAR given
+    the covariates (White, Royston & Wood 2011).
+
+    References
+    ----------
+    White, I. R., Royston, P., & Wood, A. M. (2011). Multiple imputation using chained
+    equations: issues and guidance for practice. Statistics in Medicine, 30(4),
+    377-399. https://doi.org/10.1002/sim.4067
+    """
+    s = _read_spec(scored, {**dict(spec), "models": ["ols"]})
+    frames: list[pd.DataFrame] = []
+    for outcome in s.outcomes:
+        predictors = [outcome, *[c for c in s.covariates if c != outcome]]
+        formula = f"{_quote(s.dependent)} ~ {_rhs(scored, predictors)}"
+        kwargs = _ols_kwargs(s)
+        frames.append(fit_ols(scored, formula, outcome=outcome, **kwargs))
+        frames.append(
+            fit_mice(scored, formula, n_imputations=n_imputations, seed=seed,
+                     outcome=outcome, **kwargs)
+        )
+    return adjust_pvalues(_concat(frames))

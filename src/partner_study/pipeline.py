@@ -1,0 +1,416 @@
+"""The runner: executes the stage notebooks with papermill, skips what is up to date,
+stages outputs atomically, and writes the manifest.
+
+Layer 5. Stages and what they depend on::
+
+    01-prepare -> 02-describe, 03-qualitative, 04-regression (in parallel) -> 05-integrate
+    -> 06-report
+
+A stage is skipped when the hash of its notebook, the parameters, the package source,
+the pinned environment and its inputs (raw files for 01, the outputs of the stages it
+depends on otherwise) equals the manifest's, and its recorded outputs are on disk
+unchanged. A stage writes into a staging folder; its outputs are moved into place
+only when it succeeds, and the manifest is written after every stage.
+
+Notebooks always run on this interpreter (the project's ``.venv``): the kernel is
+started from :data:`sys.executable`, whatever kernels named ``python3`` a user or
+system Jupyter folder may hold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from partner_study.config import find_root, notebook_dir
+from partner_study.errors import PartnerStudyError, StageError
+from partner_study.params import Params, load_params, params_hash
+from partner_study.provenance import (
+    environment,
+    git_commit,
+    read_manifest,
+    sha256_file,
+    source_hash,
+)
+from partner_study.writer import write_json
+
+__all__ = ["STAGES", "Stage", "StageResult", "RunResult", "run_pipeline", "stage_hashes",
+           "project_kernel_manager", "sanitize_notebook"]
+
+MANIFEST_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A pipeline stage: its notebook and the stages whose outputs it reads."""
+
+    name: str
+    needs: tuple[str, ...] = ()
+
+    @property
+    def notebook(self) -> str:
+        return f"{self.name}.ipynb"
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("01-prepare"),
+    Stage("02-describe", ("01-prepare",)),
+    Stage("03-qualitative", ("01-prepare",)),
+    Stage("04-regression", ("01-prepare",)),
+    Stage("05-integrate", ("01-prepare", "03-qualitative", "04-regression")),
+    Stage("06-report", ("01-prepare", "02-describe", "03-qualitative", "04-regression",
+                        "05-integrate")),
+)
+
+
+@dataclass
+class StageResult:
+    name: str
+    status: str  # "ran", "skipped", "failed", "not run"
+    seconds: float = 0.0
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    study: str
+    stages: list[StageResult]
+    manifest: Path
+    seconds: float
+
+
+# --------------------------------------------------------------------------------- kernel
+def project_kernel_manager() -> type:
+    """A KernelManager class that always starts ``sys.executable -m ipykernel_launcher``."""
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.manager import KernelManager
+
+    class ProjectKernelManager(KernelManager):
+        transport = "ipc"  # local sockets: no TCP port, nothing on the network
+
+        @property
+        def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
+            if self._kernel_spec is None:
+                self._kernel_spec = KernelSpec(
+                    argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                    display_name="partner-study (.venv)", language="python",
+                    env={"PYDEVD_DISABLE_FILE_VALIDATION": "1"},
+                )
+            return self._kernel_spec
+
+    return ProjectKernelManager
+
+
+# --------------------------------------------------------------------------------- hashing
+def _environment_fingerprint(root: Path) -> str:
+    lock = root / "requirements.lock"
+    h = hashlib.sha256(source_hash().encode())
+    if lock.is_file():
+        h.update(lock.read_bytes())
+    h.update(sys.version.encode())
+    return h.hexdigest()
+
+
+def _raw_inputs(root: Path, params: Params) -> dict[str, Path]:
+    files = {}
+    for folder in params.data:
+        base = root / folder
+        if base.is_dir():
+            for p in sorted(base.iterdir()):
+                if p.is_file() and not p.name.startswith("."):
+                    files[str(p.relative_to(root))] = p
+    return files
+
+
+def stage_hashes(root: Path, params: Params, manifest: dict[str, Any],
+                 outputs: dict[str, dict[str, str]]) -> Callable[[Stage], str]:
+    """Function giving a stage's input hash, from current upstream outputs."""
+    env = _environment_fingerprint(root)
+    phash = params_hash(params)
+    raw = {k: sha256_file(p) for k, p in _raw_inputs(root, params).items()}
+    nbs = notebook_dir(root)
+
+    def stage_hash(stage: Stage) -> str:
+        h = hashlib.sha256()
+        h.update(stage.name.encode())
+        nb = nbs / stage.notebook
+        h.update(nb.read_bytes() if nb.is_file() else b"")
+        h.update(phash.encode())
+        h.update(env.encode())
+        if not stage.needs:
+            h.update(json.dumps(raw, sort_keys=True).encode())
+        for need in stage.needs:
+            h.update(json.dumps(outputs.get(need, {}), sort_keys=True).encode())
+        return h.hexdigest()
+
+    return stage_hash
+
+
+def _outputs_intact(root: Path, recorded: dict[str, str]) -> bool:
+    for rel, digest in recorded.items():
+        p = root / rel
+        if not p.is_file() or sha256_file(p) != digest:
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------------- notebooks
+def sanitize_notebook(path: Path) -> None:
+    """Remove volatile fields (timings, durations, kernel versions) from an executed notebook,
+    so that the same inputs give the same bytes."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    meta = nb.get("metadata", {})
+    pm = meta.get("papermill", {})
+    for key in ("start_time", "end_time", "duration", "input_path", "output_path",
+                "environment_variables", "version"):
+        pm.pop(key, None)
+    meta.get("language_info", {}).pop("version", None)
+    for cell in nb.get("cells", []):
+        cmeta = cell.get("metadata", {})
+        cmeta.pop("execution", None)
+        p = cmeta.get("papermill", {})
+        for key in ("start_time", "end_time", "duration", "exception", "status"):
+            p.pop(key, None)
+    text = json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def _execute(root: Path, stage: Stage, params_path: Path, staging: Path) -> None:
+    import papermill as pm
+
+    out_nb = staging / "notebooks" / stage.notebook
+    out_nb.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pm.execute_notebook(
+            str(notebook_dir(root) / stage.notebook), str(out_nb),
+            parameters={"PARAMS": str(params_path), "ROOT": str(root), "OUT": str(staging)},
+            kernel_name="python3", kernel_manager_class=project_kernel_manager(),
+            cwd=str(root), progress_bar=False, log_output=False, report_mode=False,
+            request_save_on_cell_execute=False,
+        )
+    except pm.PapermillExecutionError as exc:
+        raise _StageFailure(exc.ename, exc.evalue, exc.cell_index, out_nb) from None
+    sanitize_notebook(out_nb)
+
+
+class _StageFailure(Exception):
+    def __init__(self, ename: str, evalue: str, cell_index: int, notebook: Path) -> None:
+        super().__init__(f"{ename}: {evalue}")
+        self.ename, self.evalue, self.cell_index, self.notebook = ename, evalue, cell_index, notebook
+
+
+_USER_ERRORS = {"StudyDataError", "CodebookError", "ParamsError"}
+
+
+def _destinations(root: Path, params: Params) -> dict[str, Path]:
+    reports = root / "reports" / params.study
+    return {
+        "processed": root / "data" / "processed" / params.study,
+        "tables": reports / "tables",
+        "figures": reports / "figures",
+        "notebooks": reports / "notebooks",
+        "report": reports,
+    }
+
+
+def _promote(root: Path, params: Params, staging: Path) -> dict[str, str]:
+    """Move a stage's staged outputs into place; return {relative path: sha256}."""
+    dest = _destinations(root, params)
+    moved: dict[str, str] = {}
+    for sub in sorted(p for p in staging.iterdir() if p.is_dir() or p.is_file()):
+        if sub.is_file():  # e.g. report.html at the top of the staging folder
+            target = dest["report"] / sub.name
+            files = [(sub, target)]
+        else:
+            base = dest.get(sub.name, dest["report"] / sub.name)
+            files = [(f, base / f.relative_to(sub)) for f in sorted(sub.rglob("*"))
+                     if f.is_file()]
+        for src, target in files:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            digest = sha256_file(src)
+            os.replace(src, target)
+            moved[str(target.relative_to(root))] = digest
+    return moved
+
+
+# --------------------------------------------------------------------------------- runner
+def run_pipeline(
+    params_path: Path | str,
+    *,
+    root: Path | str | None = None,
+    force: bool = False,
+    jobs: int | None = None,
+    only: list[str] | None = None,
+    progress: Callable[[str], None] = lambda s: None,
+) -> RunResult:
+    """Run the pipeline for one parameters file.
+
+    Parameters
+    ----------
+    params_path : path-like
+        ``params/<study>.yaml``.
+    root : path-like, optional
+        Project root (default: found from the parameters file).
+    force : bool
+        Rerun every stage even when up to date.
+    jobs : int, optional
+        Stages run at once (default: the number of cores).
+    only : list of str, optional
+        Run only these stages (and skip the others' checks).
+    progress : callable
+        Receives one line per event, for display.
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    PartnerStudyError
+        Bad parameters or data (the message names file, row, column and fix), or a stage
+        failure (:class:`StageError`, naming the notebook and cell).
+    """
+    t0 = time.perf_counter()
+    params_path = Path(params_path).resolve()
+    root = Path(root).resolve() if root else find_root(params_path.parent)
+    params = load_params(params_path, root=root)
+    dest = _destinations(root, params)
+    manifest_path = dest["report"] / "manifest.json"
+    old = read_manifest(manifest_path)
+    old_stages = old.get("stages", {}) if old.get("version") == MANIFEST_VERSION else {}
+    jobs = max(1, jobs or os.cpu_count() or 1)
+
+    staging_root = root / ".staging" / params.study
+    shutil.rmtree(staging_root, ignore_errors=True)
+
+    outputs: dict[str, dict[str, str]] = {}
+    results: dict[str, StageResult] = {}
+    records: dict[str, dict[str, Any]] = dict(old_stages)
+    hasher = stage_hashes(root, params, old, outputs)
+    selected = [s for s in STAGES if only is None or s.name in only]
+    pending = {s.name: s for s in selected}
+    running: dict[Future, tuple[Stage, str, Path, float]] = {}
+    failure: BaseException | None = None
+
+    def ready(stage: Stage) -> bool:
+        return all(n in results or n not in pending and n not in
+                   {s.name for s in selected} for n in stage.needs) and all(
+            results.get(n, StageResult(n, "skipped")).status in ("ran", "skipped")
+            for n in stage.needs)
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        while (pending or running) and failure is None:
+            for name, stage in list(pending.items()):
+                if not ready(stage):
+                    continue
+                for need in stage.needs:
+                    if need not in outputs and need in old_stages:
+                        outputs[need] = old_stages[need].get("outputs", {})
+                digest = hasher(stage)
+                prev = old_stages.get(name, {})
+                del pending[name]
+                if (not force and prev.get("hash") == digest
+                        and _outputs_intact(root, prev.get("outputs", {}))):
+                    outputs[name] = prev.get("outputs", {})
+                    results[name] = StageResult(name, "skipped", 0.0, outputs[name])
+                    progress(f"  {name:<15} up to date, skipped")
+                    continue
+                staging = staging_root / name
+                staging.mkdir(parents=True, exist_ok=True)
+                progress(f"  {name:<15} running ...")
+                fut = pool.submit(_execute, root, stage, params_path, staging)
+                running[fut] = (stage, digest, staging, time.perf_counter())
+            if not running:
+                if pending:  # nothing can start: an upstream stage failed
+                    break
+                continue
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for fut in done:
+                stage, digest, staging, started = running.pop(fut)
+                seconds = time.perf_counter() - started
+                try:
+                    fut.result()
+                except _StageFailure as exc:
+                    failure = _handle_failure(root, params, stage, exc, staging_root)
+                    results[stage.name] = StageResult(stage.name, "failed", seconds)
+                    continue
+                except BaseException as exc:  # noqa: BLE001 - reported below
+                    failure = exc
+                    results[stage.name] = StageResult(stage.name, "failed", seconds)
+                    continue
+                # Outputs of the previous run of this stage that it no longer makes go away.
+                new = _promote(root, params, staging)
+                for rel in prev_outputs(records, stage.name):
+                    if rel not in new:
+                        (root / rel).unlink(missing_ok=True)
+                outputs[stage.name] = new
+                records[stage.name] = {"hash": digest, "seconds": round(seconds, 3),
+                                       "outputs": new, "notebook": f"notebooks/{stage.notebook}"}
+                results[stage.name] = StageResult(stage.name, "ran", seconds, new)
+                progress(f"  {stage.name:<15} done in {seconds:.1f} s ({len(new)} files)")
+                _write_manifest(manifest_path, root, params, records)
+        if failure is not None:
+            for fut in running:
+                fut.cancel()
+    shutil.rmtree(staging_root, ignore_errors=True)
+    try:
+        (root / ".staging").rmdir()
+    except OSError:
+        pass
+    if failure is not None:
+        raise failure
+    if any(r.status == "ran" for r in results.values()) or not manifest_path.is_file():
+        _write_manifest(manifest_path, root, params, records)
+    ordered = [results.get(s.name, StageResult(s.name, "not run")) for s in selected]
+    return RunResult(params.study, ordered, manifest_path, time.perf_counter() - t0)
+
+
+def prev_outputs(records: dict[str, dict[str, Any]], name: str) -> list[str]:
+    return list(records.get(name, {}).get("outputs", {}))
+
+
+def _handle_failure(root: Path, params: Params, stage: Stage, exc: _StageFailure,
+                    staging_root: Path) -> BaseException:
+    if exc.ename in _USER_ERRORS:
+        # Bad data or parameters: the message is the user's, nothing is kept or written.
+        shutil.rmtree(staging_root, ignore_errors=True)
+        return PartnerStudyError(exc.evalue)
+    failed = root / "reports" / params.study / "failed" / stage.notebook
+    failed.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(exc.notebook, failed)
+    return StageError(stage.notebook, str(failed.relative_to(root)), exc.cell_index + 1,
+                      f"{exc.ename}: {exc.evalue}")
+
+
+def _write_manifest(path: Path, root: Path, params: Params, records: dict[str, Any]) -> None:
+    files: dict[str, str] = {}
+    for rec in records.values():
+        files.update(rec.get("outputs", {}))
+    inputs = {k: sha256_file(p) for k, p in _raw_inputs(root, params).items()}
+    params_file = Path(params.source)
+    try:
+        params_rel = str(params_file.resolve().relative_to(root))
+    except ValueError:
+        params_rel = str(params_file)
+    manifest = {
+        "version": MANIFEST_VERSION,
+        "study": params.study,
+        "params_file": params_rel,
+        "params_sha256": params_hash(params),
+        "parameters": {"data": list(params.data), **params.values},
+        "inputs": inputs,
+        "outputs": dict(sorted(files.items())),
+        "stages": {name: records[name] for name in sorted(records)},
+        "environment": environment(),
+        "git_commit": git_commit(root),
+    }
+    write_json(path, manifest)

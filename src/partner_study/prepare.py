@@ -1,0 +1,103 @@
+"""From validated raw tables to the processed study: pseudonyms, scale scores, joins.
+
+Layer 3 (pure). Stage 01-prepare calls :func:`prepare_study` on the output of
+:func:`partner_study.validate.validate_study` and writes the result.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from partner_study.io import Study
+from partner_study.scales import score_scales
+
+__all__ = ["assign_pseudonyms", "prepare_study", "site_codes", "summarise"]
+
+
+def site_codes(sites: pd.Series) -> dict[str, str]:
+    """Short upper-case code of each site, unique (``be_hospital`` -> ``BE``)."""
+    codes: dict[str, str] = {}
+    used: set[str] = set()
+    for site in sorted(pd.unique(sites.astype(str))):
+        base = re.sub(r"[^A-Za-z0-9]", "", re.split(r"[_\-\s]", site)[0]).upper()[:4] or "S"
+        code, k = base, 2
+        while code in used:
+            code, k = f"{base}{k}", k + 1
+        used.add(code)
+        codes[site] = code
+    return codes
+
+
+def assign_pseudonyms(participants: pd.DataFrame) -> pd.Series:
+    """Pseudonym of each participant: ``P-<site code>-<number within site>`` (e.g. ``P-BE-07``).
+
+    Numbers follow the order of the participant ids within the site, so the same table
+    gives the same pseudonyms; ids themselves never appear in reports.
+    """
+    codes = participants["site"].map(site_codes(participants["site"]))
+    order = participants.sort_values(["site", "participant_id"], kind="stable")
+    rank = order.groupby("site", sort=False).cumcount().add(1).reindex(participants.index)
+    width = max(2, len(str(int(rank.max()))) if len(rank) else 2)
+    return "P-" + codes + "-" + rank.astype(int).astype(str).str.zfill(width)
+
+
+def prepare_study(study: Study) -> Study:
+    """Score scales, add pseudonyms and attach participant attributes to survey and segments.
+
+    Returns
+    -------
+    Study
+        ``participants`` with a ``pseudonym`` column (after ``participant_id``); ``scored``:
+        participant columns + items + one score per scale + ``engagement_level`` (ordered
+        categorical) and ``engagement_level_code`` (1..k); ``segments`` with ``site``,
+        ``role`` and ``theme``.
+    """
+    cb = study.codebook
+    participants = study.participants.copy()
+    participants.insert(1, "pseudonym", assign_pseudonyms(participants))
+    attrs = participants.drop(columns=["collection", "group_id"], errors="ignore")
+    scored = None
+    if study.scored is not None:
+        scored = score_scales(study.scored, cb)
+        if "engagement_level" in scored.columns and cb.engagement_level is not None:
+            labels = cb.engagement_level.ordered_labels
+            level = pd.Categorical(scored["engagement_level"], categories=labels, ordered=True)
+            scored["engagement_level"] = level
+            codes = level.codes.astype(float)
+            scored["engagement_level_code"] = np.where(codes < 0, np.nan, codes + 1)
+        scored = attrs.merge(scored, on="participant_id", how="inner", validate="one_to_one")
+    segments = None
+    if study.segments is not None:
+        themes = {name: code.theme for name, code in cb.codes.items()}
+        segments = study.segments.merge(
+            participants[["participant_id", "site", "role"]], on="participant_id", how="left",
+            validate="many_to_one",
+        )
+        segments["theme"] = segments["code"].map(themes)
+        segments = segments[["segment_id", "participant_id", "site", "role", "document", "start",
+                             "end", "coder", "code", "theme", "text"]]
+    return Study(cb, participants, scored, segments)
+
+
+def summarise(study: Study) -> pd.DataFrame:
+    """Counts of a study's records by site and role (participants, survey answers, segments).
+
+    Returns
+    -------
+    DataFrame
+        ``site, role, participants, survey, segments, coders``.
+    """
+    p = study.participants
+    out = p.groupby(["site", "role"]).size().rename("participants").to_frame()
+    if study.scored is not None:
+        s = study.scored[["participant_id"]].merge(p[["participant_id", "site", "role"]])
+        out["survey"] = s.groupby(["site", "role"]).size()
+    if study.segments is not None:
+        g = study.segments[["segment_id", "participant_id", "coder"]].merge(
+            p[["participant_id", "site", "role"]])
+        out["segments"] = g.drop_duplicates("segment_id").groupby(["site", "role"]).size()
+        out["coders"] = g.groupby(["site", "role"])["coder"].nunique()
+    return out.fillna(0).astype(int).reset_index()

@@ -1,0 +1,774 @@
+"""Qualitative code statistics, co-occurrence, exemplar quotes and the disclosure gate.
+
+Layer 3 (analysis): functions take the processed ``segments`` and ``participants``
+frames (schemas in ``docs/data-contract.md``) and return new tidy frames. Nothing
+here reads or writes files.
+
+Counting unit
+-------------
+``segments`` holds one row per coded segment **per coder per code**. A segment
+(``segment_id``) coded by two coders is one stretch of text, so every count here
+is taken over the *union of coders*: a segment counts once for a code when at
+least one coder applied that code to it. Intercoder agreement lives in
+:mod:`partner_study.agreement`.
+
+Disclosure gate
+---------------
+Quotes leave the study only through :func:`redact_text`, which replaces e-mail
+addresses, phone numbers, dates, health and national identifiers and the names
+of a roster with ``[email]``, ``[phone]``, ``[date]``, ``[id]`` and ``[name]``.
+:func:`select_quotes` applies it to every quote and :func:`disclosure_report`
+states what was removed and checks that nothing detectable is left.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from partner_study.errors import ParamsError, Problem, StudyDataError
+
+__all__ = [
+    "THEME_ROW",
+    "REDACTION_KINDS",
+    "table_codes",
+    "table_cooccurrence",
+    "themes_by_role",
+    "redact_text",
+    "select_quotes",
+    "disclosure_report",
+]
+
+#: Value of ``code`` on the theme-level rows of :func:`table_codes`.
+THEME_ROW = "(theme)"
+
+#: Kinds of identifier the disclosure gate removes, in the order of the count columns.
+REDACTION_KINDS: tuple[str, ...] = ("email", "phone", "date", "id", "name")
+
+_ALL = "all"
+_CODES_COLUMNS = ["theme", "code", "n_segments", "n_participants", "pct_participants"]
+_COOC_COLUMNS = ["code_a", "code_b", "n_segments", "n_participants"]
+_QUOTE_COLUMNS = [
+    "theme",
+    "code",
+    "role",
+    "pseudonym",
+    "site",
+    "segment_id",
+    "quote",
+    "n_redactions",
+]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _require(frame: pd.DataFrame, columns: Iterable[str], *, name: str) -> None:
+    """Raise StudyDataError when ``frame`` lacks any of ``columns``."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise StudyDataError(
+            Problem(
+                file=f"{name} (data frame)",
+                found=f"no column(s) {', '.join(repr(c) for c in missing)}",
+                expected=f"the {name} columns of the data contract",
+                fix=f"build '{name}' with partner_study.io (stage 01-prepare) "
+                "or add the missing column(s)",
+            )
+        )
+
+
+def _coded(segments: pd.DataFrame) -> pd.DataFrame:
+    """Distinct (segment_id, participant_id, theme, code): the union of coders.
+
+    Rows without a code or theme are not coded and are dropped.
+    """
+    _require(segments, ["segment_id", "participant_id", "theme", "code"], name="segments")
+    coded = segments[["segment_id", "participant_id", "theme", "code"]].dropna(
+        subset=["theme", "code"]
+    )
+    return coded.drop_duplicates(ignore_index=True)
+
+
+def _attach(
+    coded: pd.DataFrame, participants: pd.DataFrame, columns: Sequence[str]
+) -> pd.DataFrame:
+    """Add participant columns (role, site, ...) from the roster; unknown ids are an error."""
+    _require(participants, ["participant_id", *columns], name="participants")
+    roster = participants[["participant_id", *columns]].drop_duplicates("participant_id")
+    unknown = pd.unique(coded.loc[~coded["participant_id"].isin(roster["participant_id"]),
+                                  "participant_id"])
+    if len(unknown):
+        shown = ", ".join(repr(str(u)) for u in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise StudyDataError(
+            Problem(
+                file="segments (data frame)",
+                column="participant_id",
+                found=f"{shown}{more}",
+                expected="participant ids listed in participants",
+                fix="add the participant(s) to participants.csv or correct segments.csv",
+            )
+        )
+    return coded.merge(roster, on="participant_id", how="left", validate="many_to_one")
+
+
+def _group_order(values: pd.Series) -> pd.Series:
+    """Sort key putting the margin ``"all"`` after the real groups."""
+    return values.astype(str).where(values != _ALL, "\uffff")
+
+
+def _check_by(by: str | Sequence[str]) -> list[str]:
+    keys = [by] if isinstance(by, str) else list(by)
+    if not keys or any(k not in ("role", "site") for k in keys) or len(set(keys)) != len(keys):
+        raise ParamsError(
+            f"by={by!r} is not supported; use 'role', 'site' or ('site', 'role')"
+        )
+    return keys
+
+
+# --------------------------------------------------------------------------- code tables
+
+
+def table_codes(
+    segments: pd.DataFrame,
+    participants: pd.DataFrame,
+    *,
+    by: str | Sequence[str] = "role",
+) -> pd.DataFrame:
+    """Segments and participants per code and theme, by role (or site).
+
+    Parameters
+    ----------
+    segments : DataFrame
+        Coded segments (segment_id, participant_id, theme, code; one row per
+        segment per coder per code).
+    participants : DataFrame
+        Roster with participant_id and the ``by`` columns (role, site). Role and
+        site are taken from here.
+    by : {"role", "site"} or sequence of them
+        Grouping column(s). ``("site", "role")`` gives both columns.
+
+    Returns
+    -------
+    DataFrame
+        One row per theme, code and group, zeros included, sorted by theme, code
+        (the theme row first) and group (``"all"`` last):
+
+        - ``theme`` : str
+        - ``code`` : str, or ``"(theme)"`` for the theme as a whole (any of its codes)
+        - ``role`` and/or ``site`` : str, the group, ``"all"`` for the margin
+        - ``n_segments`` : int, distinct segments carrying the code
+        - ``n_participants`` : int, distinct participants with at least one such segment
+        - ``pct_participants`` : float, ``100 * n_participants / N_g`` (full precision;
+          round when printing)
+
+    Notes
+    -----
+    ``N_g`` is the number of participants of group ``g`` with at least one coded
+    segment (any code), so percentages answer "of those who were interviewed and
+    coded, how many raised this". A segment coded by several coders counts once
+    (union of coders). Theme rows count a segment or participant once however many
+    of the theme's codes they carry, so they are not sums of the code rows.
+    Groups with no coded participant are left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> seg = pd.DataFrame({"segment_id": ["s1", "s1", "s2"], "participant_id": ["a", "a", "b"],
+    ...                     "theme": ["t", "t", "t"], "code": ["c", "c", "c"],
+    ...                     "coder": ["A", "B", "A"]})
+    >>> ppl = pd.DataFrame({"participant_id": ["a", "b"], "role": ["patient", "professional"],
+    ...                     "site": ["BE", "BE"]})
+    >>> table_codes(seg, ppl).query("code == 'c' and role == 'all'")[["n_segments", "n_participants"]]
+       n_segments  n_participants
+    5           2               2
+    """
+    keys = _check_by(by)
+    _require(segments, ["segment_id", "participant_id", "theme", "code"], name="segments")
+    coded = segments[["segment_id", "participant_id", "theme", "code"]].dropna(
+        subset=["theme", "code"]
+    )
+    seg = pd.factorize(coded["segment_id"])[0]
+    part, part_names = pd.factorize(coded["participant_id"])
+    # units: (theme, code) pairs, then whole themes
+    theme, theme_names = pd.factorize(coded["theme"])
+    code, code_names = pd.factorize(coded["code"])
+    pair, pair_keys = pd.factorize(theme.astype(np.int64) * max(len(code_names), 1) + code)
+    pair_theme = theme_names.take(pair_keys // max(len(code_names), 1))
+    pair_code = code_names.take(pair_keys % max(len(code_names), 1))
+    n_units = len(pair_keys) + len(theme_names)
+    people = _attach(pd.DataFrame({"participant_id": part_names}), participants, keys)
+    if not len(seg):
+        return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in _codes_columns(keys)})
+    units = pd.DataFrame(
+        {
+            "theme": np.concatenate([np.asarray(pair_theme), np.asarray(theme_names)]),
+            "code": np.concatenate(
+                [np.asarray(pair_code), np.full(len(theme_names), THEME_ROW, dtype=object)]
+            ),
+        }
+    )
+    unit = np.concatenate([pair, theme + len(pair_keys)])
+    seg, part = np.concatenate([seg, seg]), np.concatenate([part, part])
+    # union of coders: one row per (segment, unit); one per (participant, unit)
+    seg_unit = _distinct(seg.astype(np.int64) * n_units + unit)
+    seg_rows = (seg_unit % n_units, _first_part(seg, part)[seg_unit // n_units])
+    part_unit = _distinct(part.astype(np.int64) * n_units + unit)
+    part_rows = (part_unit % n_units, part_unit // n_units)
+
+    parts = []
+    for collapse in itertools.product((False, True), repeat=len(keys)):
+        margin = {k: _ALL for k, c in zip(keys, collapse, strict=True) if c}
+        labels = people[keys].assign(**margin)
+        g = labels.groupby(keys, sort=False).ngroup().to_numpy()
+        groups = labels.drop_duplicates()  # first appearance, the order of ngroup(sort=False)
+        n_groups = len(groups)
+        n_seg = np.bincount(seg_rows[0] * n_groups + g[seg_rows[1]], minlength=n_units * n_groups)
+        n_part = np.bincount(
+            part_rows[0] * n_groups + g[part_rows[1]], minlength=n_units * n_groups
+        )
+        denominator = np.bincount(g, minlength=n_groups)
+        block = units.merge(groups, how="cross")
+        block["n_segments"] = n_seg
+        block["n_participants"] = n_part
+        block["pct_participants"] = 100.0 * n_part / np.tile(denominator, n_units)
+        parts.append(block)
+    out = pd.concat(parts, ignore_index=True)
+    out = out.sort_values(
+        ["theme", "code", *keys],
+        key=lambda s: _group_order(s) if s.name in keys else s,
+        kind="mergesort",
+    )
+    out = out.astype({c: "str" for c in ["theme", "code", *keys]})
+    return out[_codes_columns(keys)].reset_index(drop=True)
+
+
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of an int array (sort-based, faster than hashing here)."""
+    keys = np.sort(keys)
+    return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+
+
+def _first_part(seg: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """Participant of each segment index (a segment belongs to one participant)."""
+    owner = np.zeros(int(seg.max(initial=-1)) + 1, dtype=np.int64)
+    owner[seg] = part
+    return owner
+
+
+def _codes_columns(keys: Sequence[str]) -> list[str]:
+    return [*_CODES_COLUMNS[:2], *keys, *_CODES_COLUMNS[2:]]
+
+
+def _dtype(column: str) -> str:
+    if column.startswith("n_"):
+        return "int64"
+    if column.startswith("pct_") or column in ("value",):
+        return "float64"
+    return "str"
+
+
+def themes_by_role(segments: pd.DataFrame, participants: pd.DataFrame) -> pd.DataFrame:
+    """Share of patients and professionals mentioning each theme.
+
+    Parameters
+    ----------
+    segments : DataFrame
+        Coded segments (segment_id, participant_id, theme, code).
+    participants : DataFrame
+        Roster with participant_id and role.
+
+    Returns
+    -------
+    DataFrame
+        One row per theme and role (zeros included, ``role == "all"`` for everyone):
+
+        - ``theme`` : str
+        - ``role`` : str
+        - ``n_participants`` : int, participants with at least one segment in the theme
+        - ``pct_participants`` : float, ``100 * n_participants / N_role``
+
+    Notes
+    -----
+    Same definitions as the theme rows (``code == "(theme)"``) of :func:`table_codes`:
+    ``N_role`` counts participants of the role with at least one coded segment.
+    """
+    codes = table_codes(segments, participants, by="role")
+    themes = codes.loc[codes["code"] == THEME_ROW]
+    return themes[["theme", "role", "n_participants", "pct_participants"]].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- co-occurrence
+
+
+def _pairs_in_rows(indptr: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, ...]:
+    """All (row, col_i, col_j), col_i < col_j, of the nonzeros of each CSR row.
+
+    Vectorised; the work is sum over rows of k*(k-1)/2 for k nonzeros per row.
+    """
+    k = np.diff(indptr)
+    rows = np.repeat(np.arange(len(k)), k)
+    local = np.arange(len(indices)) - indptr[rows]
+    partners = k[rows] - 1 - local
+    first = np.repeat(np.arange(len(indices)), partners)
+    starts = np.cumsum(partners) - partners
+    offset = np.arange(len(first)) - np.repeat(starts, partners)
+    second = first + 1 + offset
+    return rows[first], indices[first], indices[second]
+
+
+def table_cooccurrence(segments: pd.DataFrame, *, within: str = "segment") -> pd.DataFrame:
+    """Pairs of codes applied to the same segment (or by the same participant).
+
+    Parameters
+    ----------
+    segments : DataFrame
+        Coded segments (segment_id, participant_id, code; one row per segment per
+        coder per code).
+    within : {"segment", "participant"}
+        Unit within which two codes co-occur.
+
+    Returns
+    -------
+    DataFrame
+        One row per co-occurring pair, ``code_a < code_b``, sorted by code_a, code_b:
+
+        - ``code_a``, ``code_b`` : str
+        - ``n_segments`` : int, segments carrying both codes
+        - ``n_participants`` : int; ``within="segment"``: participants with at least
+          one segment carrying both codes; ``within="participant"``: participants
+          who used both codes, in the same or different segments
+
+        With ``within="segment"`` pairs with ``n_segments > 0`` are listed, with
+        ``within="participant"`` pairs with ``n_participants > 0`` (``n_segments``
+        may then be 0).
+
+    Notes
+    -----
+    Let X be the binary segment-by-code incidence matrix (union of coders). Then
+    ``n_segments = X'X`` (off-diagonal upper triangle), computed as a sparse product.
+    At participant level P (participant-by-code, ``P = 1[Q X > 0]`` with Q the
+    participant-by-segment incidence) gives ``n_participants = P'P``. The
+    segment-level participant count needs the pairs inside each segment; they are
+    enumerated from X's rows, so the cost grows with the square of the number of
+    codes per segment (small), never with the square of the number of segments.
+    """
+    if within not in ("segment", "participant"):
+        raise ParamsError(f"within={within!r} is not supported; use 'segment' or 'participant'")
+    _require(segments, ["segment_id", "participant_id", "code"], name="segments")
+    coded = segments[["segment_id", "participant_id", "code"]].dropna(subset=["code"])
+    seg_idx, _ = pd.factorize(coded["segment_id"])
+    code_idx, code_names = pd.factorize(coded["code"], sort=True)
+    part_idx, _ = pd.factorize(coded["participant_id"])
+    n_seg, n_code = int(seg_idx.max(initial=-1)) + 1, len(code_names)
+    if n_code < 2:
+        return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in _COOC_COLUMNS})
+    ones = np.ones(len(seg_idx), dtype=np.int64)
+    x = sparse.csr_matrix((ones, (seg_idx, code_idx)), shape=(n_seg, n_code))
+    x.sum_duplicates()
+    x.data[:] = 1
+    x.sort_indices()
+    seg_counts = sparse.triu(x.T @ x, k=1).tocsr()
+
+    seg_part = np.zeros(n_seg, dtype=np.int64)
+    seg_part[seg_idx] = part_idx
+    if within == "segment":
+        rows, a, b = _pairs_in_rows(x.indptr, x.indices)
+        key = (seg_part[rows] * n_code + a) * n_code + b
+        uniq = _distinct(key) % (n_code * n_code)
+        part_counts = np.bincount(uniq, minlength=n_code * n_code).reshape(n_code, n_code)
+        coo = seg_counts.tocoo()
+        a, b, n_s = coo.row, coo.col, coo.data
+        n_p = part_counts[a, b]
+    else:
+        q = sparse.csr_matrix(
+            (np.ones(n_seg, dtype=np.int64), (seg_part, np.arange(n_seg))),
+            shape=(int(part_idx.max()) + 1, n_seg),
+        )
+        p = q @ x
+        p.data[:] = 1
+        coo = sparse.triu(p.T @ p, k=1).tocoo()
+        a, b, n_p = coo.row, coo.col, coo.data
+        n_s = np.asarray(seg_counts[a, b]).ravel()
+    keep = n_s > 0 if within == "segment" else n_p > 0
+    order = np.lexsort((b[keep], a[keep]))
+    names = np.asarray(code_names, dtype=object)
+    return pd.DataFrame(
+        {
+            "code_a": pd.array(names[a[keep][order]], dtype="str"),
+            "code_b": pd.array(names[b[keep][order]], dtype="str"),
+            "n_segments": n_s[keep][order].astype("int64"),
+            "n_participants": n_p[keep][order].astype("int64"),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- disclosure gate
+
+_MONTHS = sorted(
+    {
+        # English
+        "january", "february", "march", "april", "may", "june", "july", "august",
+        "september", "october", "november", "december",
+        "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+        # French (Belgium, Quebec)
+        "janvier", "février", "fevrier", "mars", "avril", "mai", "juin", "juillet", "août",
+        "aout", "septembre", "octobre", "novembre", "décembre", "decembre",
+        # Dutch (Belgium)
+        "januari", "februari", "maart", "mei", "juni", "juli", "augustus", "oktober",
+        # Norwegian
+        "januar", "februar", "desember",
+    },
+    key=lambda m: (-len(m), m),
+)
+_MONTH = "(?:" + "|".join(_MONTHS) + ")"
+
+#: (kind, pattern), applied in this order. Earlier patterns win overlaps: international
+#: phone numbers before identifiers (so "+1 514 555 0199" is a phone), identifiers before
+#: dates (a Belgian register number starts with a date) and dates before national
+#: phone numbers (so "12.03.1961" is a date).
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("email", re.compile(r"(?<![\w.+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?!\w)")),
+    (
+        "phone",  # international: +32 470 12 34 56, +47 912 34 567, +1 (514) 555-0199, 0044 ...
+        re.compile(
+            r"(?<![\w+])(?:\+|\b00)[1-9]\d{0,2}"
+            r"(?:[ .\-]?(?:\(0\)[ .\-]?)?\(?\d{1,4}\)?){2,6}(?![\w])"
+        ),
+    ),
+    (
+        "id",
+        re.compile(
+            "|".join(
+                [
+                    # keyword + number: MRN 12345678, medical record no. 123456, NHS no 9434765919
+                    r"(?i:\b(?:MRN|medical\s+record\s+(?:number|no\.?)|hospital\s+(?:number|no\.?)"
+                    r"|patient\s+(?:id|number)|NHS\s*(?:number|no\.?)?)\s*[:#]?\s*)"
+                    r"(?:[A-Za-z]{1,3}[ -]?)?\d[\d -]{3,12}\d(?![\w])",
+                    # Belgian national register number 85.07.30-033.61
+                    r"(?<![\w.])\d{2}\.\d{2}\.\d{2}[- ]?\d{3}\.?\d{2}(?![\w])",
+                    # Norwegian fødselsnummer with a space: 110361 12345
+                    r"(?<![\w+])\d{6} \d{5}(?![\w])",
+                    # NHS / CHI number 943 476 5919
+                    r"(?<![\w+])\d{3} \d{3} \d{4}(?![\w])",
+                    # Quebec RAMQ health insurance number ABCD 1234 5678
+                    r"(?<![\w])[A-Z]{4} ?\d{4} ?\d{4}(?![\w])",
+                    # long digit runs: 9+ digits not starting with 0, or 11+ digits
+                    # (fødselsnummer, Belgian number unpunctuated, NHS unspaced)
+                    r"(?<![\w+])(?:[1-9]\d{8,}|\d{11,})(?![\w])",
+                ]
+            )
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            "|".join(
+                [
+                    r"(?<![\w.])(?:19|20)\d{2}(?P<s1>[-/.])\d{1,2}(?P=s1)\d{1,2}(?![\w])",
+                    r"(?<![\w.])\d{1,2}(?P<s2>[-/.])\d{1,2}(?P=s2)(?:\d{4}|\d{2})(?![\w])",
+                    rf"(?<![\w])\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s+{_MONTH}\.?,?\s+\d{{4}}(?![\w])",
+                    rf"(?<![\w]){_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}(?![\w])",
+                ]
+            ),
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "phone",  # national
+        re.compile(
+            "|".join(
+                [
+                    # North America: (514) 555-0199, 514-555-0199, 1-800-555-0199
+                    r"(?<![\w])\(\d{3}\) ?\d{3}[ .\-]\d{4}(?![\w])",
+                    r"(?<![\w+])(?:1[ .\-])?\d{3}[.\-]\d{3}[.\-]\d{4}(?![\w])",
+                    # Europe, trunk prefix 0: 0470 12 34 56, 02 555 12 34, 07700 900123,
+                    # 020 7946 0958, 0470/12.34.56 (at least 9 digits after the 0)
+                    r"(?<![\w+])0(?=(?:[ ./\-]?\d){8,11}(?![\d]))\d{1,4}(?:[ ./\-]?\d{2,6}){1,4}"
+                    r"(?![\w])",
+                    # Norway, 8 digits without prefix: 912 34 567, 22 12 34 56, 91234567
+                    r"(?<![\w+])[2-9]\d{2} \d{2} \d{3}(?![\w])",
+                    r"(?<![\w+])[2-9]\d(?: \d{2}){3}(?![\w])",
+                    r"(?<![\w+])[49]\d{7}(?![\w])",
+                ]
+            )
+        ),
+    ),
+)
+
+#: Name particles that are never redacted on their own (they are ordinary words).
+_PARTICLES = frozenset(
+    {"de", "van", "von", "der", "den", "du", "des", "la", "le", "di", "da", "dos", "del",
+     "ter", "ten", "het", "op", "af", "al", "el", "st", "mc", "mac"}
+)
+
+
+def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
+    """One alternation of full names and their parts, longest first, case-insensitive."""
+    alternatives: set[str] = set()
+    for full in names:
+        if not isinstance(full, str) or not full.strip():
+            continue
+        words = full.split()
+        if sum(ch.isalpha() for ch in full) >= 2:
+            alternatives.add(r"\s+".join(re.escape(w) for w in words))
+        parts = set(words) | {p for w in words for p in re.split(r"[-‐]", w)}
+        for part in parts:
+            if sum(ch.isalpha() for ch in part) >= 2 and part.lower() not in _PARTICLES:
+                alternatives.add(re.escape(part))
+    if not alternatives:
+        return None
+    ordered = sorted(alternatives, key=lambda a: (-len(a), a))
+    return re.compile(r"(?<![\w\[])(?:" + "|".join(ordered) + r")(?![\w\]])", re.IGNORECASE)
+
+
+def redact_text(
+    texts: pd.Series | Sequence[str], *, names: Iterable[str] = ()
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Remove direct identifiers from free text (the disclosure gate).
+
+    Parameters
+    ----------
+    texts : Series or sequence of str
+        Texts (quotes, segment texts). Missing values stay missing.
+    names : iterable of str
+        Full names of the people on the study roster (participants, staff,
+        relatives named in transcripts). The full name and each given or family
+        name of at least two letters are redacted, as whole words, ignoring case.
+
+    Returns
+    -------
+    redacted : Series
+        The texts with every match replaced by ``[email]``, ``[phone]``,
+        ``[date]``, ``[id]`` or ``[name]``; same index as ``texts``.
+    counts : DataFrame
+        Same index, one int column per kind in :data:`REDACTION_KINDS`
+        (``email, phone, date, id, name``): replacements made in each text.
+        ``counts.sum()`` gives the totals.
+
+    Notes
+    -----
+    Detected, in this order (earlier patterns win where two overlap):
+
+    - e-mail addresses;
+    - international phone numbers (``+`` or ``00`` and country code, e.g.
+      ``+32 470 12 34 56``, ``+47 912 34 567``, ``+1 (514) 555-0199``);
+    - identifiers: keyword + number (``MRN 12345678``, ``NHS no 9434765919``),
+      Belgian national register numbers (``85.07.30-033.61``), Norwegian
+      fødselsnummer (11 digits, optionally ``DDMMYY NNNNN``), NHS/CHI numbers
+      (``943 476 5919``), Quebec RAMQ numbers (``ABCD 1234 5678``) and any run of
+      9+ digits (11+ when it starts with 0);
+    - dates: ``12/03/1961``, ``12.03.61``, ``1961-03-12``, ``12 March 1961``,
+      ``March 12, 1961`` (English, French, Dutch and Norwegian month names);
+    - national phone numbers: North American (``(514) 555-0199``,
+      ``514-555-0199``), European with trunk 0 and at least 9 further digits
+      (``0470 12 34 56``, ``07700 900123``, ``020 7946 0958``), Norwegian 8-digit
+      numbers (``912 34 567``, ``22 12 34 56``);
+    - roster names (one alternation, longest first, so a full name is one
+      ``[name]``); name particles such as "de", "van", "la" are not redacted on
+      their own.
+
+    Not redacted: years alone, month and year without a day, short numbers
+    ("10 patients", "2 years", "level 3"), words that merely contain a name
+    ("annual" for "Ann"). The kind attributed to an ambiguous string (an
+    unspaced 11-digit number may be a UK mobile or a fødselsnummer) is a best
+    guess; the string is removed either way. Regular expressions cannot catch
+    every identifier (nicknames, places, rare events): read the quotes before
+    publication.
+    """
+    series = texts if isinstance(texts, pd.Series) else pd.Series(list(texts), dtype="str")
+    out = series.astype("str")
+    counts = pd.DataFrame(0, index=series.index, columns=list(REDACTION_KINDS), dtype="int64")
+    patterns = list(_PATTERNS)
+    name_re = _name_pattern(names)
+    if name_re is not None:
+        patterns.append(("name", name_re))
+    for kind, pattern in patterns:
+        counts[kind] += out.str.count(pattern).fillna(0).astype("int64")
+        out = out.str.replace(pattern, f"[{kind}]", regex=True)
+    return out, counts
+
+
+# --------------------------------------------------------------------------- quotes
+
+
+def _truncate(texts: pd.Series, max_chars: int) -> pd.Series:
+    """Shorten texts longer than ``max_chars`` at a word boundary, marking the cut with "[…]"."""
+    long = texts.str.len() > max_chars
+    if not long.any():
+        return texts
+    cut = texts[long].str.slice(0, max_chars - 4).str.replace(r"\s+\S*$", "", regex=True)
+    return texts.mask(long, cut.str.rstrip(" ,;:") + " […]")
+
+
+def _pick_quotes(
+    segments: pd.DataFrame,
+    participants: pd.DataFrame,
+    *,
+    per_theme: int,
+    max_chars: int,
+    target_chars: int | None,
+) -> pd.DataFrame:
+    """Deterministic choice of exemplar segments per theme and role (unredacted text)."""
+    if not isinstance(per_theme, int | np.integer) or per_theme < 1:
+        raise ParamsError(f"per_theme must be a whole number >= 1, got {per_theme!r}")
+    if not isinstance(max_chars, int | np.integer) or max_chars < 40:
+        raise ParamsError(f"max_chars must be a whole number >= 40, got {max_chars!r}")
+    target = int(round(2 * max_chars / 3)) if target_chars is None else int(target_chars)
+    _require(segments, ["segment_id", "participant_id", "theme", "code", "text"], name="segments")
+    coded = segments[["segment_id", "participant_id", "theme", "code", "text"]].dropna(
+        subset=["theme", "code", "text"]
+    )
+    coded = _attach(coded, participants, ["role", "site", "pseudonym"])
+    coded["text"] = coded["text"].astype("str").str.replace(r"\s+", " ", regex=True).str.strip()
+    coded = coded.loc[coded["text"].str.len() > 0]
+    # one candidate per segment and theme; codes of the segment within the theme joined
+    unit = ["theme", "segment_id"]
+    codes = (
+        coded[[*unit, "code"]].drop_duplicates().sort_values([*unit, "code"])
+        .groupby(unit, sort=False)["code"].agg("; ".join)
+    )
+    cand = coded.drop(columns="code").drop_duplicates(unit).join(codes, on=unit)
+    cand["distance"] = (cand["text"].str.len() - target).abs()
+    cand = cand.sort_values(["theme", "role", "distance", "segment_id"], kind="mergesort")
+    # best segment of each participant first, so several quotes come from different people
+    cand["turn"] = cand.groupby(["theme", "role", "participant_id"], sort=False).cumcount()
+    cand = cand.sort_values(["theme", "role", "turn", "distance", "segment_id"], kind="mergesort")
+    return cand.groupby(["theme", "role"], sort=False).head(per_theme).reset_index(drop=True)
+
+
+def _quotes_and_counts(
+    segments: pd.DataFrame,
+    participants: pd.DataFrame,
+    *,
+    per_theme: int,
+    max_chars: int,
+    names: Iterable[str],
+    target_chars: int | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    picked = _pick_quotes(
+        segments, participants, per_theme=per_theme, max_chars=max_chars,
+        target_chars=target_chars,
+    )
+    redacted, counts = redact_text(picked["text"], names=names)
+    quotes = picked.assign(
+        quote=_truncate(redacted, max_chars),
+        n_redactions=counts.sum(axis=1).astype("int64"),
+    )[_QUOTE_COLUMNS]
+    return quotes.astype({"segment_id": "str", "quote": "str"}), counts
+
+
+def select_quotes(
+    segments: pd.DataFrame,
+    participants: pd.DataFrame,
+    *,
+    per_theme: int = 1,
+    max_chars: int = 240,
+    names: Iterable[str] = (),
+    target_chars: int | None = None,
+) -> pd.DataFrame:
+    """Exemplar quotes per theme and role, chosen deterministically and redacted.
+
+    Parameters
+    ----------
+    segments : DataFrame
+        Coded segments with ``text``.
+    participants : DataFrame
+        Roster with participant_id, pseudonym, site and role. Participants are
+        shown only by pseudonym.
+    per_theme : int
+        Quotes per theme and role.
+    max_chars : int
+        Longest quote; longer texts are cut at a word boundary and end in "[…]".
+    names : iterable of str
+        Roster names to redact (see :func:`redact_text`).
+    target_chars : int, optional
+        Preferred quote length; default two thirds of ``max_chars``.
+
+    Returns
+    -------
+    DataFrame
+        One row per quote, ordered by theme, role and preference:
+
+        - ``theme`` : str
+        - ``code`` : str, the segment's code(s) within the theme, ``"; "``-joined
+        - ``role``, ``pseudonym``, ``site`` : str, from the roster
+        - ``segment_id`` : str
+        - ``quote`` : str, whitespace-normalised, redacted, at most ``max_chars``
+        - ``n_redactions`` : int, identifiers replaced in this quote
+
+    Notes
+    -----
+    Selection rule (never random): candidates are the distinct segments of the
+    theme and role (union of coders). They are ranked by ``|len(text) - target|``
+    and then by segment_id; each participant's best segment is taken before
+    anyone's second, so ``per_theme > 1`` quotes come from different people when
+    possible. The same data always give the same quotes, whatever the row order.
+    Redaction happens before shortening, so an identifier is never cut in half.
+    Totals by kind: :func:`disclosure_report`.
+    """
+    quotes, _ = _quotes_and_counts(
+        segments, participants, per_theme=per_theme, max_chars=max_chars, names=names,
+        target_chars=target_chars,
+    )
+    return quotes
+
+
+def disclosure_report(
+    segments: pd.DataFrame,
+    participants: pd.DataFrame,
+    *,
+    per_theme: int = 1,
+    max_chars: int = 240,
+    names: Iterable[str] = (),
+    target_chars: int | None = None,
+) -> pd.DataFrame:
+    """What the disclosure gate removed from the quotes of :func:`select_quotes`.
+
+    Takes the same arguments as :func:`select_quotes` and makes the same
+    (deterministic) selection.
+
+    Returns
+    -------
+    DataFrame
+        One row per kind of :data:`REDACTION_KINDS` and a final ``"total"`` row:
+
+        - ``kind`` : str
+        - ``n_redactions`` : int, identifiers of that kind replaced
+        - ``n_quotes`` : int, quotes with at least one such replacement
+        - ``n_remaining`` : int, identifiers the detectors still find in the
+          released quotes (must be 0; anything else is a bug to report)
+
+    Notes
+    -----
+    ``n_remaining`` re-runs the detectors on the final quotes; it is the check a
+    pipeline stage can stop on before writing ``tables/quotes.csv``.
+    """
+    quotes, counts = _quotes_and_counts(
+        segments, participants, per_theme=per_theme, max_chars=max_chars, names=names,
+        target_chars=target_chars,
+    )
+    _, remaining = redact_text(quotes["quote"], names=names)
+    report = pd.DataFrame(
+        {
+            "kind": list(REDACTION_KINDS),
+            "n_redactions": counts.sum().to_numpy(dtype="int64"),
+            "n_quotes": (counts > 0).sum().to_numpy(dtype="int64"),
+            "n_remaining": remaining.sum().to_numpy(dtype="int64"),
+        }
+    )
+    total = pd.DataFrame(
+        {
+            "kind": ["total"],
+            "n_redactions": [int(report["n_redactions"].sum())],
+            "n_quotes": [int((counts.sum(axis=1) > 0).sum())],
+            "n_remaining": [int(report["n_remaining"].sum())],
+        }
+    )
+    return pd.concat([report, total], ignore_index=True).astype({"kind": "str"})

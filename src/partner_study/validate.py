@@ -1,0 +1,373 @@
+"""Validation of a raw study folder against its codebook, collecting every problem.
+
+Layer 2. :func:`validate_study` reads ``codebook.yaml``, ``participants``, ``survey`` and
+``segments`` (CSV, TSV or Excel), checks them, and returns typed tables in a
+:class:`~partner_study.io.Study`; or raises one :class:`StudyDataError` that lists every
+problem as ``file: row N, column 'x': found ..., expected .... Fix: ...``.
+
+Row numbers are those a spreadsheet shows: the header is row 1, the first record row 2.
+Checks are vectorised: at most :data:`MAX_ROWS_LISTED` rows are listed per file, column
+and kind of problem, followed by a count of the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from partner_study.codebook import Codebook, Scale, Variable, read_codebook
+from partner_study.errors import Problem, StudyDataError
+from partner_study.io import Study, find_table, read_table
+
+__all__ = [
+    "MAX_ROWS_LISTED",
+    "PARTICIPANT_COLUMNS",
+    "SEGMENT_COLUMNS",
+    "validate_study",
+    "template_columns",
+]
+
+MAX_ROWS_LISTED = 5
+PARTICIPANT_COLUMNS = ("collection", "group_id")
+SEGMENT_COLUMNS = ("segment_id", "participant_id", "document", "start", "end", "coder", "code",
+                   "text")
+_SEGMENT_REQUIRED = ("segment_id", "participant_id", "code")
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, **kw) -> None:
+        self.problems.append(Problem(**kw))
+
+    def rows(self, file: str, mask: np.ndarray | pd.Series, values: pd.Series, column: str,
+             expected: str, fix: str, found: str = "'{}'") -> None:
+        """Add one problem per offending row (first few), then a count of the rest."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        idx = np.flatnonzero(mask)
+        vals = values.to_numpy()
+        for i in idx[:MAX_ROWS_LISTED]:
+            self.add(file=file, row=int(i) + 2, column=column,
+                     found=found.format(_short(vals[i])), expected=expected, fix=fix)
+        rest = len(idx) - MAX_ROWS_LISTED
+        if rest > 0:
+            rows = ", ".join(str(int(i) + 2) for i in idx[MAX_ROWS_LISTED:MAX_ROWS_LISTED + 10])
+            self.add(file=file, column=column,
+                     found=f"the same problem on {rest} more row(s) (rows {rows}"
+                           f"{', ...' if rest > 10 else ''})",
+                     expected=expected, fix=fix)
+
+
+def _short(v: object) -> str:
+    s = str(v)
+    return s if len(s) <= 40 else s[:37] + "..."
+
+
+def template_columns(codebook: Codebook) -> dict[str, list[str]]:
+    """Header of each raw table that ``codebook`` describes (for templates and messages)."""
+    cb = codebook
+    participants = [cb.id, cb.site, cb.role_column, *PARTICIPANT_COLUMNS, *cb.variables]
+    survey = [cb.id, *cb.items]
+    if cb.engagement_level is not None:
+        survey.append(cb.engagement_level.column)
+    out = {"participants": participants}
+    if cb.scales or cb.engagement_level is not None:
+        out["survey"] = survey
+    if cb.codes:
+        out["segments"] = list(SEGMENT_COLUMNS)
+    return out
+
+
+def _typed_values(col: _Collector, file: str, values: pd.Series, var: Variable,
+                  cb_name: str) -> pd.Series:
+    """Convert one text column by its codebook declaration; record problems."""
+    text = values.str.strip()
+    missing = text.eq("") | text.isin(var.missing)
+    if var.type == "text":
+        return text.where(~missing)
+    if var.type == "category":
+        levels = var.levels or {}
+        label_of = {**{v: v for v in levels.values()}, **levels}
+        mapped = text.map(label_of)
+        bad = ~missing & mapped.isna()
+        shown = ", ".join(f"{k}={v}" if k != v else k for k, v in levels.items())
+        col.rows(file, bad, text, var.column, f"one of the levels of '{var.name}' ({shown})",
+                 f"correct the value, or declare it under variables.{var.name}.levels "
+                 f"(or its missing codes) in {cb_name}")
+        return mapped.where(~missing & ~bad).astype(object)
+    numbers = pd.to_numeric(text.where(~missing), errors="coerce")
+    bad_num = ~missing & numbers.isna()
+    col.rows(file, bad_num, text, var.column, f"a number{' (whole)' if var.type == 'integer' else ''}",
+             f"correct the value, leave the cell empty, or declare the code under "
+             f"variables.{var.name}.missing in {cb_name}")
+    ok = ~missing & ~bad_num
+    if var.type == "integer":
+        frac = ok & (numbers % 1 != 0)
+        col.rows(file, frac, text, var.column, "a whole number",
+                 "round the value or declare the variable as type: number")
+        ok &= ~frac
+    lo, hi = var.min, var.max
+    if lo is not None or hi is not None:
+        out = ok & ((numbers < (lo if lo is not None else -np.inf))
+                    | (numbers > (hi if hi is not None else np.inf)))
+        rng = f"{lo if lo is not None else '-inf'}-{hi if hi is not None else 'inf'}"
+        col.rows(file, out, text, var.column, f"a value in {rng}",
+                 f"correct the value, or add it to 'missing' for {var.name} in {cb_name}")
+        ok &= ~out
+    return numbers.where(ok).astype(float)
+
+
+def _likert_values(col: _Collector, file: str, values: pd.Series, item: str, scale: Scale,
+                   cb_name: str) -> pd.Series:
+    text = values.str.strip()
+    missing = text.eq("") | text.isin(scale.missing)
+    numbers = pd.to_numeric(text.where(~missing), errors="coerce")
+    bad = ~missing & (numbers.isna() | (numbers % 1 != 0) | (numbers < scale.low)
+                      | (numbers > scale.high))
+    col.rows(file, bad, text, item,
+             f"a whole number in {scale.low}-{scale.high} (scale '{scale.name}') or an empty cell",
+             f"correct the value or add it to 'missing' for scale {scale.name} in {cb_name}")
+    return numbers.where(~missing & ~bad).astype(float)
+
+
+def _check_columns(col: _Collector, file: str, frame: pd.DataFrame, required: Iterable[str],
+                   allowed: Iterable[str], cb_name: str, kind: str) -> bool:
+    present = list(frame.columns)
+    ok = True
+    for name in required:
+        if name not in present:
+            ok = False
+            col.add(file=file, row=1, column=name, found="no such column in the header",
+                    expected=f"a column '{name}' ({kind})",
+                    fix=f"add the column to {Path(file).name}, or correct its name in {cb_name}"
+                    if kind.startswith("declared") else f"add the column '{name}'")
+    allowed_set = set(allowed)
+    for name in present:
+        if name not in allowed_set:
+            col.add(file=file, row=1, column=name, found="a column the codebook does not declare",
+                    expected=f"only the columns described in {cb_name}",
+                    fix="declare it in the codebook (variables:, a scale's items:) "
+                        "or remove the column")
+    dup = pd.Index(present)[pd.Index(present).duplicated()]
+    for name in dup:
+        ok = False
+        col.add(file=file, row=1, column=str(name), found="the column twice",
+                expected="each column once", fix="remove or rename one of the two columns")
+    return ok
+
+
+def _load(col: _Collector, folder: Path, name: str, show: str, *, required: bool) -> pd.DataFrame | None:
+    path = find_table(folder, name)
+    if path is None:
+        if required:
+            col.add(file=f"{show}/{name}.csv", found="no such file",
+                    expected=f"a {name} table (.csv, .tsv or .xlsx)",
+                    fix=f"add {name}.csv (`partner-study new-site` writes a template with the "
+                        "right header)")
+        return None
+    try:
+        return read_table(path, display=f"{show}/{path.name}")
+    except StudyDataError as exc:
+        col.problems.extend(exc.problems)
+        return None
+
+
+def _ids(frame: pd.DataFrame, column: str) -> pd.Series:
+    return frame[column].astype(str).str.strip()
+
+
+def validate_study(folder: Path | str, *, display: str | None = None) -> Study:
+    """Validate a raw study folder and return its typed tables.
+
+    Parameters
+    ----------
+    folder : path-like
+        ``data/raw/<study>/`` holding ``codebook.yaml``, ``participants``, and ``survey``
+        (when the codebook declares scales) and ``segments`` (when it declares codes).
+    display : str, optional
+        How to name the folder in messages (default: the path as given).
+
+    Returns
+    -------
+    Study
+        Typed, unscored tables: participants (ids, site, role, collection, group_id and the
+        declared variables, categories as labels, numbers as float); ``scored`` holds the
+        survey items as float (NaN = missing) and ``engagement_level`` as its label;
+        segments with start/end as integers.
+
+    Raises
+    ------
+    StudyDataError
+        Listing every problem found, in every file.
+    """
+    folder = Path(folder)
+    show = (display or str(folder)).rstrip("/")
+    if not folder.is_dir():
+        raise StudyDataError(Problem(file=show, found="no such folder",
+                                     expected="a study folder with codebook.yaml and tables",
+                                     fix="check the path, or create it with "
+                                         "`partner-study new-site NAME`"))
+    cb_name = f"{show}/codebook.yaml"
+    cb = read_codebook(folder / "codebook.yaml", display=cb_name)
+    col = _Collector()
+
+    # --- participants -----------------------------------------------------------------------
+    pfile = f"{show}/{(find_table(folder, 'participants') or Path('participants.csv')).name}"
+    part_raw = _load(col, folder, "participants", show, required=True)
+    participants = None
+    if part_raw is not None:
+        required = [cb.id, cb.site, cb.role_column, *cb.variables]
+        allowed = [*required, *PARTICIPANT_COLUMNS]
+        if _check_columns(col, pfile, part_raw, [cb.id, cb.site, cb.role_column],
+                          allowed, cb_name, "required by the data contract") and all(
+                              v in part_raw.columns for v in cb.variables) | True:
+            for v in cb.variables:
+                if v not in part_raw.columns:
+                    col.add(file=pfile, row=1, column=v, found="no such column in the header",
+                            expected=f"a column '{v}' (declared under variables in codebook.yaml)",
+                            fix=f"add the column, or remove '{v}' from variables in {cb_name}")
+            participants = _validate_participants(col, pfile, part_raw, cb, cb_name)
+    known_ids = (set(participants["participant_id"]) if participants is not None else None)
+
+    # --- survey -----------------------------------------------------------------------------
+    survey = None
+    if cb.scales or cb.engagement_level is not None:
+        sraw = _load(col, folder, "survey", show, required=True)
+        if sraw is not None:
+            sfile = f"{show}/{find_table(folder, 'survey').name}"  # type: ignore[union-attr]
+            survey = _validate_survey(col, sfile, sraw, cb, cb_name, known_ids, pfile)
+    elif find_table(folder, "survey") is not None:
+        col.add(file=f"{show}/survey.csv", found="a survey but no scales in the codebook",
+                expected="scales: declared in codebook.yaml",
+                fix=f"declare the survey's scales in {cb_name}, or remove the survey file")
+
+    # --- segments ---------------------------------------------------------------------------
+    segments = None
+    if cb.codes:
+        graw = _load(col, folder, "segments", show, required=True)
+        if graw is not None:
+            gfile = f"{show}/{find_table(folder, 'segments').name}"  # type: ignore[union-attr]
+            segments = _validate_segments(col, gfile, graw, cb, cb_name, known_ids, pfile)
+    elif find_table(folder, "segments") is not None:
+        col.add(file=f"{show}/segments.csv", found="coded segments but no codes in the codebook",
+                expected="codes: declared in codebook.yaml",
+                fix=f"declare the codes and their themes in {cb_name}, or remove the file")
+
+    if col.problems:
+        raise StudyDataError(col.problems)
+    assert participants is not None  # guaranteed when no problems were found
+    return Study(cb, participants, survey, segments)
+
+
+def _validate_participants(col: _Collector, file: str, raw: pd.DataFrame, cb: Codebook,
+                           cb_name: str) -> pd.DataFrame:
+    ids = _ids(raw, cb.id)
+    col.rows(file, ids.eq(""), ids, cb.id, "a participant id", "give every participant an id")
+    dup = ids.duplicated(keep="first") & ids.ne("")
+    col.rows(file, dup, ids, cb.id, "each participant id once",
+             "remove the repeated row or give it its own id", found="duplicate id '{}'")
+    site = raw[cb.site].astype(str).str.strip()
+    col.rows(file, site.eq(""), site, cb.site, "a site name", "name the site of every participant")
+    role = raw[cb.role_column].astype(str).str.strip()
+    col.rows(file, ~role.isin(cb.role_levels), role, cb.role_column,
+             f"one of {', '.join(cb.role_levels)}",
+             f"correct the role, or declare it under role.levels in {cb_name}")
+    out = pd.DataFrame({"participant_id": ids, "site": site, "role": role})
+    for name in PARTICIPANT_COLUMNS:
+        out[name] = (raw[name].astype(str).str.strip().replace("", pd.NA)
+                     if name in raw.columns else pd.NA)
+    for name, var in cb.variables.items():
+        if name in raw.columns:
+            out[name] = _typed_values(col, file, raw[name].astype(str), var, cb_name)
+    return out
+
+
+def _validate_survey(col: _Collector, file: str, raw: pd.DataFrame, cb: Codebook, cb_name: str,
+                     known_ids: set[str] | None, pfile: str) -> pd.DataFrame:
+    eng = cb.engagement_level
+    required = [cb.id, *cb.items] + ([eng.column] if eng else [])
+    _check_columns(col, file, raw, required, required, cb_name,
+                   "declared in codebook.yaml")
+    if cb.id not in raw.columns:
+        return pd.DataFrame()
+    ids = _ids(raw, cb.id)
+    col.rows(file, ids.eq(""), ids, cb.id, "a participant id", "fill in the participant id")
+    col.rows(file, ids.duplicated() & ids.ne(""), ids, cb.id, "one survey row per participant",
+             "remove the repeated row", found="duplicate id '{}'")
+    if known_ids is not None:
+        col.rows(file, ~ids.isin(known_ids) & ids.ne(""), ids, cb.id,
+                 f"an id listed in {Path(pfile).name}",
+                 f"add the participant to {Path(pfile).name} or correct the id",
+                 found="unknown participant '{}'")
+    out = pd.DataFrame({"participant_id": ids})
+    for scale in cb.scales.values():
+        for item in scale.items:
+            if item in raw.columns:
+                out[item] = _likert_values(col, file, raw[item].astype(str), item, scale, cb_name)
+    if eng is not None and eng.column in raw.columns:
+        out["engagement_level"] = _typed_values(col, file, raw[eng.column].astype(str), eng,
+                                                cb_name)
+    return out
+
+
+def _validate_segments(col: _Collector, file: str, raw: pd.DataFrame, cb: Codebook,
+                       cb_name: str, known_ids: set[str] | None, pfile: str) -> pd.DataFrame:
+    if not _check_columns(col, file, raw, _SEGMENT_REQUIRED, SEGMENT_COLUMNS, cb_name,
+                          "required by the data contract"):
+        return pd.DataFrame()
+    n = len(raw)
+    get = {c: (raw[c].astype(str).str.strip() if c in raw.columns else pd.Series([""] * n))
+           for c in SEGMENT_COLUMNS}
+    col.rows(file, get["segment_id"].eq(""), get["segment_id"], "segment_id", "a segment id",
+             "give every coded segment an id")
+    ids = get["participant_id"]
+    if known_ids is not None:
+        col.rows(file, ~ids.isin(known_ids), ids, "participant_id",
+                 f"an id listed in {Path(pfile).name}",
+                 f"add the participant to {Path(pfile).name} or correct the id",
+                 found="unknown participant '{}'")
+    code = get["code"]
+    col.rows(file, ~code.isin(list(cb.codes)), code, "code", "a code declared under codes: in "
+             "codebook.yaml", f"correct the spelling, or declare the code with its theme in "
+             f"{cb_name}", found="undeclared code '{}'")
+    coder = get["coder"].where(get["coder"].ne(""), "coder_1")
+    positions = {}
+    for c in ("start", "end"):
+        if c in raw.columns:
+            vals = pd.to_numeric(get[c].where(get[c].ne("")), errors="coerce")
+            bad = get[c].ne("") & (vals.isna() | (vals % 1 != 0) | (vals < 0))
+            col.rows(file, bad, get[c], c, "a whole number of characters >= 0 (or empty)",
+                     "correct the offset or leave it empty")
+            positions[c] = vals.where(~bad)
+        else:
+            positions[c] = pd.Series(np.nan, index=raw.index)
+    inverted = positions["start"].notna() & positions["end"].notna() & (
+        positions["start"] > positions["end"])
+    col.rows(file, inverted, get["end"], "end", "end >= start",
+             "swap start and end or correct them")
+    key = pd.DataFrame({"s": get["segment_id"], "c": coder, "k": code})
+    dup = key.duplicated() & get["segment_id"].ne("")
+    col.rows(file, dup, get["segment_id"], "segment_id",
+             "each (segment_id, coder, code) once", "remove the repeated row",
+             found="segment '{}' coded twice with the same code by the same coder")
+    owners = pd.DataFrame({"s": get["segment_id"], "p": ids}).drop_duplicates()
+    multi = owners["s"].duplicated(keep=False) & owners["s"].ne("")
+    if multi.any():
+        bad = get["segment_id"].isin(owners.loc[multi, "s"]) & ids.ne(
+            get["segment_id"].map(owners.drop_duplicates("s").set_index("s")["p"]))
+        col.rows(file, bad, get["segment_id"], "participant_id",
+                 "one participant per segment_id",
+                 "give segments of different participants different ids",
+                 found="segment '{}' also assigned to another participant")
+    return pd.DataFrame({
+        "segment_id": get["segment_id"], "participant_id": ids, "document": get["document"],
+        "start": positions["start"].astype("Int64"), "end": positions["end"].astype("Int64"),
+        "coder": coder, "code": code, "text": raw["text"].astype(str) if "text" in raw.columns
+        else "",
+    })

@@ -1,0 +1,152 @@
+"""The one deterministic writer: tables, figures and processed data.
+
+Layer 4. Same object in -> same bytes out, across runs and processes: no dates or
+software versions in figure metadata, a fixed SVG hash salt, fixed float formatting
+for CSV, fixed Parquet settings. Every file is written to a temporary name and renamed,
+so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_pdf import FigureCanvasPdf
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+from PIL import Image
+
+from partner_study.config import FIGURE_FORMATS
+from partner_study.figures.style import RCPARAMS
+
+__all__ = [
+    "FLOAT_FORMAT",
+    "write_bytes",
+    "write_text",
+    "write_json",
+    "write_csv",
+    "write_table",
+    "write_parquet",
+    "write_figure",
+    "write_figures",
+    "figure_bytes",
+    "write_raw_study",
+    "write_processed_study",
+]
+
+#: CSV float format: 10 significant digits, enough for any reported statistic.
+FLOAT_FORMAT = "%.10g"
+_DPI = 300
+
+
+def write_bytes(path: Path | str, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temporary file + rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_text(path: Path | str, text: str) -> Path:
+    """Write UTF-8 text with ``\\n`` line ends."""
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: Path | str, obj: object) -> Path:
+    """Write JSON with sorted keys and a fixed indent."""
+    return write_text(path, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def write_csv(path: Path | str, frame: pd.DataFrame, *, float_format: str | None = FLOAT_FORMAT) -> Path:
+    """Write a DataFrame as CSV (UTF-8, ``\\n``, no index, fixed float format)."""
+    text = frame.to_csv(index=False, lineterminator="\n", float_format=float_format)
+    return write_text(path, text)
+
+
+def write_table(frame: pd.DataFrame, name: str, folder: Path | str) -> Path:
+    """Write a tidy output table as ``<folder>/<name>.csv``."""
+    return write_csv(Path(folder) / f"{name}.csv", frame)
+
+
+def write_parquet(frame: pd.DataFrame, path: Path | str) -> Path:
+    """Write processed data as Parquet (pyarrow, zstd, no index), deterministically."""
+    buf = io.BytesIO()
+    frame.to_parquet(buf, engine="pyarrow", compression="zstd", index=False)
+    return write_bytes(path, buf.getvalue())
+
+
+def figure_bytes(fig: Figure, fmt: str) -> bytes:
+    """Render ``fig`` to bytes in ``fmt`` (pdf, svg, png, tiff) without any date or version."""
+    buf = io.BytesIO()
+    with matplotlib.rc_context(RCPARAMS):
+        if fmt == "pdf":
+            FigureCanvasPdf(fig).print_pdf(
+                buf, metadata={"Creator": None, "Producer": None, "CreationDate": None})
+        elif fmt == "svg":
+            FigureCanvasSVG(fig).print_svg(buf, metadata={"Date": None, "Creator": None})
+        elif fmt in ("png", "tiff"):
+            canvas = FigureCanvasAgg(fig)
+            fig.set_dpi(_DPI)
+            canvas.draw()
+            image = Image.frombuffer("RGBA", canvas.get_width_height(),
+                                     bytes(canvas.buffer_rgba()), "raw", "RGBA", 0, 1)
+            if fmt == "png":
+                image.save(buf, format="PNG", dpi=(_DPI, _DPI), optimize=False)
+            else:
+                image.convert("RGB").save(buf, format="TIFF", dpi=(_DPI, _DPI),
+                                          compression="tiff_lzw")
+        else:
+            raise ValueError(f"unknown figure format {fmt!r}; expected one of {FIGURE_FORMATS}")
+    return buf.getvalue()
+
+
+def write_figure(fig: Figure, name: str, folder: Path | str,
+                 formats: Iterable[str] = FIGURE_FORMATS) -> list[Path]:
+    """Write ``fig`` as ``<folder>/<name>.<fmt>`` for each format; return the paths."""
+    return [write_bytes(Path(folder) / f"{name}.{fmt}", figure_bytes(fig, fmt)) for fmt in formats]
+
+
+def write_figures(figures: dict[str, Figure], folder: Path | str,
+                  formats: Iterable[str] = FIGURE_FORMATS) -> list[Path]:
+    """Write several figures (``{name: Figure}``), each in every format."""
+    return [p for name, fig in figures.items() for p in write_figure(fig, name, folder, formats)]
+
+
+def write_raw_study(sim, folder: Path | str) -> list[Path]:
+    """Write a simulated study (:class:`partner_study.simulate.SimulatedStudy`) as a raw
+    study folder: codebook.yaml, participants.csv, survey.csv, segments.csv, truth.json."""
+    folder = Path(folder)
+    return [
+        write_text(folder / "codebook.yaml", sim.codebook_text),
+        write_csv(folder / "participants.csv", sim.participants, float_format=None),
+        write_csv(folder / "survey.csv", sim.survey, float_format=None),
+        write_csv(folder / "segments.csv", sim.segments, float_format=None),
+        write_json(folder / "truth.json", sim.truth),
+    ]
+
+
+def write_processed_study(study, folder: Path | str) -> list[Path]:
+    """Write a prepared :class:`partner_study.io.Study` as Parquet plus its codebook."""
+    folder = Path(folder)
+    out = [write_text(folder / "codebook.yaml", Path(study.codebook.source).read_text(
+        encoding="utf-8-sig")) if Path(study.codebook.source).is_file() else None]
+    for key in ("participants", "scored", "segments"):
+        frame = getattr(study, key)
+        if frame is not None:
+            out.append(write_parquet(frame, folder / f"{key}.parquet"))
+    return [p for p in out if p is not None]
