@@ -38,8 +38,9 @@ def _seg(rows: list[tuple]) -> pd.DataFrame:
     frame["site"] = frame["participant_id"].map(
         {"pat-1": "BE", "pat-2": "BE", "pat-3": "QC", "prof-1": "BE", "prof-2": "QC"}
     )
-    frame["role"] = np.where(frame["participant_id"].str.startswith("pat"), "patient",
-                             "professional")
+    frame["role"] = np.where(
+        frame["participant_id"].str.startswith("pat"), "patient", "professional"
+    )
     frame["document"] = "doc-" + frame["participant_id"]
     frame["start"] = 0
     frame["end"] = frame["text"].str.len()
@@ -82,7 +83,12 @@ def _row(table: pd.DataFrame, **where) -> pd.Series:
 def test_table_codes_columns_and_hand_counts(segments, participants):
     table = q.table_codes(segments, participants)
     assert list(table.columns) == [
-        "theme", "code", "role", "n_segments", "n_participants", "pct_participants"
+        "theme",
+        "code",
+        "role",
+        "n_segments",
+        "n_participants",
+        "pct_participants",
     ]
     # hand count: info_what on s1 (pat-1, two coders -> once) and s3 (pat-2)
     row = _row(table, code="info_what", role="patient")
@@ -123,9 +129,7 @@ def test_table_codes_full_precision(segments, participants):
     # info_what: pat-1, pat-2, prof-1 of 4 coded participants; listening all: 3 of 4
     row = _row(table, code="info_how", role="all")  # pat-1 and prof-2 -> 2/4
     assert row.pct_participants == 50.0
-    three = q.table_codes(
-        segments.loc[segments["participant_id"] != "prof-2"], participants
-    )
+    three = q.table_codes(segments.loc[segments["participant_id"] != "prof-2"], participants)
     row = _row(three, code="listening", role="all")  # pat-2, prof-1 of 3 coded
     assert row.pct_participants == pytest.approx(200 / 3, abs=1e-12)  # not rounded
 
@@ -133,7 +137,12 @@ def test_table_codes_full_precision(segments, participants):
 def test_table_codes_by_site_and_both(segments, participants):
     by_site = q.table_codes(segments, participants, by="site")
     assert list(by_site.columns) == [
-        "theme", "code", "site", "n_segments", "n_participants", "pct_participants"
+        "theme",
+        "code",
+        "site",
+        "n_segments",
+        "n_participants",
+        "pct_participants",
     ]
     # listening at BE: s4 (pat-2), s5 (prof-1); BE coded participants: pat-1, pat-2, prof-1
     row = _row(by_site, code="listening", site="BE")
@@ -160,7 +169,12 @@ def test_table_codes_empty_segments(participants, segments):
     table = q.table_codes(segments.iloc[:0], participants)
     assert table.empty
     assert list(table.columns) == [
-        "theme", "code", "role", "n_segments", "n_participants", "pct_participants"
+        "theme",
+        "code",
+        "role",
+        "n_segments",
+        "n_participants",
+        "pct_participants",
     ]
 
 
@@ -196,15 +210,15 @@ def test_cooccurrence_hand_counts(segments):
     assert list(cooc.columns) == ["code_a", "code_b", "n_segments", "n_participants"]
     # s1: info_how + info_what; s4: common_language + listening (coders A and B pooled)
     assert cooc.to_dict("records") == [
-        {"code_a": "common_language", "code_b": "listening", "n_segments": 1,
-         "n_participants": 1},
+        {"code_a": "common_language", "code_b": "listening", "n_segments": 1, "n_participants": 1},
         {"code_a": "info_how", "code_b": "info_what", "n_segments": 1, "n_participants": 1},
     ]
     per_person = q.table_cooccurrence(segments, within="participant")
     # pat-1 used info_what, info_how, common_language; pat-2 info_what, listening,
     # common_language; prof-2 info_how, listening
-    counts = {(r.code_a, r.code_b): (r.n_participants, r.n_segments)
-              for r in per_person.itertuples()}
+    counts = {
+        (r.code_a, r.code_b): (r.n_participants, r.n_segments) for r in per_person.itertuples()
+    }
     assert counts == {
         ("common_language", "info_how"): (1, 0),
         ("common_language", "info_what"): (2, 0),
@@ -262,7 +276,10 @@ def test_cooccurrence_errors_and_empty(segments):
         q.table_cooccurrence(segments.drop(columns="segment_id"))
     empty = q.table_cooccurrence(segments.iloc[:1])
     assert empty.empty and list(empty.columns) == [
-        "code_a", "code_b", "n_segments", "n_participants"
+        "code_a",
+        "code_b",
+        "n_segments",
+        "n_participants",
     ]
 
 
@@ -271,13 +288,17 @@ def test_million_segment_rows_run_in_seconds():
     n = 1_000_000
     seg = rng.integers(0, 400_000, n)
     code = rng.integers(0, 40, n)
-    seg_ids = pd.Series(seg).map("s{:06d}".format).astype("str")
+
+    def labels(fmt: str, values: np.ndarray) -> pd.Series:
+        vocabulary = np.array([fmt.format(i) for i in range(values.max() + 1)], dtype=object)
+        return pd.Series(vocabulary[values]).astype("str")
+
     frame = pd.DataFrame(
         {
-            "segment_id": seg_ids,
-            "participant_id": pd.Series(seg // 10).map("p{:05d}".format).astype("str"),
-            "code": pd.Series(code).map("code_{:02d}".format).astype("str"),
-            "theme": pd.Series(code // 8).map("theme_{}".format).astype("str"),
+            "segment_id": labels("s{:06d}", seg),
+            "participant_id": labels("p{:05d}", seg // 10),
+            "code": labels("code_{:02d}", code),
+            "theme": labels("theme_{}", code // 8),
         }
     )
     people = pd.DataFrame({"participant_id": pd.unique(frame["participant_id"])})
@@ -287,6 +308,7 @@ def test_million_segment_rows_run_in_seconds():
     cooc = q.table_cooccurrence(frame)
     codes = q.table_codes(frame, people)
     elapsed = time.perf_counter() - start
+    print(f"1e6 segment rows: co-occurrence + code table {elapsed:.2f} s")
     assert elapsed < 10.0, f"co-occurrence + code table took {elapsed:.1f} s on 1e6 rows"
     assert len(cooc) == 40 * 39 // 2
     # every distinct (segment, code) pair is counted once in the code rows
@@ -300,27 +322,57 @@ ROSTER = ["Ann Smith", "Anne-Marie De Smet", "Jan Van den Berghe", "Hélène Cô
 
 PLANTED = [
     # (text, {kind: count}, identifiers that must not survive)
-    ("Write to marie.dupont@hotmail.be or a.smith+study@nhs.net please.",
-     {"email": 2}, ["marie.dupont@hotmail.be", "a.smith+study@nhs.net"]),
-    ("Call me on 0470 12 34 56 or +32 470 12 34 56, or the ward on 02 555 12 34.",
-     {"phone": 3}, ["0470 12 34 56", "+32 470 12 34 56", "02 555 12 34"]),
-    ("In Tromsø: +47 912 34 567, at home 22 12 34 56.",
-     {"phone": 2}, ["+47 912 34 567", "22 12 34 56"]),
-    ("Quebec clinic (514) 555-0199 or +1 (514) 555-0199.",
-     {"phone": 2}, ["(514) 555-0199", "+1 (514) 555-0199"]),
-    ("My mobile is 07700 900123, the practice +44 20 7946 0958.",
-     {"phone": 2}, ["07700 900123", "+44 20 7946 0958"]),
-    ("I was born on 12/03/1961, my wife on 1961-03-12, my son on 12 March 1985.",
-     {"date": 3}, ["12/03/1961", "1961-03-12", "12 March 1985"]),
-    ("Her NHS number is 943 476 5919 and his MRN 12345678.",
-     {"id": 2}, ["943 476 5919", "12345678"]),
-    ("Rijksregisternummer 85.07.30-033.61, carte RAMQ ABCD 1234 5678.",
-     {"id": 2}, ["85.07.30-033.61", "ABCD 1234 5678"]),
-    ("Fødselsnummer 11036112345, skrevet 110361 12345.",
-     {"id": 2}, ["11036112345", "110361 12345"]),
-    ("Ann Smith told Anne-Marie De Smet that Dr Van den Berghe and hélène côté agreed; "
-     "Ola said so too.",
-     {"name": 5}, ["Ann Smith", "Anne-Marie", "De Smet", "Berghe", "hélène", "côté", "Ola"]),
+    (
+        "Write to marie.dupont@hotmail.be or a.smith+study@nhs.net please.",
+        {"email": 2},
+        ["marie.dupont@hotmail.be", "a.smith+study@nhs.net"],
+    ),
+    (
+        "Call me on 0470 12 34 56 or +32 470 12 34 56, or the ward on 02 555 12 34.",
+        {"phone": 3},
+        ["0470 12 34 56", "+32 470 12 34 56", "02 555 12 34"],
+    ),
+    (
+        "In Tromsø: +47 912 34 567, at home 22 12 34 56.",
+        {"phone": 2},
+        ["+47 912 34 567", "22 12 34 56"],
+    ),
+    (
+        "Quebec clinic (514) 555-0199 or +1 (514) 555-0199.",
+        {"phone": 2},
+        ["(514) 555-0199", "+1 (514) 555-0199"],
+    ),
+    (
+        "My mobile is 07700 900123, the practice +44 20 7946 0958.",
+        {"phone": 2},
+        ["07700 900123", "+44 20 7946 0958"],
+    ),
+    (
+        "I was born on 12/03/1961, my wife on 1961-03-12, my son on 12 March 1985.",
+        {"date": 3},
+        ["12/03/1961", "1961-03-12", "12 March 1985"],
+    ),
+    (
+        "Her NHS number is 943 476 5919 and his MRN 12345678.",
+        {"id": 2},
+        ["943 476 5919", "12345678"],
+    ),
+    (
+        "Rijksregisternummer 85.07.30-033.61, carte RAMQ ABCD 1234 5678.",
+        {"id": 2},
+        ["85.07.30-033.61", "ABCD 1234 5678"],
+    ),
+    (
+        "Fødselsnummer 11036112345, skrevet 110361 12345.",
+        {"id": 2},
+        ["11036112345", "110361 12345"],
+    ),
+    (
+        "Ann Smith told Anne-Marie De Smet that Dr Van den Berghe and hélène côté agreed; "
+        "Ola said so too.",
+        {"name": 5},
+        ["Ann Smith", "Anne-Marie", "De Smet", "Berghe", "hélène", "côté", "Ola"],
+    ),
 ]
 
 
@@ -337,7 +389,9 @@ def test_redact_text_removes_every_planted_identifier():
     for (_, expected, _), (_, got) in zip(PLANTED, counts.iterrows(), strict=True):
         assert got.to_dict() == {k: expected.get(k, 0) for k in q.REDACTION_KINDS}
     assert counts.sum().to_dict() == {"email": 2, "phone": 9, "date": 3, "id": 6, "name": 5}
-    assert redacted["q9"] == "[name] told [name] that Dr [name] and [name] agreed; [name] said so too."
+    assert redacted["q9"] == (
+        "[name] told [name] that Dr [name] and [name] agreed; [name] said so too."
+    )
     assert redacted["q1"] == "Call me on [phone] or [phone], or the ward on [phone]."
 
 
@@ -364,19 +418,40 @@ def test_redact_text_missing_values_and_no_names():
     assert plain.iloc[0] == "Ann Smith came"
 
 
+def test_redact_text_unusual_spacing_digits_and_index():
+    texts = pd.Series(
+        ["Ann\u00a0Smith came", "tél. 0470\u00a012\u202f34 56", "Smith, born 1\u20442", "x"],
+        index=[3, 3, 1, 1],  # duplicate labels are kept as they are
+    )
+    redacted, counts = q.redact_text(texts, names=ROSTER)
+    assert redacted.tolist()[:2] == ["[name] came", "tél. [phone]"]
+    assert redacted.index.tolist() == [3, 3, 1, 1]
+    assert counts["name"].tolist() == [1, 0, 1, 0]  # the full name is one redaction
+
+
 # --------------------------------------------------------------------------- quotes
 
 
 def test_select_quotes_columns_determinism_and_pseudonyms(segments, participants):
     quotes = q.select_quotes(segments, participants)
     assert list(quotes.columns) == [
-        "theme", "code", "role", "pseudonym", "site", "segment_id", "quote", "n_redactions"
+        "theme",
+        "code",
+        "role",
+        "pseudonym",
+        "site",
+        "segment_id",
+        "quote",
+        "n_redactions",
     ]
     shuffled = segments.sample(frac=1.0, random_state=7)
     pd.testing.assert_frame_equal(quotes, q.select_quotes(shuffled, participants))
     # one quote per theme and role
     assert sorted(zip(quotes["theme"], quotes["role"], strict=True)) == [
-        (FOUND, "patient"), (FOUND, "professional"), (INFO, "patient"), (INFO, "professional")
+        (FOUND, "patient"),
+        (FOUND, "professional"),
+        (INFO, "patient"),
+        (INFO, "professional"),
     ]
     assert set(quotes["pseudonym"]) <= set(participants["pseudonym"])
     assert not quotes.isin(set(participants["participant_id"])).any().any()
@@ -401,18 +476,21 @@ def test_select_quotes_redacts_and_truncates(segments, participants):
     )
     extra = _seg([("s0", "pat-3", "A", "info_what", INFO, long_text)])
     data = pd.concat([segments, extra], ignore_index=True)
-    quotes = q.select_quotes(data, participants, names=ROSTER, max_chars=120,
-                             target_chars=500)
+    quotes = q.select_quotes(data, participants, names=ROSTER, max_chars=120, target_chars=500)
     row = quotes.query("theme == @INFO and role == 'patient'").iloc[0]
     assert row.segment_id == "s0" and row.pseudonym == "P-QC-03"
     assert row.quote.startswith("When [name] phoned [phone] about the results")
     assert row.quote.endswith(" […]") and len(row.quote) <= 120
     assert row.n_redactions == 2
-    report = q.disclosure_report(data, participants, names=ROSTER, max_chars=120,
-                                 target_chars=500)
+    report = q.disclosure_report(data, participants, names=ROSTER, max_chars=120, target_chars=500)
     assert list(report.columns) == ["kind", "n_redactions", "n_quotes", "n_remaining"]
     assert report.set_index("kind")["n_redactions"].to_dict() == {
-        "email": 0, "phone": 1, "date": 0, "id": 0, "name": 1, "total": 2
+        "email": 0,
+        "phone": 1,
+        "date": 0,
+        "id": 0,
+        "name": 1,
+        "total": 2,
     }
     assert report["n_remaining"].sum() == 0
     assert report.set_index("kind").loc["total", "n_quotes"] == 1
@@ -431,7 +509,8 @@ def test_select_quotes_errors(segments, participants):
 
 def test_all_is_complete():
     public = {
-        name for name, obj in vars(q).items()
+        name
+        for name, obj in vars(q).items()
         if not name.startswith("_") and getattr(obj, "__module__", None) == q.__name__
     }
     assert public <= set(q.__all__)

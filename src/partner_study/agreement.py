@@ -169,8 +169,8 @@ def percent_agreement(a: Sequence[Any] | pd.Series, b: Sequence[Any] | pd.Series
 
     Examples
     --------
-    >>> percent_agreement(["a", "b", "b", None], ["a", "b", "c", "c"])
-    66.66666666666667
+    >>> round(percent_agreement(["a", "b", "b", None], ["a", "b", "c", "c"]), 1)
+    66.7
     """
     a_obs, b_obs = _paired_labels(a, b, where="percent_agreement(a, b)")
     if a_obs.size == 0:
@@ -429,8 +429,7 @@ def cohen_kappa(
     Raises
     ------
     StudyDataError
-        When ``a`` and ``b`` differ in length, a label is not in ``categories``, or labels
-        of different types cannot be ordered.
+        When ``a`` and ``b`` differ in length or a label is not in ``categories``.
     ParamsError
         When ``weights`` or ``ci`` is not valid.
 
@@ -455,15 +454,7 @@ def cohen_kappa(
     a_obs, b_obs = _paired_labels(a, b, where=where)
     both = np.concatenate([a_obs, b_obs])
     if categories is None:
-        try:
-            codes, uniques = pd.factorize(both, sort=True)
-        except TypeError as exc:
-            raise _data_error(
-                where,
-                "labels of different types that cannot be ordered",
-                "labels of one type (all strings or all numbers)",
-                "convert the labels to one type, or pass categories=[...] in their order",
-            ) from exc
+        codes, uniques = pd.factorize(both, sort=True)
         k = len(uniques)
     else:
         cats = pd.Index(list(categories))
@@ -587,15 +578,14 @@ def _reliability_matrix(data: Any) -> tuple[np.ndarray, np.ndarray]:
     elif isinstance(data, np.ndarray):
         arr = data
     else:
-        try:
-            arr = np.asarray(data, dtype=object)
-        except ValueError as exc:
+        arr = np.asarray(data, dtype=object)
+        if arr.ndim == 1 and arr.size and all(np.ndim(row) == 1 for row in arr):
             raise _data_error(
                 where,
                 "rows of different lengths",
                 "a coders x units table",
                 "pad missing codes with NaN so every coder has one cell per unit",
-            ) from exc
+            )
     if arr.ndim != 2:
         raise _data_error(
             where,
@@ -626,16 +616,15 @@ def _numeric_values(values: np.ndarray, level: str) -> np.ndarray:
     return inferred.to_numpy(dtype=float)
 
 
-def _delta(level: str, c: np.ndarray, k: np.ndarray, n_c: np.ndarray, x: np.ndarray) -> Any:
-    """Squared difference delta^2(c, k) between value positions c and k (broadcasting)."""
+def _delta(level: str, c: np.ndarray, k: np.ndarray, x: np.ndarray) -> Any:
+    """Squared difference delta^2(c, k) between value positions c and k (broadcasting).
+
+    For "ordinal", ``x`` holds the cumulative midpoints ``G_c - n_c / 2`` (see
+    :func:`krippendorff_alpha`), so the ordinal metric is a squared difference of them.
+    """
     if level == "nominal":
         return (c != k).astype(float)
-    if level == "ordinal":
-        cum = np.cumsum(n_c)
-        lo, hi = np.minimum(c, k), np.maximum(c, k)
-        between = cum[hi] - cum[lo] + n_c[lo]  # sum of n_g for g from lo to hi
-        return (between - (n_c[lo] + n_c[hi]) / 2.0) ** 2
-    if level == "interval":
+    if level in ("ordinal", "interval"):
         return (x[c] - x[k]) ** 2
     total = x[c] + x[k]  # ratio
     diff = x[c] - x[k]
@@ -647,16 +636,16 @@ def _expected_sum(level: str, n_c: np.ndarray, x: np.ndarray) -> float:
     n = n_c.sum()
     if level == "nominal":
         return float(n * n - np.sum(n_c * n_c))
-    if level == "interval":
+    if level in ("ordinal", "interval"):  # sum n_c n_k (x_c - x_k)^2 = 2 n sum n_c (x_c - mean)^2
         centred = x - np.sum(n_c * x) / n
         return float(2.0 * n * np.sum(n_c * centred**2))
-    n_values = len(n_c)
+    n_values = len(n_c)  # ratio: no closed form, O(V^2) in blocks of values (not units)
     positions = np.arange(n_values)
     block = max(1, _BLOCK_CELLS // n_values)
     total = 0.0
-    for start in range(0, n_values, block):  # blocks of values, not units
+    for start in range(0, n_values, block):
         rows = positions[start : start + block, None]
-        d = _delta(level, rows, positions[None, :], n_c, x)
+        d = _delta(level, rows, positions[None, :], x)
         total += float(np.sum(n_c[rows] * n_c[None, :] * d))
     return total
 
@@ -702,9 +691,14 @@ def krippendorff_alpha(reliability_data: Any, *, level: str = "nominal") -> floa
     :math:`(\\sum_{g=c}^{k} n_g - (n_c + n_k)/2)^2` (ordinal, over ranked values);
     :math:`(c - k)^2` (interval); :math:`((c - k)/(c + k))^2` (ratio).
     The matrix is built from per-unit value counts with a sparse product, so the cost is
-    linear in the number of coded cells; the expected-disagreement sum is closed-form for
-    nominal and interval data and :math:`O(V^2)` in the number of distinct values for
-    ordinal and ratio data.
+    linear in the number of coded cells. The ordinal metric equals :math:`(t_k - t_c)^2`
+    with cumulative midpoints :math:`t_c = \\sum_{g \\le c} n_g - n_c/2`, so the
+    expected-disagreement sum is closed-form for nominal, ordinal and interval data; for
+    ratio data it is :math:`O(V^2)` in the number :math:`V` of distinct values. Two coders
+    x 200,000 units take a few hundredths of a second from a NumPy array; a pandas
+    DataFrame with hundreds of thousands of *string* columns is slow to build and convert
+    in pandas itself, so pass large string data as a 2-D NumPy object array (or use
+    :func:`agreement_by_code` on long-format segments).
 
     References
     ----------
@@ -717,9 +711,12 @@ def krippendorff_alpha(reliability_data: Any, *, level: str = "nominal") -> floa
 
     Examples
     --------
-    >>> data = [[1, 2, 3, 3], [1, 2, 3, 4]]
-    >>> round(krippendorff_alpha(data, level="nominal"), 3)
-    0.708
+    Binary data of two coders (Krippendorff 2011, section A):
+
+    >>> coder_a = [0, 1, 0, 0, 0, 0, 0, 0, 1, 0]
+    >>> coder_b = [1, 1, 1, 0, 0, 1, 0, 0, 0, 0]
+    >>> round(krippendorff_alpha([coder_a, coder_b], level="nominal"), 3)
+    0.095
     """
     _check_choice("level", level, LEVELS)
     arr, observed = _reliability_matrix(reliability_data)
@@ -746,6 +743,9 @@ def krippendorff_alpha(reliability_data: Any, *, level: str = "nominal") -> floa
     n_c = np.bincount(codes, minlength=n_values).astype(float)
     if n_values < 2:
         return math.nan
+    if level == "ordinal":
+        # sum_{g=c..k} n_g - (n_c + n_k) / 2 = t_k - t_c with t = G - n / 2, G = cumsum(n)
+        x = np.cumsum(n_c) - n_c / 2.0
     # Counts n_uc as a sparse units x values matrix; weights 1 / (m_u - 1).
     n_units = arr.shape[1]
     counts = sparse.csr_array((np.ones(codes.size), (unit_of, codes)), shape=(n_units, n_values))
@@ -753,11 +753,11 @@ def krippendorff_alpha(reliability_data: Any, *, level: str = "nominal") -> floa
     weight = np.divide(1.0, m_u - 1.0, out=np.zeros(n_units), where=m_u >= 2)
     coincid = (counts.T @ (sparse.diags_array(weight) @ counts)).tocoo()
     # The diagonal correction of o_cc does not matter: delta^2(c, c) = 0 at every level.
-    d_obs = float(np.sum(coincid.data * _delta(level, coincid.row, coincid.col, n_c, x)))
+    d_obs = float(np.sum(coincid.data * _delta(level, coincid.row, coincid.col, x)))
     d_exp = _expected_sum(level, n_c, x)
     if d_exp <= 0:
         return math.nan
-    return 1.0 - (n_c.sum() - 1.0) * d_obs / d_exp
+    return float(1.0 - (n_c.sum() - 1.0) * d_obs / d_exp)
 
 
 # ------------------------------------------------------------------ agreement by code
@@ -810,6 +810,74 @@ def _kappa_or_note(table: np.ndarray, n_coders: int) -> tuple[float, str]:
         return math.nan, f"cohen_kappa needs exactly 2 coders (here {n_coders})"
     res = cohen_kappa_table(table)
     return res.kappa, res.note
+
+
+@dataclass(frozen=True)
+class _DecisionCounts:
+    """Per-code sums over the double-coded segments (presence/absence decisions)."""
+
+    codes: list[str]
+    n_units: int
+    n_coders: int
+    pairs: float  # pairs of decisions within segments, per code
+    n_values: float  # decisions per code (sum of m_u)
+    disagree: np.ndarray  # disagreeing pairs, per code
+    coincid_off: np.ndarray  # o_01 + o_10, per code
+    present: np.ndarray  # decisions "present", per code
+    tables: np.ndarray  # (codes, 2, 2) agreement tables when exactly two coders
+
+
+def _decision_counts(seg: pd.DataFrame) -> _DecisionCounts | None:
+    """Grouped counts behind :func:`agreement_by_code`; None when nothing is double-coded."""
+    unit_ix, _ = pd.factorize(seg["segment_id"])
+    coder_ix, _ = pd.factorize(seg["coder"].astype(str), sort=True)
+    code_ix, code_labels = pd.factorize(seg["code"].astype(str), sort=True)
+    n_coders_all, n_codes = int(coder_ix.max(initial=-1)) + 1, len(code_labels)
+    # Deduplicate (segment, coder, code) and count coders per segment, on integer keys.
+    triple = _sorted_unique(
+        (unit_ix.astype(np.int64) * n_coders_all + coder_ix) * n_codes + code_ix
+    )
+    unit_coder = _sorted_unique(triple // n_codes)
+    m_all = np.bincount(unit_coder // n_coders_all, minlength=int(unit_ix.max(initial=-1)) + 1)
+    is_double = m_all >= 2
+    if not is_double.any():
+        return None
+    position = np.cumsum(is_double) - 1  # segment -> index among double-coded segments
+    m_u = m_all[is_double].astype(float)
+    unit_t, coder_t = triple // n_codes // n_coders_all, (triple // n_codes) % n_coders_all
+    keep = is_double[unit_t]
+    unit_t, coder_t, code_t = position[unit_t[keep]], coder_t[keep], (triple % n_codes)[keep]
+    coder_of_pair = unit_coder[is_double[unit_coder // n_coders_all]] % n_coders_all
+    coders = np.flatnonzero(np.bincount(coder_of_pair, minlength=n_coders_all))
+    n_units = len(m_u)
+    # One entry per (code, segment) where k1 >= 1 coders applied the code (k0 did not).
+    uniq, inverse, k1 = np.unique(
+        code_t * n_units + unit_t, return_inverse=True, return_counts=True
+    )
+    by_first = np.bincount(inverse, weights=(coder_t == coders[0]).astype(float))
+    code_of, m_of = uniq // n_units, m_u[uniq % n_units]
+    k0 = m_of - k1
+
+    def per_code(w: np.ndarray) -> np.ndarray:
+        return np.bincount(code_of, weights=w, minlength=n_codes).astype(float)
+
+    tables = np.zeros((n_codes, 2, 2))
+    if len(coders) == 2:  # rows = first coder absent/present, columns = second coder
+        tables[:, 1, 1] = per_code((k1 == 2).astype(float))
+        tables[:, 1, 0] = per_code(((k1 == 1) & (by_first == 1)).astype(float))
+        tables[:, 0, 1] = per_code(((k1 == 1) & (by_first == 0)).astype(float))
+        tables[:, 0, 0] = n_units - tables.sum(axis=(1, 2))
+    return _DecisionCounts(
+        codes=[str(c) for c in code_labels],
+        n_units=n_units,
+        n_coders=len(coders),
+        pairs=float(np.sum(m_u * (m_u - 1) / 2)),
+        n_values=float(m_u.sum()),
+        disagree=per_code(k1 * k0),
+        coincid_off=per_code(2 * k1 * k0 / (m_of - 1)),
+        present=per_code(k1.astype(float)),
+        tables=tables,
+    )
 
 
 def agreement_by_code(segments: pd.DataFrame) -> pd.DataFrame:
@@ -897,85 +965,48 @@ def agreement_by_code(segments: pd.DataFrame) -> pd.DataFrame:
             ]
         )
     seg = segments.loc[:, list(needed)].dropna()
-    unit_ix, _ = pd.factorize(seg["segment_id"])
-    coder_ix, _ = pd.factorize(seg["coder"].astype(str), sort=True)
-    code_ix, code_labels = pd.factorize(seg["code"].astype(str), sort=True)
-    codes = [str(c) for c in code_labels]
-    n_coders_all, n_codes = int(coder_ix.max(initial=-1)) + 1, len(codes)
-    # Deduplicate (segment, coder, code) and count coders per segment, on integer keys.
-    triple = _sorted_unique(
-        (unit_ix.astype(np.int64) * n_coders_all + coder_ix) * n_codes + code_ix
+    counts = _decision_counts(seg)
+    if counts is None:
+        return _no_agreement(int(seg["coder"].nunique()))
+    c, n_codes = counts, len(counts.codes)
+    rows = [  # a loop over codes (tens), not over segments
+        (code, c.disagree[i], c.coincid_off[i], c.present[i], c.n_values, c.pairs, c.tables[i])
+        for i, code in enumerate(c.codes)
+    ]
+    rows.append(
+        (
+            _OVERALL,
+            c.disagree.sum(),
+            c.coincid_off.sum(),
+            c.present.sum(),
+            c.n_values * n_codes,
+            c.pairs * n_codes,
+            c.tables.sum(axis=0),
+        )
     )
-    unit_coder = _sorted_unique(triple // n_codes)
-    m_all = np.bincount(unit_coder // n_coders_all, minlength=int(unit_ix.max(initial=-1)) + 1)
-    is_double = m_all >= 2
-    if not is_double.any():
-        return _no_agreement(n_coders_all)
-
-    position = np.cumsum(is_double) - 1  # segment -> index among double-coded segments
-    m_u = m_all[is_double].astype(float)
-    unit_t, coder_t, code_t = (
-        triple // n_codes // n_coders_all,
-        (triple // n_codes) % n_coders_all,
-        triple % n_codes,
-    )
-    keep = is_double[unit_t]
-    unit_t, coder_t, code_t = position[unit_t[keep]], coder_t[keep], code_t[keep]
-    coder_of_pair = unit_coder[is_double[unit_coder // n_coders_all]] % n_coders_all
-    coders_double = np.flatnonzero(np.bincount(coder_of_pair, minlength=n_coders_all))
-    n_units, n_coders = len(m_u), len(coders_double)
-
-    # One entry per (code, segment) where at least one coder applied the code.
-    key = code_t * n_units + unit_t
-    uniq, inverse, k1 = np.unique(key, return_inverse=True, return_counts=True)
-    by_first = np.bincount(inverse, weights=(coder_t == coders_double[0]).astype(float))
-    code_of, m_of = uniq // n_units, m_u[uniq % n_units]
-    k0 = m_of - k1
-
-    def per_code(w: np.ndarray) -> np.ndarray:
-        return np.bincount(code_of, weights=w, minlength=n_codes).astype(float)
-
-    pairs_total = float(np.sum(m_u * (m_u - 1) / 2))  # pairs of decisions per code
-    disagree_pairs = per_code(k1 * k0)
-    coincid_off = per_code(2 * k1 * k0 / (m_of - 1))  # o_01 + o_10
-    n_present = per_code(k1.astype(float))
-    n_total = float(m_u.sum())
-    tables = np.zeros((n_codes, 2, 2))
-    if n_coders == 2:  # rows = first coder absent/present, columns = second coder
-        tables[:, 1, 1] = per_code((k1 == 2).astype(float))
-        tables[:, 1, 0] = per_code(((k1 == 1) & (by_first == 1)).astype(float))
-        tables[:, 0, 1] = per_code(((k1 == 1) & (by_first == 0)).astype(float))
-        tables[:, 0, 0] = n_units - tables[:, 1, 1] - tables[:, 1, 0] - tables[:, 0, 1]
-
-    out: dict[str, list[Any]] = {c: [] for c in AGREEMENT_COLUMNS}
-    for i, code in enumerate([*codes, _OVERALL]):  # a loop over codes (tens), not segments
-        if i < n_codes:
-            dis, off, n1, n_all = disagree_pairs[i], coincid_off[i], n_present[i], n_total
-            table, pairs = tables[i], pairs_total
-        else:
-            dis, off, n1 = disagree_pairs.sum(), coincid_off.sum(), n_present.sum()
-            n_all, table, pairs = n_total * n_codes, tables.sum(axis=0), pairs_total * n_codes
-        kappa, kappa_note = _kappa_or_note(table, n_coders)
+    out: dict[str, list[Any]] = {name: [] for name in AGREEMENT_COLUMNS}
+    for code, disagree, coincid_off, n_present, n_values, pairs, table in rows:
+        kappa, kappa_note = _kappa_or_note(table, c.n_coders)
         notes = []
-        if n1 == 0:
+        if n_present == 0:
             notes.append("code not applied in any double-coded segment: kappa and alpha undefined")
-        elif n1 == n_all:
+        elif n_present == n_values:
             notes.append("code applied by every coder to every segment: kappa and alpha undefined")
-        elif n_coders == 2 and kappa_note:
+        elif kappa_note:
             notes.append(kappa_note)
-        if n_coders != 2:
+        if c.n_coders != 2 and kappa_note not in notes:
             notes.append(kappa_note)
-        if i == n_codes:
-            notes.append(f"pooled over {n_codes} codes x {n_units} segments")
+        if code == _OVERALL:
+            notes.append(f"pooled over {n_codes} codes x {c.n_units} segments")
         values = (
             code,
-            n_units,
-            n_coders,
-            100.0 * (1.0 - dis / pairs),
+            c.n_units,
+            c.n_coders,
+            100.0 * (1.0 - disagree / pairs),
             kappa,
-            _binary_alpha(off, n1, n_all),
+            _binary_alpha(coincid_off, n_present, n_values),
             "; ".join(notes),
         )
-        for column, value in zip(AGREEMENT_COLUMNS, values, strict=True):
-            out[column].append(value)
-    return _agreement_frame(*(out[c] for c in AGREEMENT_COLUMNS))
+        for name, value in zip(AGREEMENT_COLUMNS, values, strict=True):
+            out[name].append(value)
+    return _agreement_frame(*(out[name] for name in AGREEMENT_COLUMNS))

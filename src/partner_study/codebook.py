@@ -226,7 +226,11 @@ def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
+        context = getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if context is not None and mark is not None and context.line != mark.line:
+            kind = (getattr(exc, "context", None) or "block").replace("while parsing a ", "").replace("while parsing ", "")
+            problem += f", in the {kind} that starts on line {context.line + 1}"
         raise CodebookError(
             Problem(
                 file=source, line=(mark.line + 1) if mark else None,
@@ -305,7 +309,7 @@ def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
         if isinstance(spec, str):
             spec = {"theme": spec}
         if not isinstance(spec, dict) or not spec.get("theme"):
-            chk.add(path, repr(spec), "{theme: <theme>, label: <label>}",
+            chk.add(path, "a code without a theme", "{theme: <theme>, label: <label>}",
                     f"give code '{name}' the theme it belongs to")
             continue
         codes[str(name)] = Code(str(name), str(spec["theme"]), str(spec.get("label", "")))

@@ -107,9 +107,9 @@ def _level_order(scored: pd.DataFrame, level: str) -> list[str]:
     labels = column.dropna()
     if f"{level}_code" in scored.columns:
         codes = scored.loc[labels.index, f"{level}_code"]
-        first = pd.DataFrame({"label": labels.astype(str), "code": codes})
-        first = first.groupby("label")["code"].min().sort_values(kind="mergesort")
-        return list(first.index)
+        pairs = pd.DataFrame({"label": labels.astype(str), "code": codes})
+        first = pairs.groupby("label")["code"].min().sort_values(kind="mergesort")
+        return [str(label) for label in first.index]
     return sorted(labels.astype(str).unique())
 
 
@@ -318,11 +318,25 @@ def joint_display_roles(
     mentions = _mentions(segments)
     _require(participants, ["participant_id", "role"], name="participants")
     roster = participants[["participant_id", "role"]].drop_duplicates("participant_id")
-    mentions = mentions.merge(roster, on="participant_id", how="inner")
+    unknown = pd.unique(
+        mentions.loc[~mentions["participant_id"].isin(roster["participant_id"]), "participant_id"]
+    )
+    if len(unknown):
+        raise StudyDataError(
+            Problem(
+                file="segments (data frame)",
+                column="participant_id",
+                found=", ".join(repr(str(u)) for u in unknown[:5])
+                + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""),
+                expected="participant ids listed in participants",
+                fix="add the participant(s) to participants.csv or correct segments.csv",
+            )
+        )
+    mentions = mentions.merge(roster, on="participant_id", how="left")
     coded = mentions.drop_duplicates("participant_id")["role"].value_counts()
     counts = pd.crosstab(mentions["theme"].astype(str), mentions["role"].astype(str))
     counts = counts.reindex(columns=["patient", "professional"], fill_value=0)
-    out = pd.DataFrame({"theme": pd.array(counts.index, dtype="str")})
+    out = pd.DataFrame({"theme": counts.index.astype("str")})
     for role, plural in (("patient", "patients"), ("professional", "professionals")):
         total = int(coded.get(role, 0))
         out[f"n_{plural}"] = counts[role].to_numpy(dtype=np.int64)

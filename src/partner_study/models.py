@@ -125,7 +125,8 @@ _DATA = "analysis data"
 
 
 def _data_error(found: str, expected: str, fix: str, column: str | None = None) -> StudyDataError:
-    return StudyDataError(Problem(file=_DATA, found=found, expected=expected, fix=fix, column=column))
+    problem = Problem(file=_DATA, found=found, expected=expected, fix=fix, column=column)
+    return StudyDataError(problem)
 
 
 def _names_in(code: str) -> list[str]:
@@ -156,7 +157,14 @@ class _Formula:
     variables: tuple[str, ...]
 
 
-def _read_formula(formula: str, columns: pd.Index) -> _Formula:
+def _check_frame(data: object) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+
+
+def _read_formula(formula: str, data: pd.DataFrame) -> _Formula:
+    _check_frame(data)
+    columns = data.columns
     if not isinstance(formula, str) or "~" not in formula:
         raise ParamsError(
             f"formula {formula!r} has no '~': write it as 'dependent ~ predictors', "
@@ -207,9 +215,7 @@ def _rhs(data: pd.DataFrame, predictors: Sequence[str]) -> str:
             f"predictor(s) {', '.join(repr(m) for m in missing)} are not columns of the data "
             f"(columns: {', '.join(map(str, data.columns))}). Fix the names in the params file."
         )
-    terms = [
-        f"C({_quote(p)})" if _is_categorical(data[p]) else _quote(p) for p in predictors
-    ]
+    terms = [f"C({_quote(p)})" if _is_categorical(data[p]) else _quote(p) for p in predictors]
     return " + ".join(terms)
 
 
@@ -228,35 +234,39 @@ def _complete_cases(
     keep: Sequence[str] = (),
 ) -> _Sample:
     """Rows complete on ``variables``; numeric variables z-scored on request."""
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     cols = list(dict.fromkeys([*variables, *keep]))
     mask = data[cols].notna().all(axis=1).to_numpy()
     frame = data.loc[mask, cols].copy()
     if frame.empty:
         raise _data_error(
-            found=f"no row complete on {', '.join(cols)} ({len(data)} rows, all with a missing value)",
+            found=f"no row complete on {', '.join(cols)} "
+            f"({len(data)} rows, each with a missing value)",
             expected="at least a few complete rows",
             fix="check that these columns were scored (scale scores are NaN when too few items "
             "were answered) or drop the variable from the model",
         )
+    for col in frame.columns:
+        series = frame[col]
+        plain_text = _is_categorical(series) and not pd.api.types.is_bool_dtype(series)
+        if plain_text and not isinstance(series.dtype, pd.CategoricalDtype):
+            # Categorical codes make patsy fast; categories sort alphabetically, as
+            # patsy sorts string levels, so the reference level is unchanged.
+            frame[col] = pd.Categorical(series)
     notes: list[str] = []
     if standardize:
-        scaled = [
-            v for v in variables if v not in keep and not _is_categorical(frame[v])
-        ]
+        scaled = [v for v in variables if v not in keep and not _is_categorical(frame[v])]
         if scaled:
             values = frame[scaled].astype(float)
             sd = values.std(ddof=1).replace(0.0, np.nan)
             frame[scaled] = (values - values.mean()) / sd
-            notes.append(
-                "standardized: " + ", ".join(scaled) + " z-scored on the analysis sample"
-            )
+            notes.append("standardized: " + ", ".join(scaled) + " z-scored on the analysis sample")
     return _Sample(frame=frame, n_dropped=int(len(data) - len(frame)), notes=tuple(notes))
 
 
 def _design(frame: pd.DataFrame, formula: str) -> tuple[pd.Series, pd.DataFrame]:
-    y, x = patsy.dmatrices(formula, frame, eval_env=_ENV, NA_action="raise", return_type="dataframe")
+    y, x = patsy.dmatrices(
+        formula, frame, eval_env=_ENV, NA_action="raise", return_type="dataframe"
+    )
     if y.shape[1] != 1:
         raise _data_error(
             found=f"a non-numeric dependent variable in {formula!r}",
@@ -341,8 +351,20 @@ def _tidy(
 
 def _empty() -> pd.DataFrame:
     return _tidy(
-        model="", dependent="", terms=[], estimate=[], std_error=[], ci_low=[], ci_high=[],
-        p_value=[], n=0, n_groups=None, cov_type="", outcome="", n_dropped=0, converged=True,
+        model="",
+        dependent="",
+        terms=[],
+        estimate=[],
+        std_error=[],
+        ci_low=[],
+        ci_high=[],
+        p_value=[],
+        n=0,
+        n_groups=None,
+        cov_type="",
+        outcome="",
+        n_dropped=0,
+        converged=True,
         note=[],
     )
 
@@ -437,7 +459,7 @@ def fit_ols(
             f"cov_type {cov_type!r} is not one of {', '.join(_OLS_COV_TYPES)}; for "
             "cluster-robust errors pass groups='<column>'."
         )
-    parsed = _read_formula(formula, data.columns)
+    parsed = _read_formula(formula, data)
     if groups is not None and groups not in data.columns:
         raise ParamsError(f"groups {groups!r} is not a column of the data.")
     keep = [groups] if groups is not None else []
@@ -493,10 +515,21 @@ def _skipped(
     *, model: str, dependent: str, n: int, n_groups: int, outcome: str, n_dropped: int, note: str
 ) -> pd.DataFrame:
     return _tidy(
-        model=model, dependent=dependent, terms=["(skipped)"], estimate=np.nan,
-        std_error=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan, n=n,
-        n_groups=n_groups, cov_type=_MODEL_BASED, outcome=outcome, n_dropped=n_dropped,
-        converged=False, note=note,
+        model=model,
+        dependent=dependent,
+        terms=["(skipped)"],
+        estimate=np.nan,
+        std_error=np.nan,
+        ci_low=np.nan,
+        ci_high=np.nan,
+        p_value=np.nan,
+        n=n,
+        n_groups=n_groups,
+        cov_type=_MODEL_BASED,
+        outcome=outcome,
+        n_dropped=n_dropped,
+        converged=False,
+        note=note,
     )
 
 
@@ -559,7 +592,7 @@ def fit_mixed(
     mixed-effects models using lme4. Journal of Statistical Software, 67(1), 1-48.
     https://doi.org/10.18637/jss.v067.i01
     """
-    parsed = _read_formula(formula, data.columns)
+    parsed = _read_formula(formula, data)
     if groups not in data.columns:
         raise ParamsError(f"groups {groups!r} is not a column of the data.")
     sample = _complete_cases(data, parsed.variables, standardize=standardize, keep=[groups])
@@ -568,7 +601,11 @@ def fit_mixed(
     if n_groups < 2:
         word = groups if n_groups == 1 else f"{groups} values"
         return _skipped(
-            model="mixed", dependent=parsed.dependent, n=n, n_groups=n_groups, outcome=outcome,
+            model="mixed",
+            dependent=parsed.dependent,
+            n=n,
+            n_groups=n_groups,
+            outcome=outcome,
             n_dropped=sample.n_dropped,
             note=f"mixed model skipped: {n_groups} {word} "
             "(a random intercept needs at least 2 groups)",
@@ -578,18 +615,26 @@ def fit_mixed(
         warnings.simplefilter("always")
         try:
             result = MixedLM(y, x, groups=codes).fit(reml=True)
+            beta = np.asarray(result.fe_params, dtype=float)
+            with np.errstate(invalid="ignore"):
+                se = np.sqrt(np.diag(np.asarray(result.cov_params(), dtype=float))[: len(beta)])
+            var_group = float(np.asarray(result.cov_re)[0, 0])
+            var_resid = float(result.scale)
+            converged = bool(result.converged)
         except np.linalg.LinAlgError as exc:
             return _skipped(
-                model="mixed", dependent=parsed.dependent, n=n, n_groups=n_groups,
-                outcome=outcome, n_dropped=sample.n_dropped,
+                model="mixed",
+                dependent=parsed.dependent,
+                n=n,
+                n_groups=n_groups,
+                outcome=outcome,
+                n_dropped=sample.n_dropped,
                 note=_join(f"mixed model failed: {exc}", _messages(caught)),
             )
-    beta = np.asarray(result.fe_params, dtype=float)
-    se = np.asarray(result.bse_fe, dtype=float)
     z = stats.norm.ppf(1 - alpha / 2)
-    var_group = float(np.asarray(result.cov_re)[0, 0])
-    var_resid = float(result.scale)
     notes = _messages(caught)
+    if not np.all(np.isfinite(se)):
+        notes.append("some standard errors are not available (singular information matrix)")
     on_boundary = any("boundary" in msg for msg in notes)
     if on_boundary or var_group <= 1e-6 * (var_group + var_resid):
         notes.append(
@@ -613,7 +658,7 @@ def fit_mixed(
         cov_type=_MODEL_BASED,
         outcome=outcome,
         n_dropped=sample.n_dropped,
-        converged=bool(result.converged),
+        converged=converged,
         note=_join(sample.notes, notes),
     )
 
@@ -739,6 +784,7 @@ def fit_ordinal(
     Venables, W. N., & Ripley, B. D. (2002). Modern Applied Statistics with S (4th ed.),
     §7.3. Springer. https://doi.org/10.1007/978-0-387-21706-2
     """
+    _check_frame(data)
     if link not in _LINKS:
         raise ParamsError(f"link {link!r} is not one of {', '.join(_LINKS)}.")
     if dependent not in data.columns:
@@ -750,7 +796,7 @@ def fit_ordinal(
             raise ParamsError("fit_ordinal needs at least one predictor.")
         rhs = _rhs(data, list(predictors))
     formula = f"{_quote(dependent)} ~ {rhs}"
-    parsed = _read_formula(formula, data.columns)
+    parsed = _read_formula(formula, data)
     ordered = _ordered_levels(data[dependent], levels, dependent)
     sample = _complete_cases(data, parsed.variables)
     codes_all = _level_codes(sample.frame[dependent], ordered, dependent)
@@ -777,20 +823,13 @@ def fit_ordinal(
             expected="more complete rows than parameters",
             fix="drop predictors or collect more data",
         )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model = OrderedModel(y_codes, x.to_numpy(), distr=link)
-        result = model.fit(method="bfgs", maxiter=5000, gtol=1e-8, disp=False)
-        if not result.mle_retvals.get("converged", False):
-            # BFGS can stall short of a tight gradient tolerance: polish with Newton steps.
-            result = model.fit(
-                start_params=result.params, method="newton", maxiter=100, disp=False
-            )
-    params = np.asarray(result.params, dtype=float)
-    cov = np.asarray(result.cov_params(), dtype=float)
+    params, cov, converged, messages = _fit_ordered(y_codes, x.to_numpy(), link)
     cuts, cut_cov = _cut_points(params, cov, k)
     estimate = np.concatenate([params[:k], cuts])
-    se = np.sqrt(np.concatenate([np.diag(cov)[:k], np.diag(cut_cov)]))
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(np.concatenate([np.diag(cov)[:k], np.diag(cut_cov)]))
+    if not np.all(np.isfinite(se)):
+        messages.append("some standard errors are not available (singular information matrix)")
     z = stats.norm.ppf(1 - alpha / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = 2 * stats.norm.sf(np.abs(estimate / se))
@@ -809,10 +848,33 @@ def fit_ordinal(
         cov_type=_MODEL_BASED,
         outcome=outcome,
         n_dropped=sample.n_dropped,
-        converged=bool(result.mle_retvals.get("converged", False)),
-        note=_join(notes, _messages(caught)),
+        converged=converged,
+        note=_join(notes, messages),
     )
     return odds_ratios(out) if exponentiate else out
+
+
+def _fit_ordered(
+    y_codes: np.ndarray, x: np.ndarray, link: str
+) -> tuple[np.ndarray, np.ndarray, bool, list[str]]:
+    """Fit OrderedModel; return params, covariance, convergence and warning messages."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = OrderedModel(y_codes, x, distr=link)
+        result = model.fit(method="bfgs", maxiter=5000, gtol=1e-8, disp=False)
+        converged = bool(result.mle_retvals.get("converged", False))
+    if not converged:
+        # BFGS can stall short of a tight gradient tolerance: polish with Newton steps
+        # and report the warnings of the final fit only.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = model.fit(start_params=result.params, method="newton", maxiter=100, disp=False)
+            converged = bool(result.mle_retvals.get("converged", False))
+    with warnings.catch_warnings(record=True) as more:
+        warnings.simplefilter("always")
+        params = np.asarray(result.params, dtype=float)
+        cov = np.asarray(result.cov_params(), dtype=float)
+    return params, cov, converged, _messages([*caught, *more])
 
 
 def _is_cut_point(term: pd.Series) -> pd.Series:
@@ -848,16 +910,13 @@ def odds_ratios(frame: pd.DataFrame) -> pd.DataFrame:
     multiplied by OR per unit of the predictor (``exp(cbind(OR = coef(m),
     confint.default(m)))`` in R).
     """
-    rows = (
-        frame["model"].isin(["ordinal", "joint_ordinal"])
-        & ~_is_cut_point(frame["term"])
-        & ~frame["note"].str.contains("odds ratio", regex=False)
-    )
-    if not rows.any():
+    candidates = frame["model"].isin(["ordinal", "joint_ordinal"]) & ~_is_cut_point(frame["term"])
+    if not candidates.any():
         raise ParamsError(
             "odds_ratios needs coefficient rows of an ordinal logit model (model 'ordinal' "
             "or 'joint_ordinal'); odds ratios are not defined for other models or links."
         )
+    rows = candidates & ~frame["note"].str.contains("odds ratio", regex=False)
     out = frame.copy()
     b = out.loc[rows, "estimate"]
     out.loc[rows, "estimate"] = np.exp(b)
@@ -981,6 +1040,7 @@ def vif(data: pd.DataFrame, predictors: Sequence[str]) -> pd.DataFrame:
     Fox, J., & Monette, G. (1992). Generalized collinearity diagnostics. Journal of the
     American Statistical Association, 87(417), 178-183. https://doi.org/10.1080/01621459.1992.10475190
     """
+    _check_frame(data)
     predictors = list(predictors)
     rhs = _rhs(data, predictors)
     sample = _complete_cases(data, predictors)
@@ -1044,28 +1104,33 @@ def residual_diagnostics(data: pd.DataFrame, formula: str) -> pd.DataFrame:
     Shapiro, S. S., & Wilk, M. B. (1965). An analysis of variance test for normality.
     Biometrika, 52(3-4), 591-611. https://doi.org/10.1093/biomet/52.3-4.591
     """
-    parsed = _read_formula(formula, data.columns)
+    parsed = _read_formula(formula, data)
     sample = _complete_cases(data, parsed.variables)
     y, x = _design(sample.frame, formula)
     n = len(y)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         resid = np.asarray(sm.OLS(y, x).fit().resid)
-        rows = []
+        rows: list[tuple[str, float, float, float, str]] = []
         if x.shape[1] > 1:
             lm, lm_p, _, _ = het_breuschpagan(resid, x.to_numpy(), robust=True)
-            rows.append(("breusch_pagan", lm, x.shape[1] - 1, lm_p, ""))
+            rows.append(("breusch_pagan", float(lm), float(x.shape[1] - 1), float(lm_p), ""))
         else:
             rows.append(("breusch_pagan", np.nan, np.nan, np.nan, "no predictors"))
         jb, jb_p, _, _ = jarque_bera(resid)
-        rows.append(("jarque_bera", jb, 2, jb_p, ""))
+        rows.append(("jarque_bera", float(jb), 2.0, float(jb_p), ""))
         if 3 <= n <= _SHAPIRO_MAX_N:
             w, w_p = stats.shapiro(resid)
-            rows.append(("shapiro_wilk", w, np.nan, w_p, ""))
+            rows.append(("shapiro_wilk", float(w), np.nan, float(w_p), ""))
         else:
             rows.append(
-                ("shapiro_wilk", np.nan, np.nan, np.nan,
-                 f"skipped: n = {n} (Shapiro-Wilk needs 3 <= n <= {_SHAPIRO_MAX_N})")
+                (
+                    "shapiro_wilk",
+                    np.nan,
+                    np.nan,
+                    np.nan,
+                    f"skipped: n = {n} (Shapiro-Wilk needs 3 <= n <= {_SHAPIRO_MAX_N})",
+                )
             )
     extra = _join(_messages(caught))
     out = pd.DataFrame(rows, columns=["test", "statistic", "df", "p_value", "note"])
@@ -1237,7 +1302,7 @@ def fit_mice(
     """
     if n_imputations < 2:
         raise ParamsError(f"n_imputations must be at least 2, got {n_imputations}.")
-    parsed = _read_formula(formula, data.columns)
+    parsed = _read_formula(formula, data)
     if groups is not None and groups not in data.columns:
         raise ParamsError(f"groups {groups!r} is not a column of the data.")
     variables = list(parsed.variables)
@@ -1279,9 +1344,7 @@ def fit_mice(
                 done[var] = values
             if groups is not None:
                 done[groups] = data.loc[keep, groups].to_numpy()
-            fits.append(
-                fit_ols(done, formula, cov_type=cov_type, groups=groups, outcome=outcome)
-            )
+            fits.append(fit_ols(done, formula, cov_type=cov_type, groups=groups, outcome=outcome))
     pooled = pool_imputations(fits)
     extra = _messages(caught)
     pooled["n_dropped"] = pd.array([n_dropped] * len(pooled), dtype="Int64")
@@ -1308,6 +1371,7 @@ class _Spec:
 
 
 def _read_spec(scored: pd.DataFrame, spec: Mapping) -> _Spec:
+    _check_frame(scored)
     if not isinstance(spec, Mapping):
         raise ParamsError(f"the model spec must be a mapping, got {type(spec).__name__}.")
     for key in ("dependent", "outcomes"):
@@ -1408,43 +1472,54 @@ def fit_models(scored: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
     the OLS and mixed models; ordinal models keep log-odds per unit.
     """
     s = _read_spec(scored, spec)
-    per_outcome: list[pd.DataFrame] = []
-    for outcome in s.outcomes:
-        predictors = [outcome, *[c for c in s.covariates if c != outcome]]
-        formula = f"{_quote(s.dependent)} ~ {_rhs(scored, predictors)}"
-        if "ols" in s.models:
-            per_outcome.append(
-                fit_ols(scored, formula, standardize=s.standardize, outcome=outcome,
-                        **_ols_kwargs(s))
-            )
-        if "mixed" in s.models:
-            per_outcome.append(
-                fit_mixed(scored, formula, groups=s.groups, standardize=s.standardize,
-                          outcome=outcome)
-            )
-    for outcome in s.outcomes if "ordinal" in s.models else ():
-        predictors = [outcome, *[c for c in s.covariates if c != outcome]]
-        per_outcome.append(
-            fit_ordinal(scored, s.ordinal_dependent, predictors, link=s.ordinal_link,
-                        levels=s.ordinal_levels, outcome=outcome)
-        )
+    sets = [(o, [o, *[c for c in s.covariates if c != o]]) for o in s.outcomes]
+    frames: list[pd.DataFrame] = []
+    for outcome, predictors in sets:
+        frames += _fit_linear(scored, s, predictors, outcome=outcome, kinds=s.models)
+    if "ordinal" in s.models:
+        frames += [_fit_ordinal_spec(scored, s, p, outcome=o) for o, p in sets]
     if "joint" in s.models:
-        predictors = [*s.outcomes, *[c for c in s.covariates if c not in s.outcomes]]
-        formula = f"{_quote(s.dependent)} ~ {_rhs(scored, predictors)}"
-        per_outcome.append(
-            fit_ols(scored, formula, standardize=s.standardize, outcome=ALL_OUTCOMES,
-                    **_ols_kwargs(s)).assign(model="joint_ols")
-        )
-        if s.groups is not None:
-            per_outcome.append(
-                fit_mixed(scored, formula, groups=s.groups, standardize=s.standardize,
-                          outcome=ALL_OUTCOMES).assign(model="joint_mixed")
-            )
+        joint = [*s.outcomes, *[c for c in s.covariates if c not in s.outcomes]]
+        fits = _fit_linear(scored, s, joint, outcome=ALL_OUTCOMES, kinds=("ols", "mixed"))
         if "ordinal" in s.models:
-            joint = fit_ordinal(scored, s.ordinal_dependent, predictors, link=s.ordinal_link,
-                                levels=s.ordinal_levels, outcome=ALL_OUTCOMES)
-            per_outcome.append(joint.assign(model="joint_" + joint["model"]))
-    return adjust_pvalues(_concat(per_outcome))
+            fits.append(_fit_ordinal_spec(scored, s, joint, outcome=ALL_OUTCOMES))
+        frames += [f.assign(model="joint_" + f["model"]) for f in fits]
+    return adjust_pvalues(_concat(frames))
+
+
+def _fit_linear(
+    scored: pd.DataFrame,
+    s: _Spec,
+    predictors: list[str],
+    *,
+    outcome: str,
+    kinds: Sequence[str],
+) -> list[pd.DataFrame]:
+    """OLS and (with groups) mixed fits of ``dependent ~ predictors``."""
+    formula = f"{_quote(s.dependent)} ~ {_rhs(scored, predictors)}"
+    fits = []
+    if "ols" in kinds:
+        fits.append(
+            fit_ols(scored, formula, standardize=s.standardize, outcome=outcome, **_ols_kwargs(s))
+        )
+    if "mixed" in kinds and s.groups is not None:
+        fits.append(
+            fit_mixed(scored, formula, groups=s.groups, standardize=s.standardize, outcome=outcome)
+        )
+    return fits
+
+
+def _fit_ordinal_spec(
+    scored: pd.DataFrame, s: _Spec, predictors: list[str], *, outcome: str
+) -> pd.DataFrame:
+    return fit_ordinal(
+        scored,
+        str(s.ordinal_dependent),
+        predictors,
+        link=s.ordinal_link,
+        levels=s.ordinal_levels,
+        outcome=outcome,
+    )
 
 
 def fit_sensitivity(
@@ -1490,7 +1565,8 @@ def fit_sensitivity(
         kwargs = _ols_kwargs(s)
         frames.append(fit_ols(scored, formula, outcome=outcome, **kwargs))
         frames.append(
-            fit_mice(scored, formula, n_imputations=n_imputations, seed=seed,
-                     outcome=outcome, **kwargs)
+            fit_mice(
+                scored, formula, n_imputations=n_imputations, seed=seed, outcome=outcome, **kwargs
+            )
         )
     return adjust_pvalues(_concat(frames))

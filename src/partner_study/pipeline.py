@@ -174,7 +174,8 @@ def sanitize_notebook(path: Path) -> None:
                 "environment_variables", "version"):
         pm.pop(key, None)
     meta.get("language_info", {}).pop("version", None)
-    for cell in nb.get("cells", []):
+    for i, cell in enumerate(nb.get("cells", [])):
+        cell["id"] = f"cell-{i:02d}"  # papermill gives its injected cell a random id
         cmeta = cell.get("metadata", {})
         cmeta.pop("execution", None)
         p = cmeta.get("papermill", {})
@@ -349,7 +350,7 @@ def run_pipeline(
                     continue
                 # Outputs of the previous run of this stage that it no longer makes go away.
                 new = _promote(root, params, staging)
-                for rel in prev_outputs(records, stage.name):
+                for rel in _prev_outputs(records, stage.name):
                     if rel not in new:
                         (root / rel).unlink(missing_ok=True)
                 outputs[stage.name] = new
@@ -374,7 +375,7 @@ def run_pipeline(
     return RunResult(params.study, ordered, manifest_path, time.perf_counter() - t0)
 
 
-def prev_outputs(records: dict[str, dict[str, Any]], name: str) -> list[str]:
+def _prev_outputs(records: dict[str, dict[str, Any]], name: str) -> list[str]:
     return list(records.get(name, {}).get("outputs", {}))
 
 

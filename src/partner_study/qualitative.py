@@ -83,26 +83,15 @@ def _require(frame: pd.DataFrame, columns: Iterable[str], *, name: str) -> None:
         )
 
 
-def _coded(segments: pd.DataFrame) -> pd.DataFrame:
-    """Distinct (segment_id, participant_id, theme, code): the union of coders.
-
-    Rows without a code or theme are not coded and are dropped.
-    """
-    _require(segments, ["segment_id", "participant_id", "theme", "code"], name="segments")
-    coded = segments[["segment_id", "participant_id", "theme", "code"]].dropna(
-        subset=["theme", "code"]
-    )
-    return coded.drop_duplicates(ignore_index=True)
-
-
 def _attach(
     coded: pd.DataFrame, participants: pd.DataFrame, columns: Sequence[str]
 ) -> pd.DataFrame:
     """Add participant columns (role, site, ...) from the roster; unknown ids are an error."""
     _require(participants, ["participant_id", *columns], name="participants")
     roster = participants[["participant_id", *columns]].drop_duplicates("participant_id")
-    unknown = pd.unique(coded.loc[~coded["participant_id"].isin(roster["participant_id"]),
-                                  "participant_id"])
+    unknown = pd.unique(
+        coded.loc[~coded["participant_id"].isin(roster["participant_id"]), "participant_id"]
+    )
     if len(unknown):
         shown = ", ".join(repr(str(u)) for u in unknown[:5])
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
@@ -126,9 +115,7 @@ def _group_order(values: pd.Series) -> pd.Series:
 def _check_by(by: str | Sequence[str]) -> list[str]:
     keys = [by] if isinstance(by, str) else list(by)
     if not keys or any(k not in ("role", "site") for k in keys) or len(set(keys)) != len(keys):
-        raise ParamsError(
-            f"by={by!r} is not supported; use 'role', 'site' or ('site', 'role')"
-        )
+        raise ParamsError(f"by={by!r} is not supported; use 'role', 'site' or ('site', 'role')")
     return keys
 
 
@@ -185,15 +172,14 @@ def table_codes(
     ...                     "coder": ["A", "B", "A"]})
     >>> ppl = pd.DataFrame({"participant_id": ["a", "b"], "role": ["patient", "professional"],
     ...                     "site": ["BE", "BE"]})
-    >>> table_codes(seg, ppl).query("code == 'c' and role == 'all'")[["n_segments", "n_participants"]]
+    >>> table = table_codes(seg, ppl)
+    >>> table.query("code == 'c' and role == 'all'")[["n_segments", "n_participants"]]
        n_segments  n_participants
     5           2               2
     """
     keys = _check_by(by)
     _require(segments, ["segment_id", "participant_id", "theme", "code"], name="segments")
-    coded = segments[["segment_id", "participant_id", "theme", "code"]].dropna(
-        subset=["theme", "code"]
-    )
+    coded = segments[["segment_id", "participant_id", "theme", "code"]].dropna()
     seg = pd.factorize(coded["segment_id"])[0]
     part, part_names = pd.factorize(coded["participant_id"])
     # units: (theme, code) pairs, then whole themes
@@ -226,7 +212,7 @@ def table_codes(
     for collapse in itertools.product((False, True), repeat=len(keys)):
         margin = {k: _ALL for k, c in zip(keys, collapse, strict=True) if c}
         labels = people[keys].assign(**margin)
-        g = labels.groupby(keys, sort=False).ngroup().to_numpy()
+        g = labels.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
         groups = labels.drop_duplicates()  # first appearance, the order of ngroup(sort=False)
         n_groups = len(groups)
         n_seg = np.bincount(seg_rows[0] * n_groups + g[seg_rows[1]], minlength=n_units * n_groups)
@@ -362,7 +348,7 @@ def table_cooccurrence(segments: pd.DataFrame, *, within: str = "segment") -> pd
     if within not in ("segment", "participant"):
         raise ParamsError(f"within={within!r} is not supported; use 'segment' or 'participant'")
     _require(segments, ["segment_id", "participant_id", "code"], name="segments")
-    coded = segments[["segment_id", "participant_id", "code"]].dropna(subset=["code"])
+    coded = segments[["segment_id", "participant_id", "code"]].dropna()
     seg_idx, _ = pd.factorize(coded["segment_id"])
     code_idx, code_names = pd.factorize(coded["code"], sort=True)
     part_idx, _ = pd.factorize(coded["participant_id"])
@@ -412,19 +398,18 @@ def table_cooccurrence(segments: pd.DataFrame, *, within: str = "segment") -> pd
 # --------------------------------------------------------------------------- disclosure gate
 
 _MONTHS = sorted(
-    {
+    set(
         # English
-        "january", "february", "march", "april", "may", "june", "july", "august",
-        "september", "october", "november", "december",
-        "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+        "january february march april may june july august september october november"
+        " december jan feb mar apr jun jul aug sep sept oct nov dec"
         # French (Belgium, Quebec)
-        "janvier", "février", "fevrier", "mars", "avril", "mai", "juin", "juillet", "août",
-        "aout", "septembre", "octobre", "novembre", "décembre", "decembre",
+        " janvier février fevrier mars avril mai juin juillet août aout septembre octobre"
+        " novembre décembre decembre"
         # Dutch (Belgium)
-        "januari", "februari", "maart", "mei", "juni", "juli", "augustus", "oktober",
+        " januari februari maart mei juni juli augustus oktober"
         # Norwegian
-        "januar", "februar", "desember",
-    },
+        " januar februar desember".split()
+    ),
     key=lambda m: (-len(m), m),
 )
 _MONTH = "(?:" + "|".join(_MONTHS) + ")"
@@ -450,7 +435,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                     # keyword + number: MRN 12345678, medical record no. 123456, NHS no 9434765919
                     r"(?i:\b(?:MRN|medical\s+record\s+(?:number|no\.?)|hospital\s+(?:number|no\.?)"
                     r"|patient\s+(?:id|number)|NHS\s*(?:number|no\.?)?)\s*[:#]?\s*)"
-                    r"(?:[A-Za-z]{1,3}[ -]?)?\d[\d -]{3,12}\d(?![\w])",
+                    r"(?:[A-Z]{1,3}[ -]?)?\d{2,}(?:[ -]?\d{2,}){0,4}(?![\w])",
                     # Belgian national register number 85.07.30-033.61
                     r"(?<![\w.])\d{2}\.\d{2}\.\d{2}[- ]?\d{3}\.?\d{2}(?![\w])",
                     # Norwegian fødselsnummer with a space: 110361 12345
@@ -502,30 +487,48 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
+#: Unicode space characters mapped to a plain space before matching.
+_SPACES = {cp: " " for cp in (0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)}
+
 #: Name particles that are never redacted on their own (they are ordinary words).
 _PARTICLES = frozenset(
-    {"de", "van", "von", "der", "den", "du", "des", "la", "le", "di", "da", "dos", "del",
-     "ter", "ten", "het", "op", "af", "al", "el", "st", "mc", "mac"}
+    "de van von der den du des la le di da dos del ter ten het op af al el st mc mac".split()
 )
 
 
-def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
-    """One alternation of full names and their parts, longest first, case-insensitive."""
+def _name_alternatives(names: Iterable[str]) -> list[str]:
+    """Escaped full names, runs of their words and single names, longest first."""
     alternatives: set[str] = set()
     for full in names:
         if not isinstance(full, str) or not full.strip():
             continue
         words = full.split()
-        if sum(ch.isalpha() for ch in full) >= 2:
-            alternatives.add(r"\s+".join(re.escape(w) for w in words))
+        # every run of consecutive words: "Jan Van den Berghe", "Van den Berghe", ...
+        for i, j in itertools.combinations(range(len(words) + 1), 2):
+            span = words[i:j]
+            if j - i > 1 and not all(w.lower() in _PARTICLES for w in span):
+                alternatives.add(r"\s+".join(re.escape(w) for w in span))
         parts = set(words) | {p for w in words for p in re.split(r"[-‐]", w)}
         for part in parts:
             if sum(ch.isalpha() for ch in part) >= 2 and part.lower() not in _PARTICLES:
                 alternatives.add(re.escape(part))
-    if not alternatives:
-        return None
-    ordered = sorted(alternatives, key=lambda a: (-len(a), a))
-    return re.compile(r"(?<![\w\[])(?:" + "|".join(ordered) + r")(?![\w\]])", re.IGNORECASE)
+    return sorted(alternatives, key=lambda a: (-len(a), a))
+
+
+def _rows_matching(texts: pd.Series, prefilter: str | None) -> np.ndarray:
+    """Rows that may hold a match: a fast superset test in pyarrow's RE2.
+
+    Only a speed-up: every row goes to the full (Python ``re``) pattern when the
+    prefilter cannot run.
+    """
+    present = texts.notna().to_numpy()
+    if prefilter is None:
+        return present
+    try:
+        hit = texts.str.contains(prefilter, regex=True, na=False)
+    except (ValueError, TypeError, NotImplementedError, re.error):
+        return present
+    return hit.to_numpy(dtype=bool) & present
 
 
 def redact_text(
@@ -540,13 +543,15 @@ def redact_text(
     names : iterable of str
         Full names of the people on the study roster (participants, staff,
         relatives named in transcripts). The full name and each given or family
-        name of at least two letters are redacted, as whole words, ignoring case.
+        name of at least two letters (and every run of consecutive words, such as
+        the family name "Van den Berghe") are redacted, as whole words, ignoring case.
 
     Returns
     -------
     redacted : Series
         The texts with every match replaced by ``[email]``, ``[phone]``,
-        ``[date]``, ``[id]`` or ``[name]``; same index as ``texts``.
+        ``[date]``, ``[id]`` or ``[name]``; same index as ``texts``. No-break
+        and other Unicode spaces become plain spaces.
     counts : DataFrame
         Same index, one int column per kind in :data:`REDACTION_KINDS`
         (``email, phone, date, id, name``): replacements made in each text.
@@ -583,15 +588,30 @@ def redact_text(
     publication.
     """
     series = texts if isinstance(texts, pd.Series) else pd.Series(list(texts), dtype="str")
-    out = series.astype("str")
-    counts = pd.DataFrame(0, index=series.index, columns=list(REDACTION_KINDS), dtype="int64")
-    patterns = list(_PATTERNS)
-    name_re = _name_pattern(names)
-    if name_re is not None:
-        patterns.append(("name", name_re))
-    for kind, pattern in patterns:
-        counts[kind] += out.str.count(pattern).fillna(0).astype("int64")
-        out = out.str.replace(pattern, f"[{kind}]", regex=True)
+    # no-break and other Unicode spaces (French typography) become plain spaces
+    out = series.astype("str").reset_index(drop=True).str.translate(_SPACES)
+    counts = pd.DataFrame(0, index=out.index, columns=list(REDACTION_KINDS), dtype="int64")
+    # (kind, pattern, prefilter): the prefilter is a cheap superset test (RE2 syntax)
+    patterns: list[tuple[str, re.Pattern[str], str | None]] = [
+        (kind, pattern, "@" if kind == "email" else r"\p{Nd}") for kind, pattern in _PATTERNS
+    ]
+    alternatives = _name_alternatives(names)
+    if alternatives:
+        name_re = re.compile(
+            r"(?<![\w\[])(?:" + "|".join(alternatives) + r")(?![\w\]])", re.IGNORECASE
+        )
+        name_filter = "(?i)" + "|".join(a.replace(r"\s+", r"\W+") for a in alternatives)
+        patterns.append(("name", name_re, name_filter))
+    for kind, pattern, prefilter in patterns:
+        rows = _rows_matching(out, prefilter)
+        if not rows.any():
+            continue
+        part = out[rows]
+        # compiled patterns run in Python's re (lookbehinds), not pyarrow's RE2
+        found = part.str.count(pattern)  # type: ignore[arg-type]
+        counts.loc[rows, kind] += found.to_numpy(dtype="int64")
+        out.loc[rows] = part.str.replace(pattern, f"[{kind}]", regex=True)
+    out.index, counts.index = series.index, series.index
     return out, counts
 
 
@@ -626,21 +646,30 @@ def _pick_quotes(
         subset=["theme", "code", "text"]
     )
     coded = _attach(coded, participants, ["role", "site", "pseudonym"])
-    coded["text"] = coded["text"].astype("str").str.replace(r"\s+", " ", regex=True).str.strip()
-    coded = coded.loc[coded["text"].str.len() > 0]
-    # one candidate per segment and theme; codes of the segment within the theme joined
+    length = coded["text"].astype("str").str.strip().str.len()
+    coded = coded.loc[length > 0]
+    # one candidate per segment and theme
     unit = ["theme", "segment_id"]
-    codes = (
-        coded[[*unit, "code"]].drop_duplicates().sort_values([*unit, "code"])
-        .groupby(unit, sort=False)["code"].agg("; ".join)
-    )
-    cand = coded.drop(columns="code").drop_duplicates(unit).join(codes, on=unit)
-    cand["distance"] = (cand["text"].str.len() - target).abs()
+    cand = coded.drop(columns="code").drop_duplicates(unit)
+    cand["distance"] = (length[cand.index] - target).abs()
     cand = cand.sort_values(["theme", "role", "distance", "segment_id"], kind="mergesort")
     # best segment of each participant first, so several quotes come from different people
     cand["turn"] = cand.groupby(["theme", "role", "participant_id"], sort=False).cumcount()
     cand = cand.sort_values(["theme", "role", "turn", "distance", "segment_id"], kind="mergesort")
-    return cand.groupby(["theme", "role"], sort=False).head(per_theme).reset_index(drop=True)
+    picked = cand.groupby(["theme", "role"], sort=False).head(per_theme)
+    # the codes of each picked segment within its theme, "; "-joined (few rows)
+    codes = (
+        coded[[*unit, "code"]]
+        .merge(picked[unit], on=unit)
+        .drop_duplicates()
+        .sort_values([*unit, "code"])
+        .groupby(unit, sort=False)["code"]
+        .agg("; ".join)
+    )
+    picked = picked.join(codes, on=unit).reset_index(drop=True)
+    # transcripts break lines and double spaces; a quote is one line
+    picked["text"] = picked["text"].astype("str").str.replace(r"\s+", " ", regex=True).str.strip()
+    return picked
 
 
 def _quotes_and_counts(
@@ -653,7 +682,10 @@ def _quotes_and_counts(
     target_chars: int | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     picked = _pick_quotes(
-        segments, participants, per_theme=per_theme, max_chars=max_chars,
+        segments,
+        participants,
+        per_theme=per_theme,
+        max_chars=max_chars,
         target_chars=target_chars,
     )
     redacted, counts = redact_text(picked["text"], names=names)
@@ -706,7 +738,8 @@ def select_quotes(
     Notes
     -----
     Selection rule (never random): candidates are the distinct segments of the
-    theme and role (union of coders). They are ranked by ``|len(text) - target|``
+    theme and role (union of coders) with non-blank text. They are ranked by
+    ``|len(text) - target|`` (length of the text stripped of outer whitespace)
     and then by segment_id; each participant's best segment is taken before
     anyone's second, so ``per_theme > 1`` quotes come from different people when
     possible. The same data always give the same quotes, whatever the row order.
@@ -714,7 +747,11 @@ def select_quotes(
     Totals by kind: :func:`disclosure_report`.
     """
     quotes, _ = _quotes_and_counts(
-        segments, participants, per_theme=per_theme, max_chars=max_chars, names=names,
+        segments,
+        participants,
+        per_theme=per_theme,
+        max_chars=max_chars,
+        names=names,
         target_chars=target_chars,
     )
     return quotes
@@ -751,7 +788,11 @@ def disclosure_report(
     pipeline stage can stop on before writing ``tables/quotes.csv``.
     """
     quotes, counts = _quotes_and_counts(
-        segments, participants, per_theme=per_theme, max_chars=max_chars, names=names,
+        segments,
+        participants,
+        per_theme=per_theme,
+        max_chars=max_chars,
+        names=names,
         target_chars=target_chars,
     )
     _, remaining = redact_text(quotes["quote"], names=names)

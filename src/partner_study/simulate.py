@@ -446,15 +446,23 @@ def _simulate_segments(rng, pid, is_pro, in_qual, site_idx, site_codes, group_id
     prev = np.array([PREVALENCE[c] for c in codes])  # (codes, 2)
     q = np.flatnonzero(in_qual)
     nq = len(q)
-    p = prev[:, is_pro[q].astype(int)].T  # (nq, codes)
-    # Participants with higher engagement talk more about power sharing and knowledge.
+    # Exactly round(p * n) participants of each role mention each code (stratified), chosen
+    # at random but favouring the more engaged for codes linked to engagement.
     boost = np.zeros(len(codes))
     for c in ("power_sharing", "experiential_knowledge", "partnership_organisation"):
-        boost[codes.index(c)] = 0.12
-    p = np.clip(p + boost * np.clip(true_score[q] - 3.0, -1.5, 1.5)[:, None], 0.01, 0.97)
-    mentions = rng.random(p.shape) < p
+        boost[codes.index(c)] = 0.6
+    engaged = np.clip(true_score[q] - 3.0, -1.5, 1.5)[:, None]
+    priority = rng.random((nq, len(codes))) + boost * engaged
+    mentions = np.zeros((nq, len(codes)), dtype=bool)
+    for r in (0, 1):
+        members = np.flatnonzero(is_pro[q].astype(int) == r)
+        if len(members) == 0:
+            continue
+        k = np.rint(prev[:, r] * len(members)).astype(int)  # (codes,)
+        ranks = np.argsort(np.argsort(-priority[members], axis=0, kind="stable"), axis=0)
+        mentions[members] = ranks < k
     per_mention = max(1.0, n_segments / max(1, mentions.sum()))
-    counts = np.where(mentions, 1 + rng.poisson(per_mention - 1, p.shape), 0)
+    counts = np.where(mentions, 1 + rng.poisson(per_mention - 1, mentions.shape), 0)
     who, code_idx = np.nonzero(counts)
     reps = counts[who, code_idx]
     who = np.repeat(who, reps)

@@ -59,9 +59,7 @@ def _role_style(roles: Sequence[str]) -> dict[str, tuple[str, str]]:
     """Colour and marker per role: the fixed role colours first, then Okabe-Ito."""
     spare = iter(c for c in OKABE_ITO if c not in ROLE_COLOURS.values())
     extra = iter("s^vP")
-    return {
-        r: (ROLE_COLOURS.get(r) or next(spare), _MARKERS.get(r) or next(extra)) for r in roles
-    }
+    return {r: (ROLE_COLOURS.get(r) or next(spare), _MARKERS.get(r) or next(extra)) for r in roles}
 
 
 def plot_themes_by_role(frame: pd.DataFrame) -> Figure:
@@ -98,13 +96,19 @@ def plot_themes_by_role(frame: pd.DataFrame) -> Figure:
     y = np.arange(len(wide))
     with journal_style():
         values = wide[roles].to_numpy(dtype=float)
-        low, high = np.nanmin(values, axis=1), np.nanmax(values, axis=1)
+        low = np.fmin.reduce(values, axis=1)  # NaN-tolerant, no all-NaN warning
+        high = np.fmax.reduce(values, axis=1)
         ax.hlines(y, low, high, color=_GREY, linewidth=1.2, zorder=1)
         for role in roles:
             colour, marker = style[role]
             ax.scatter(
-                wide[role].to_numpy(dtype=float), y, s=18, color=colour, marker=marker,
-                zorder=2, label=_ROLE_NAMES.get(role, pretty_label(role)),
+                wide[role].to_numpy(dtype=float),
+                y,
+                s=18,
+                color=colour,
+                marker=marker,
+                zorder=2,
+                label=_ROLE_NAMES.get(role, pretty_label(role)),
             )
         ax.set_yticks(y, labels)
         ax.set_ylim(len(wide) - 0.5, -0.5)
@@ -113,8 +117,14 @@ def plot_themes_by_role(frame: pd.DataFrame) -> Figure:
         ax.grid(axis="x", color="#E5E5E5", linewidth=0.5)
         ax.set_axisbelow(True)
         ax.tick_params(axis="y", length=0)
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(roles),
-                  handletextpad=0.3, columnspacing=1.2, borderaxespad=0.2)
+        ax.legend(
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncol=len(roles),
+            handletextpad=0.3,
+            columnspacing=1.2,
+            borderaxespad=0.2,
+        )
     return fig
 
 
@@ -135,12 +145,14 @@ def plot_joint_display(frame: pd.DataFrame) -> Figure:
         higher at the top). Divergent themes have a shaded band, a bold label and
         the difference written at the right ("+50 pp").
     """
-    _require(frame, ["theme", "pct_patients", "pct_professionals", "label"],
-             name="table_joint_display")
+    _require(
+        frame, ["theme", "pct_patients", "pct_professionals", "label"], name="table_joint_display"
+    )
     data = frame.assign(
         difference_pp=frame["pct_patients"] - frame["pct_professionals"]
-    ).sort_values(["difference_pp", "theme"], ascending=[False, True], kind="mergesort",
-                  na_position="last")
+    ).sort_values(
+        ["difference_pp", "theme"], ascending=[False, True], kind="mergesort", na_position="last"
+    )
     labels = [pretty_label(t, width=40) for t in data["theme"]]
     lines = sum(label.count("\n") + 1 for label in labels)
     fig, ax = new_figure("double", height_mm=max(40.0, 16.0 + 4.0 * lines + 2.0 * len(labels)))
@@ -151,15 +163,36 @@ def plot_joint_display(frame: pd.DataFrame) -> Figure:
     with journal_style():
         for yi in y[divergent]:
             ax.axhspan(yi - 0.45, yi + 0.45, color=_HIGHLIGHT, alpha=0.12, linewidth=0, zorder=0)
-        ax.hlines(y, np.fmin(patients, professionals), np.fmax(patients, professionals),
-                  color=_GREY, linewidth=1.6, zorder=1)
+        ax.hlines(
+            y,
+            np.fmin(patients, professionals),
+            np.fmax(patients, professionals),
+            color=_GREY,
+            linewidth=1.6,
+            zorder=1,
+        )
         for role, values in (("patient", patients), ("professional", professionals)):
-            ax.scatter(values, y, s=24, color=ROLE_COLOURS[role], marker=_MARKERS[role],
-                       zorder=2, label=_ROLE_NAMES[role])
-        for yi, diff in zip(y[divergent], data["difference_pp"].to_numpy()[divergent],
-                            strict=True):
-            ax.text(103, yi, f"{diff:+.0f} pp".replace("-", "\u2212"), va="center", ha="left", color=_HIGHLIGHT,
-                    fontweight="bold", gid="divergence-label")
+            ax.scatter(
+                values,
+                y,
+                s=24,
+                color=ROLE_COLOURS[role],
+                marker=_MARKERS[role],
+                zorder=2,
+                label=_ROLE_NAMES[role],
+            )
+        for yi, diff in zip(y[divergent], data["difference_pp"].to_numpy()[divergent], strict=True):
+            text = f"{diff:+.0f} pp".replace("-", "\u2212")
+            ax.text(
+                103,
+                yi,
+                text,
+                va="center",
+                ha="left",
+                color=_HIGHLIGHT,
+                fontweight="bold",
+                gid="divergence-label",
+            )
         ax.set_yticks(y, labels)
         for tick, flag in zip(ax.get_yticklabels(), divergent, strict=True):
             if flag:
@@ -176,6 +209,14 @@ def plot_joint_display(frame: pd.DataFrame) -> Figure:
         if divergent.any():
             handles.append(Patch(color=_HIGHLIGHT, alpha=0.25, linewidth=0))
             names.append("Divergence")
-        ax.legend(handles, names, loc="lower center", bbox_to_anchor=(0.45, 1.0),
-                  ncol=len(handles), handletextpad=0.3, columnspacing=1.2, borderaxespad=0.2)
+        ax.legend(
+            handles,
+            names,
+            loc="lower center",
+            bbox_to_anchor=(0.45, 1.0),
+            ncol=len(handles),
+            handletextpad=0.3,
+            columnspacing=1.2,
+            borderaxespad=0.2,
+        )
     return fig

@@ -1,0 +1,273 @@
+"""Figures of the regression stage: forest plot and engagement scatter plots.
+
+Layer 4. Functions take the tidy frames of :mod:`partner_study.models` or the
+scored survey and return a matplotlib Figure; they never save (the writer does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from partner_study.errors import ParamsError, Problem, StudyDataError
+from partner_study.figures.style import OKABE_ITO, ROLE_COLOURS, journal_style, new_figure
+
+__all__ = ["MODEL_LABELS", "plot_forest", "plot_engagement_vs", "pretty_name"]
+
+#: Legend labels of the model names of the regression frame.
+MODEL_LABELS: dict[str, str] = {
+    "ols": "OLS",
+    "mixed": "Mixed model (random site intercept)",
+    "joint_ols": "OLS, all outcomes together",
+    "joint_mixed": "Mixed model, all outcomes together",
+    "ordinal": "Ordinal logit",
+    "ordinal_probit": "Ordinal probit",
+    "joint_ordinal": "Ordinal logit, all outcomes together",
+    "ols_mice": "OLS after multiple imputation",
+}
+
+_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h")
+_ALL = "(all)"
+_ORDINAL_PREFIXES = ("ordinal", "joint_ordinal")
+
+
+def pretty_name(name: str) -> str:
+    """``"information_sharing"`` -> ``"Information sharing"``."""
+    text = str(name).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def _outcome_rows(regression: pd.DataFrame) -> pd.DataFrame:
+    needed = ["model", "term", "estimate", "ci_low", "ci_high", "outcome"]
+    missing = [c for c in needed if c not in regression.columns]
+    if missing:
+        raise ParamsError(
+            f"plot_forest needs a tidy regression frame; column(s) {', '.join(missing)} missing."
+        )
+    outcomes = set(regression["outcome"]) - {_ALL, ""}
+    rows = (regression["term"] == regression["outcome"]) | (
+        (regression["outcome"] == _ALL) & regression["term"].isin(outcomes)
+    )
+    return regression.loc[rows & regression["estimate"].notna()]
+
+
+def _scale(model: str, note: str) -> str:
+    if "odds ratio" in note:
+        return "Odds ratio (95% CI)"
+    if model.startswith(_ORDINAL_PREFIXES):
+        return "Log-odds (95% CI)"
+    return "Coefficient (95% CI)"
+
+
+def plot_forest(
+    regression: pd.DataFrame,
+    *,
+    models: Sequence[str] | None = None,
+    outcomes: Sequence[str] | None = None,
+) -> Figure:
+    """Forest plot of the outcome coefficients, one row per outcome, models dodged.
+
+    Parameters
+    ----------
+    regression : DataFrame
+        Tidy regression frame (:func:`partner_study.models.fit_models`). The rows
+        plotted are the outcome terms: ``term == outcome`` and, for joint models
+        (``outcome == "(all)"``), the outcome terms of the joint model.
+    models : sequence of str, optional
+        Models to show, in legend order (default: all, in order of appearance).
+    outcomes : sequence of str, optional
+        Outcomes to show, top to bottom (default: all, in order of appearance).
+
+    Returns
+    -------
+    Figure
+        Double-column figure. One panel per scale present (coefficients of linear
+        models; log-odds or odds ratios of ordinal models), each with a reference
+        line at no effect (0, or 1 on a log axis for odds ratios), point estimates
+        with 95% CI bars, one colour and marker per model; outcome names
+        prettified ("Information sharing").
+
+    Raises
+    ------
+    ParamsError
+        Not a regression frame, or ``models``/``outcomes`` name something absent.
+    StudyDataError
+        No outcome term to plot.
+    """
+    rows = _outcome_rows(regression)
+    present_models = list(dict.fromkeys(rows["model"]))
+    present_outcomes = list(dict.fromkeys(rows["term"]))
+    models = list(models) if models is not None else present_models
+    outcomes = list(outcomes) if outcomes is not None else present_outcomes
+    absent = [m for m in models if m not in present_models]
+    absent += [o for o in outcomes if o not in present_outcomes]
+    if absent:
+        raise ParamsError(
+            f"plot_forest: {', '.join(repr(a) for a in absent)} not among the plotted rows "
+            f"(models: {', '.join(present_models)}; outcomes: {', '.join(present_outcomes)})."
+        )
+    rows = rows.loc[rows["model"].isin(models) & rows["term"].isin(outcomes)]
+    if rows.empty:
+        raise StudyDataError(
+            Problem(
+                file="regression table",
+                found="no outcome coefficient with an estimate",
+                expected="rows whose term is an outcome",
+                fix="run fit_models with at least one outcome and model",
+            )
+        )
+    scales = list(
+        dict.fromkeys(_scale(m, n) for m, n in zip(rows["model"], rows["note"], strict=True))
+    )
+    n_out, n_mod = len(outcomes), len(models)
+    height = float(np.clip(22 + 6.5 * n_out * max(1.0, n_mod / 3), 45, 220))
+    fig, axes = new_figure(
+        "double", height_mm=height, ncols=len(scales), sharey=True, squeeze=False
+    )
+    axes = axes[0]
+    position = {o: i for i, o in enumerate(outcomes)}
+    row_scale = np.array([_scale(m, n) for m, n in zip(rows["model"], rows["note"], strict=True)])
+    with journal_style():
+        for ax, scale in zip(axes, scales, strict=True):
+            odds = scale.startswith("Odds")
+            ax.axvline(1.0 if odds else 0.0, color="0.5", linewidth=0.6, linestyle="--", zorder=0)
+            panel = rows.loc[row_scale == scale]
+            shown = [m for m in models if (panel["model"] == m).any()]
+            offsets = (np.arange(len(shown)) - (len(shown) - 1) / 2) * (0.7 / len(shown))
+            for model, offset in zip(shown, offsets, strict=True):
+                j = models.index(model)
+                sub = panel.loc[panel["model"] == model]
+                y = sub["term"].map(position).to_numpy(dtype=float) + offset
+                est = sub["estimate"].to_numpy(dtype=float)
+                low, high = sub["ci_low"].to_numpy(float), sub["ci_high"].to_numpy(float)
+                err = np.vstack([est - low, high - est])
+                ax.errorbar(
+                    est,
+                    y,
+                    xerr=err,
+                    fmt=_MARKERS[j % len(_MARKERS)],
+                    markersize=3.5,
+                    color=OKABE_ITO[j % len(OKABE_ITO)],
+                    ecolor=OKABE_ITO[j % len(OKABE_ITO)],
+                    elinewidth=0.9,
+                    capsize=0,
+                    label=MODEL_LABELS.get(model, pretty_name(model)),
+                )
+            if odds:
+                ax.set_xscale("log")
+            ax.set_xlabel(scale)
+            ax.set_yticks(range(n_out), [pretty_name(o) for o in outcomes])
+            ax.set_ylim(n_out - 0.5, -0.5)
+            ax.tick_params(axis="y", length=0)
+        handles, labels = [], []
+        for ax in axes:
+            for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+                if lab not in labels:
+                    handles.append(h)
+                    labels.append(lab)
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3))
+    return fig
+
+
+def plot_engagement_vs(
+    scored: pd.DataFrame,
+    *,
+    outcome: str,
+    dependent: str = "engagement",
+    by: str | None = "role",
+    seed: int = 0,
+) -> Figure:
+    """Scatter of engagement against one outcome with fitted OLS lines per group.
+
+    Parameters
+    ----------
+    scored : DataFrame
+        Scored survey, one row per respondent. Not modified.
+    outcome : str
+        Scale on the x axis (e.g. ``"information_sharing"``).
+    dependent : str
+        Scale on the y axis.
+    by : str or None
+        Column defining groups (colours and one line each); None for one group.
+    seed : int
+        Seed of the jitter (a numpy Generator): the same seed gives the same figure.
+
+    Returns
+    -------
+    Figure
+        Single-column figure: points jittered by up to 1.5% of each axis range (the
+        lines are fitted to the unjittered data), one least-squares line
+        :math:`\\hat y = a + b x` per group over its observed x range, legend with
+        group sizes.
+
+    Raises
+    ------
+    ParamsError
+        A named column is not in ``scored``.
+    StudyDataError
+        No row with both scores.
+    """
+    needed = [outcome, dependent] + ([by] if by is not None else [])
+    missing = [c for c in needed if c not in scored.columns]
+    if missing:
+        raise ParamsError(
+            f"plot_engagement_vs: {', '.join(repr(m) for m in missing)} not a column of the "
+            "scored data."
+        )
+    data = scored.loc[scored[needed].notna().all(axis=1), needed]
+    if data.empty:
+        raise StudyDataError(
+            Problem(
+                file="scored survey",
+                found=f"no respondent with both {outcome!r} and {dependent!r}",
+                expected="some respondents with both scale scores",
+                fix="check the scoring of these scales",
+            )
+        )
+    rng = np.random.default_rng(seed)
+    x = data[outcome].to_numpy(dtype=float)
+    y = data[dependent].to_numpy(dtype=float)
+    jx = rng.uniform(-1, 1, len(x)) * 0.015 * max(np.ptp(x), 1e-12)
+    jy = rng.uniform(-1, 1, len(y)) * 0.015 * max(np.ptp(y), 1e-12)
+    if by is None:
+        keys = np.zeros(len(data), dtype=int)
+        groups: list[str | None] = [None]
+    else:
+        values = data[by].astype(str).to_numpy()
+        present = set(values)
+        known = [r for r in ROLE_COLOURS if r in present]
+        groups = [*known, *sorted(present - set(known))]
+        keys = np.asarray(pd.Categorical(values, categories=groups).codes)
+    fig, ax = new_figure("single", height_mm=65)
+    with journal_style():
+        for i, group in enumerate(groups):
+            mask = keys == i
+            if group is None:
+                colour, name = OKABE_ITO[0], "All"
+            else:
+                colour, name = ROLE_COLOURS.get(group, OKABE_ITO[i % len(OKABE_ITO)]), group
+            label = f"{pretty_name(name)} (n = {int(mask.sum())})"
+            ax.scatter(
+                x[mask] + jx[mask],
+                y[mask] + jy[mask],
+                s=5,
+                alpha=0.45,
+                color=colour,
+                linewidths=0,
+                rasterized=len(x) > 5000,
+            )
+            gx, gy = x[mask], y[mask]
+            if len(gx) >= 2 and np.ptp(gx) > 0:
+                slope, intercept = np.polyfit(gx, gy, 1)
+                grid = np.array([gx.min(), gx.max()])
+                ax.plot(grid, intercept + slope * grid, color=colour, linewidth=1.3, label=label)
+            else:
+                ax.plot([], [], color=colour, label=label)
+        ax.set_xlabel(f"{pretty_name(outcome)} (scale score)")
+        ax.set_ylabel(f"{pretty_name(dependent)} (scale score)")
+        if by is not None:
+            ax.legend(loc="best")
+    return fig

@@ -1,0 +1,110 @@
+import pytest
+
+from partner_study.codebook import parse_codebook, read_codebook
+from partner_study.errors import CodebookError
+
+MINIMAL = """\
+study: demo
+id: participant_id
+role: {column: role, levels: [patient, professional]}
+site: site
+variables:
+  age: {type: integer, min: 18, max: 100, missing: [999]}
+  gender: {type: category, levels: {1: woman, 2: man}, missing: [9]}
+engagement_level:
+  column: eng_level
+  levels: {1: information, 2: consultation, 3: collaboration, 4: partnership}
+scales:
+  trust: {items: [tr_1, tr_2, tr_3], range: [1, 5], reverse: [tr_2], min_items: 2}
+codes:
+  common_language: {theme: foundations, label: Common language}
+"""
+
+
+def test_parse_minimal_codebook():
+    cb = parse_codebook(MINIMAL)
+    assert cb.study == "demo"
+    assert cb.role_levels == ("patient", "professional")
+    assert cb.variables["gender"].levels == {"1": "woman", "2": "man"}
+    assert cb.variables["age"].missing == ("999",)
+    assert cb.scales["trust"].reverse == ("tr_2",)
+    assert cb.scales["trust"].responses == [1, 2, 3, 4, 5]
+    assert cb.engagement_level.column == "eng_level"
+    assert cb.engagement_level.ordered_labels == [
+        "information",
+        "consultation",
+        "collaboration",
+        "partnership",
+    ]
+    assert cb.codes["common_language"].theme == "foundations"
+    assert cb.items == ["tr_1", "tr_2", "tr_3"]
+
+
+def test_example_codebook_reads(root):
+    cb = read_codebook(root / "data" / "raw" / "example" / "codebook.yaml")
+    assert set(cb.scales) >= {
+        "engagement",
+        "communication",
+        "listening",
+        "information_sharing",
+        "teamwork",
+        "trust",
+        "power_sharing",
+    }
+    assert cb.scales["engagement"].min_items == 5
+
+
+def test_yaml_syntax_error_names_line():
+    text = MINIMAL.replace(
+        "role: {column: role, levels: [patient, professional]}",
+        "role: {column: role, levels: [patient, professional]",
+    )
+    with pytest.raises(CodebookError, match=r"codebook\.yaml: line 4: found a YAML syntax error"):
+        parse_codebook(text)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("site: site", "site: site\nbogus: 1", r"line 5: found unknown key 'bogus'"),
+        ("reverse: [tr_2]", "reverse: [tr_9]", r"line 12: found reverse item 'tr_9' not among"),
+        (
+            "min_items: 2",
+            "min_items: 7",
+            r"line 12: found 7 at 'scales.trust.min_items', "
+            r"expected an integer from 1 to 3",
+        ),
+        ("range: [1, 5]", "range: [5, 1]", r"expected \[low, high\] as two integers"),
+        ("{type: integer, min: 18", "{type: whole, min: 18", r"found type 'whole'"),
+        (
+            "{theme: foundations, label: Common language}",
+            "{label: Common language}",
+            r"found a code without a theme at 'codes.common_language'",
+        ),
+        ("id: participant_id\n", "", r"found no 'id' key"),
+    ],
+)
+def test_codebook_problems_name_line_and_fix(old, new, message):
+    with pytest.raises(CodebookError, match=message) as info:
+        parse_codebook(MINIMAL.replace(old, new))
+    assert "Fix:" in str(info.value)
+
+
+def test_all_problems_collected():
+    text = MINIMAL.replace("reverse: [tr_2]", "reverse: [tr_9]").replace(
+        "site: site", "site: site\nbogus: 1"
+    )
+    with pytest.raises(CodebookError) as info:
+        parse_codebook(text)
+    assert len(info.value.problems) == 2
+
+
+def test_missing_codebook_file(tmp_path):
+    with pytest.raises(CodebookError, match=r"codebook\.yaml: found no such file"):
+        read_codebook(tmp_path / "codebook.yaml")
+
+
+def test_codebook_not_utf8(tmp_path):
+    (tmp_path / "codebook.yaml").write_bytes("study: d\u00e9mo\n".encode("latin-1"))
+    with pytest.raises(CodebookError, match="not UTF-8"):
+        read_codebook(tmp_path / "codebook.yaml")

@@ -1,0 +1,133 @@
+"""Tests of partner_study.figures.qualitative (themes by role, joint display)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from partner_study.errors import StudyDataError
+from partner_study.figures import qualitative as fq
+from partner_study.figures.style import DOUBLE_COLUMN_MM, MM, ROLE_COLOURS, SINGLE_COLUMN_MM
+
+
+@pytest.fixture
+def themes() -> pd.DataFrame:
+    rows = [
+        ("information_sharing", "patient", 24, 80.0),
+        ("information_sharing", "professional", 9, 30.0),
+        ("information_sharing", "all", 33, 55.0),
+        ("foundations_of_partnership", "patient", 27, 90.0),
+        ("foundations_of_partnership", "professional", 26, 86.7),
+        ("foundations_of_partnership", "all", 53, 88.3),
+        ("levels_of_partnership", "patient", 6, 20.0),
+        ("levels_of_partnership", "professional", 12, 40.0),
+        ("levels_of_partnership", "all", 18, 30.0),
+    ]
+    return pd.DataFrame(rows, columns=["theme", "role", "n_participants", "pct_participants"])
+
+
+@pytest.fixture
+def joint() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "theme": ["common_language", "information_sharing", "teamwork", "power_sharing"],
+            "pct_patients": [90.0, 80.0, 60.0, 35.0],
+            "pct_professionals": [86.7, 30.0, 58.0, 60.0],
+            "difference_pp": [3.3, 50.0, 2.0, -25.0],
+            "label": ["convergence", "divergence", "convergence", "divergence"],
+            "patient_quote": ["“…” (P-BE-01)"] * 4,
+            "professional_quote": ["“…” (H-BE-01)"] * 4,
+        }
+    )
+
+
+def _ytick_text(fig: Figure) -> list[str]:
+    return [t.get_text() for t in fig.axes[0].get_yticklabels()]
+
+
+def test_pretty_label():
+    assert fq.pretty_label("information_sharing") == "Information sharing"
+    assert fq.pretty_label("a_very_long_theme_name_about_partnership", width=20) == (
+        "A very long theme\nname about\npartnership"
+    )
+
+
+def test_plot_themes_by_role(themes):
+    fig = fq.plot_themes_by_role(themes)
+    assert isinstance(fig, Figure)
+    # one label per theme, prettified, sorted by the overall ("all") share, highest on top
+    assert _ytick_text(fig) == [
+        "Foundations of partnership",
+        "Information sharing",
+        "Levels of partnership",
+    ]
+    legend = fig.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["Patients", "Professionals"]
+    collections = fig.axes[0].collections
+    colours = {
+        c.get_label(): c.get_facecolor()[0]
+        for c in collections
+        if c.get_label() in ("Patients", "Professionals")
+    }
+    assert tuple(colours["Patients"][:3]) == pytest.approx(
+        tuple(int(ROLE_COLOURS["patient"][i : i + 2], 16) / 255 for i in (1, 3, 5))
+    )
+    assert fig.get_figwidth() == pytest.approx(SINGLE_COLUMN_MM * MM)
+    assert fig.axes[0].get_title() == ""  # captions live outside the figure
+
+
+def test_plot_themes_by_role_without_margin(themes):
+    fig = fq.plot_themes_by_role(themes.loc[themes["role"] != "all"])
+    # sorted by the mean of the roles: 88.35, 55, 30
+    assert _ytick_text(fig)[0] == "Foundations of partnership"
+
+
+def test_plot_themes_by_role_one_role(themes):
+    # Norway: internal facilitators (professionals) only
+    fig = fq.plot_themes_by_role(themes.loc[themes["role"] == "professional"])
+    assert len(_ytick_text(fig)) == 3
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["Professionals"]
+
+
+def test_plot_joint_display(joint):
+    fig = fq.plot_joint_display(joint)
+    assert isinstance(fig, Figure)
+    assert fig.get_figwidth() == pytest.approx(DOUBLE_COLUMN_MM * MM)
+    ax = fig.axes[0]
+    # sorted by difference, patients higher at the top
+    assert _ytick_text(fig) == [
+        "Information sharing",
+        "Common language",
+        "Teamwork",
+        "Power sharing",
+    ]
+    bold = [t.get_text() for t in ax.get_yticklabels() if t.get_fontweight() == "bold"]
+    assert bold == ["Information sharing", "Power sharing"]
+    marks = [t.get_text() for t in ax.texts if t.get_gid() == "divergence-label"]
+    assert marks == ["+50 pp", "\u221225 pp"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["Patients", "Professionals", "Divergence"]
+
+
+def test_plot_joint_display_without_divergence(joint):
+    fig = fq.plot_joint_display(joint.assign(label="convergence").drop(columns="difference_pp"))
+    ax = fig.axes[0]
+    assert not [t for t in ax.texts if t.get_gid() == "divergence-label"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Patients", "Professionals"]
+
+
+def test_plot_errors(themes, joint):
+    with pytest.raises(StudyDataError, match=r"themes_by_role \(data frame\).*'pct_participants'"):
+        fq.plot_themes_by_role(themes.drop(columns="pct_participants"))
+    with pytest.raises(StudyDataError, match=r"found no rows.*coded segments"):
+        fq.plot_joint_display(joint.iloc[:0])
+
+
+def test_all_is_complete():
+    public = {
+        name
+        for name, obj in vars(fq).items()
+        if not name.startswith("_") and getattr(obj, "__module__", None) == fq.__name__
+    }
+    assert public <= set(fq.__all__)

@@ -1,0 +1,124 @@
+"""Project-level contracts: exports, pinned environment, layering, notebooks."""
+
+import ast
+import importlib
+import json
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+
+import partner_study
+
+ROOT = Path(__file__).resolve().parents[1]
+MODULES = sorted(m.name for m in pkgutil.walk_packages(partner_study.__path__, "partner_study."))
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_all_is_complete(name):
+    """Every public function or class a module defines is listed in its __all__."""
+    module = importlib.import_module(name)
+    assert hasattr(module, "__all__"), name
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    public = {
+        n.name
+        for n in tree.body
+        if isinstance(n, ast.FunctionDef | ast.ClassDef) and not n.name.startswith("_")
+    }
+    assert public <= set(module.__all__), public - set(module.__all__)
+    for item in module.__all__:
+        assert hasattr(module, item), f"{name}.{item}"
+
+
+LAYERS = {
+    "config": 1,
+    "errors": 1,
+    "codebook": 2,
+    "io": 2,
+    "validate": 2,
+    "params": 2,
+    "scales": 3,
+    "describe": 3,
+    "qualitative": 3,
+    "agreement": 3,
+    "models": 3,
+    "integrate": 3,
+    "simulate": 3,
+    "prepare": 3,
+    "tables": 4,
+    "figures": 4,
+    "writer": 4,
+    "report": 4,
+    "pipeline": 5,
+    "provenance": 5,
+    "cli": 5,
+    "scaffold": 5,
+    "bench": 5,
+}
+
+
+def _layer(module: str) -> int:
+    top = module.split(".")[1] if module.count(".") else module
+    return LAYERS[top]
+
+
+@pytest.mark.parametrize("name", [m for m in MODULES if m.split(".")[1] in LAYERS])
+def test_imports_only_go_downward(name):
+    path = Path(importlib.import_module(name).__file__)
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    own = _layer(name)
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.startswith("partner_study.")
+        ):
+            target = node.module
+            if target.split(".")[1] == name.split(".")[1]:
+                continue
+            assert _layer(target) <= own, f"{name} (layer {own}) imports {target}"
+
+
+def _pins(text: str) -> dict[str, str]:
+    return dict(re.findall(r"^\s*-?\s*([A-Za-z0-9_.\-]+)==([^\s#]+)", text, re.M))
+
+
+def test_lock_and_environment_pin_the_same_set():
+    lock = _pins((ROOT / "requirements.lock").read_text(encoding="utf-8"))
+    env = _pins((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    assert lock and lock == env
+
+
+def test_environment_matches_lock_installed():
+    from importlib import metadata
+
+    lock = _pins((ROOT / "requirements.lock").read_text(encoding="utf-8"))
+    for name in ("pandas", "numpy", "statsmodels", "matplotlib", "papermill", "scipy"):
+        assert metadata.version(name) == lock[name], name
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name)
+def test_notebooks_are_thin_templates(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cells = nb["cells"]
+    assert cells[0]["cell_type"] == "markdown" and "partner-study run" in "".join(
+        cells[0]["source"]
+    )
+    assert "parameters" in cells[1]["metadata"].get("tags", [])
+    params = "".join(cells[1]["source"])
+    assert all(re.match(r"^[A-Z_]+ = ", line) for line in params.splitlines() if line)
+    assert "".join(cells[2]["source"]).strip() == "import partner_study as ps"
+    for cell in cells:
+        if cell["cell_type"] == "code":
+            src = "".join(cell["source"])
+            assert not cell.get("outputs"), "outputs committed"
+            assert not re.search(r"^\s*(def|class|for|while)\s", src, re.M), src
+            assert "import " not in src or src.strip() == "import partner_study as ps"
+
+
+def test_readme_starts_with_the_two_commands():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"^make \w+", text, re.M)
+    assert commands[:2] == ["make run", "make test"]
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")

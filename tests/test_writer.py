@@ -1,0 +1,61 @@
+import subprocess
+import sys
+
+import pandas as pd
+
+from partner_study.figures.style import new_figure
+from partner_study.writer import figure_bytes, write_csv, write_figure, write_parquet
+
+
+def sample_figure():
+    fig, ax = new_figure("single", 50)
+    ax.plot([0, 1, 2], [1, 3, 2], label="a")
+    ax.set_xlabel("x")
+    ax.legend()
+    return fig
+
+
+def test_figure_bytes_identical_within_process():
+    for fmt in ("pdf", "svg", "png", "tiff"):
+        assert figure_bytes(sample_figure(), fmt) == figure_bytes(sample_figure(), fmt), fmt
+
+
+def test_figure_bytes_identical_across_processes(tmp_path):
+    code = (
+        "import sys; sys.path.insert(0, %r)\n"
+        "from test_writer import sample_figure\n"
+        "from partner_study.writer import write_figure\n"
+        "write_figure(sample_figure(), 'f', sys.argv[1])\n"
+    ) % str(__import__("pathlib").Path(__file__).parent)
+    for d in ("a", "b"):
+        subprocess.run([sys.executable, "-c", code, str(tmp_path / d)], check=True, timeout=120)
+    for fmt in ("pdf", "svg", "png", "tiff"):
+        assert (tmp_path / "a" / f"f.{fmt}").read_bytes() == (
+            tmp_path / "b" / f"f.{fmt}"
+        ).read_bytes()
+
+
+def test_no_dates_in_vector_formats():
+    pdf = figure_bytes(sample_figure(), "pdf")
+    assert b"CreationDate" not in pdf
+    svg = figure_bytes(sample_figure(), "svg")
+    assert b"<dc:date>" not in svg
+
+
+def test_png_is_300_dpi(tmp_path):
+    from PIL import Image
+
+    paths = write_figure(sample_figure(), "f", tmp_path, formats=["png", "tiff"])
+    for p in paths:
+        with Image.open(p) as im:
+            assert round(im.info["dpi"][0]) == 300
+            assert abs(im.size[0] - 85 / 25.4 * 300) <= 1  # single column, 85 mm
+
+
+def test_csv_and_parquet_deterministic(tmp_path):
+    frame = pd.DataFrame({"a": [1.0 / 3, 2.0], "b": ["x", "y"]})
+    write_csv(tmp_path / "a.csv", frame)
+    assert (tmp_path / "a.csv").read_text() == "a,b\n0.3333333333,x\n2,y\n"
+    write_parquet(frame, tmp_path / "a.parquet")
+    write_parquet(frame, tmp_path / "b.parquet")
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
