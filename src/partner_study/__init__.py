@@ -14,14 +14,18 @@ are imported on their own.
 __version__ = "0.1.0"
 
 from partner_study import (  # noqa: E402
+    agreement,
     codebook,
     config,
     describe,
     errors,
     figures,
+    integrate,
     io,
+    models,
     params,
     prepare,
+    qualitative,
     scales,
     simulate,
     validate,
@@ -30,14 +34,18 @@ from partner_study import (  # noqa: E402
 
 __all__ = [
     "__version__",
+    "agreement",
     "codebook",
     "config",
     "describe",
     "errors",
     "figures",
+    "integrate",
     "io",
+    "models",
     "params",
     "prepare",
+    "qualitative",
     "scales",
     "simulate",
     "validate",

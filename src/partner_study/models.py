@@ -53,10 +53,11 @@ from statsmodels.stats.diagnostic import het_breuschpagan
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.stattools import jarque_bera
 
-from partner_study.config import SEED
+from partner_study.config import MODEL_KINDS, SEED
 from partner_study.errors import ParamsError, Problem, StudyDataError
 
 __all__ = [
+    "table_diagnostics",
     "ALL_OUTCOMES",
     "MODEL_KINDS",
     "REGRESSION_COLUMNS",
@@ -73,9 +74,6 @@ __all__ = [
     "fit_models",
     "fit_sensitivity",
 ]
-
-#: Model kinds a params file may request in ``models: [...]``.
-MODEL_KINDS: tuple[str, ...] = ("ols", "mixed", "joint", "ordinal")
 
 #: Columns of the tidy regression frame, in order (DESIGN §5 + extras).
 REGRESSION_COLUMNS: tuple[str, ...] = (
@@ -257,16 +255,25 @@ def _complete_cases(
         scaled = [v for v in variables if v not in keep and not _is_categorical(frame[v])]
         if scaled:
             values = frame[scaled].astype(float)
-            sd = values.std(ddof=1).replace(0.0, np.nan)
+            sd = values.std(ddof=1)
+            sd = sd.where(sd > 0, 1.0)  # a constant stays constant (caught as rank-deficient)
             frame[scaled] = (values - values.mean()) / sd
             notes.append("standardized: " + ", ".join(scaled) + " z-scored on the analysis sample")
     return _Sample(frame=frame, n_dropped=int(len(data) - len(frame)), notes=tuple(notes))
 
 
 def _design(frame: pd.DataFrame, formula: str) -> tuple[pd.Series, pd.DataFrame]:
-    y, x = patsy.dmatrices(
-        formula, frame, eval_env=_ENV, NA_action="raise", return_type="dataframe"
-    )
+    try:
+        y, x = patsy.dmatrices(
+            formula, frame, eval_env=_ENV, NA_action="raise", return_type="dataframe"
+        )
+    except patsy.PatsyError as exc:
+        raise _data_error(
+            found=f"a term of {formula!r} that cannot be evaluated ({exc.message})",
+            expected="terms that can be computed from the data",
+            fix="check the formula's functions and levels (e.g. a Treatment reference) "
+            "against the data",
+        ) from None
     if y.shape[1] != 1:
         raise _data_error(
             found=f"a non-numeric dependent variable in {formula!r}",
@@ -1239,6 +1246,66 @@ def pool_imputations(fits: Sequence[pd.DataFrame], *, alpha: float = 0.05) -> pd
     )
 
 
+def _impute(
+    data: pd.DataFrame,
+    variables: list[str],
+    *,
+    groups: str | None,
+    n_imputations: int,
+    seed: int,
+    n_burnin: int,
+    n_skip: int,
+) -> tuple[list[pd.DataFrame], int, list[warnings.WarningMessage]]:
+    """Completed copies of ``data[variables]`` by chained equations (statsmodels MICEData).
+
+    Rows with none of ``variables`` observed (or no group) are dropped; categorical
+    variables are imputed on their codes and decoded back. One imputation model can serve
+    every analysis model fitted on these variables.
+    """
+    if groups is not None and groups not in data.columns:
+        raise ParamsError(f"groups {groups!r} is not a column of the data.")
+    keep = data[variables].notna().any(axis=1)
+    if groups is not None:
+        keep &= data[groups].notna()
+    sub = data.loc[keep, variables].reset_index(drop=True)
+    if sub.empty:
+        raise _data_error(
+            found=f"no row with any of {', '.join(variables)} observed",
+            expected="some observed values",
+            fix="check the columns of the formula",
+        )
+    n_dropped = int(len(data) - len(sub))
+    coded = pd.DataFrame(index=sub.index)
+    decoders: dict[str, pd.Index] = {}
+    for i, var in enumerate(variables):
+        col = f"v{i}"
+        if _is_categorical(sub[var]):
+            codes, uniques = pd.factorize(sub[var], sort=True)
+            decoders[var] = uniques
+            coded[col] = np.where(codes < 0, np.nan, codes.astype(float))
+        else:
+            coded[col] = sub[var].astype(float)
+    names = dict(zip(coded.columns, variables, strict=True))
+    completed = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        imp = MICEData(coded, rng=np.random.default_rng(seed))
+        imp.update_all(n_burnin)
+        for _ in range(n_imputations):
+            imp.update_all(n_skip + 1)
+            done = imp.data.rename(columns=names)
+            for var, uniques in decoders.items():
+                values = np.asarray(uniques)[done[var].to_numpy().round().astype(int)]
+                dtype = sub[var].dtype
+                if isinstance(dtype, pd.CategoricalDtype):
+                    values = pd.Categorical(values, dtype=dtype)
+                done[var] = values
+            if groups is not None:
+                done[groups] = data.loc[keep, groups].to_numpy()
+            completed.append(done)
+    return completed, n_dropped, list(caught)
+
+
 def fit_mice(
     data: pd.DataFrame,
     formula: str,
@@ -1303,48 +1370,14 @@ def fit_mice(
     if n_imputations < 2:
         raise ParamsError(f"n_imputations must be at least 2, got {n_imputations}.")
     parsed = _read_formula(formula, data)
-    if groups is not None and groups not in data.columns:
-        raise ParamsError(f"groups {groups!r} is not a column of the data.")
-    variables = list(parsed.variables)
-    keep = data[variables].notna().any(axis=1)
-    if groups is not None:
-        keep &= data[groups].notna()
-    sub = data.loc[keep, variables].reset_index(drop=True)
-    if sub.empty:
-        raise _data_error(
-            found=f"no row with any of {', '.join(variables)} observed",
-            expected="some observed values",
-            fix="check the columns of the formula",
-        )
-    n_dropped = int(len(data) - len(sub))
-    coded = pd.DataFrame(index=sub.index)
-    decoders: dict[str, pd.Index] = {}
-    for i, var in enumerate(variables):
-        col = f"v{i}"
-        if _is_categorical(sub[var]):
-            codes, uniques = pd.factorize(sub[var], sort=True)
-            decoders[var] = uniques
-            coded[col] = np.where(codes < 0, np.nan, codes.astype(float))
-        else:
-            coded[col] = sub[var].astype(float)
-    names = dict(zip(coded.columns, variables, strict=True))
+    completed, n_dropped, notes = _impute(data, list(parsed.variables), groups=groups,
+                                          n_imputations=n_imputations, seed=seed,
+                                          n_burnin=n_burnin, n_skip=n_skip)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        imp = MICEData(coded, rng=np.random.default_rng(seed))
-        imp.update_all(n_burnin)
-        fits = []
-        for _ in range(n_imputations):
-            imp.update_all(n_skip + 1)
-            done = imp.data.rename(columns=names)
-            for var, uniques in decoders.items():
-                values = np.asarray(uniques)[done[var].to_numpy().round().astype(int)]
-                dtype = sub[var].dtype
-                if isinstance(dtype, pd.CategoricalDtype):
-                    values = pd.Categorical(values, dtype=dtype)
-                done[var] = values
-            if groups is not None:
-                done[groups] = data.loc[keep, groups].to_numpy()
-            fits.append(fit_ols(done, formula, cov_type=cov_type, groups=groups, outcome=outcome))
+        fits = [fit_ols(done, formula, cov_type=cov_type, groups=groups, outcome=outcome)
+                for done in completed]
+    caught = [*notes, *caught]
     pooled = pool_imputations(fits)
     extra = _messages(caught)
     pooled["n_dropped"] = pd.array([n_dropped] * len(pooled), dtype="Int64")
@@ -1388,14 +1421,18 @@ def _read_spec(scored: pd.DataFrame, spec: Mapping) -> _Spec:
             f"models {', '.join(repr(u) for u in unknown)} unknown; choose from "
             f"{', '.join(MODEL_KINDS)}."
         )
+    ordinal_dependent = spec.get("ordinal_dependent") or None
+    levels = spec.get("ordinal_levels") or None
+    if levels is None and ordinal_dependent in scored.columns:
+        levels = _levels_from_codes(scored, str(ordinal_dependent))
     parsed = _Spec(
         dependent=str(spec["dependent"]),
         outcomes=tuple(str(o) for o in outcomes),
         covariates=tuple(str(c) for c in spec.get("covariates") or ()),
         groups=spec.get("groups") or None,
         models=models,
-        ordinal_dependent=spec.get("ordinal_dependent") or None,
-        ordinal_levels=tuple(spec["ordinal_levels"]) if spec.get("ordinal_levels") else None,
+        ordinal_dependent=ordinal_dependent,
+        ordinal_levels=tuple(levels) if levels is not None else None,
         ordinal_link=str(spec.get("ordinal_link", "logit")),
         cov_type=str(spec.get("cov_type", "HC3")),
         standardize=bool(spec.get("standardize", False)),
@@ -1416,6 +1453,25 @@ def _read_spec(scored: pd.DataFrame, spec: Mapping) -> _Spec:
             "params file."
         )
     return parsed
+
+
+def _levels_from_codes(scored: pd.DataFrame, dependent: str) -> list | None:
+    """Order of string labels taken from their ``<dependent>_code`` column, if there is one.
+
+    The scored survey carries ``engagement_level`` (labels) beside
+    ``engagement_level_code`` (1-4); the codes give the order of the labels.
+    """
+    series, code = scored[dependent], f"{dependent}_code"
+    plain = _is_categorical(series) and not isinstance(series.dtype, pd.CategoricalDtype)
+    if not plain or code not in scored.columns:
+        return None
+    pairs = scored[[dependent, code]].dropna().drop_duplicates()
+    if pairs[dependent].duplicated().any() or pairs[code].duplicated().any():
+        raise ParamsError(
+            f"'{dependent}' and '{code}' do not match one to one, so the order of the "
+            "levels is unclear; set ordinal_levels in the params file."
+        )
+    return pairs.sort_values(code)[dependent].tolist()
 
 
 def _ols_kwargs(spec: _Spec) -> dict:
@@ -1442,6 +1498,8 @@ def fit_models(scored: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
             models: [ols, mixed, joint, ordinal]      # any of MODEL_KINDS
             ordinal_dependent: engagement_level
             ordinal_levels: [information, consultation, collaboration, partnership]
+                          # optional; default: the data's Categorical order, else the
+                          # order of the <ordinal_dependent>_code column (1-4)
             ordinal_link: logit                       # optional
             cov_type: HC3                             # or HC0-HC2, nonrobust, cluster
             standardize: false
@@ -1452,8 +1510,8 @@ def fit_models(scored: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
         Concatenated tidy frames (:data:`REGRESSION_COLUMNS`), in this order, for
         each outcome: "ols" and "mixed" (``dependent ~ outcome + covariates``), then
         "ordinal" (``ordinal_dependent`` on the same predictors), then the joint
-        models with every outcome at once ("joint_ols", "joint_mixed",
-        "joint_ordinal" when "ordinal" is also requested), outcome "(all)".
+        models with every outcome at once ("joint_ols", "joint_mixed" when ``groups``
+        is set, "joint_ordinal" when "ordinal" is also requested), outcome "(all)".
         ``p_adjusted`` holds Benjamini-Hochberg p-values for the outcome terms within
         each model kind (across the outcome-specific models; across the outcome
         terms of a joint model), NaN for every other term.
@@ -1523,7 +1581,13 @@ def _fit_ordinal_spec(
 
 
 def fit_sensitivity(
-    scored: pd.DataFrame, spec: Mapping, *, n_imputations: int = 20, seed: int = SEED
+    scored: pd.DataFrame,
+    spec: Mapping,
+    *,
+    n_imputations: int = 20,
+    seed: int = SEED,
+    n_burnin: int = 10,
+    n_skip: int = 3,
 ) -> pd.DataFrame:
     """Complete-case OLS beside multiple-imputation OLS, for each outcome.
 
@@ -1558,15 +1622,49 @@ def fit_sensitivity(
     377-399. https://doi.org/10.1002/sim.4067
     """
     s = _read_spec(scored, {**dict(spec), "models": ["ols"]})
-    frames: list[pd.DataFrame] = []
+    kwargs = _ols_kwargs(s)
+    formulas = {}
     for outcome in s.outcomes:
         predictors = [outcome, *[c for c in s.covariates if c != outcome]]
-        formula = f"{_quote(s.dependent)} ~ {_rhs(scored, predictors)}"
-        kwargs = _ols_kwargs(s)
+        formulas[outcome] = f"{_quote(s.dependent)} ~ {_rhs(scored, predictors)}"
+    variables = list(dict.fromkeys([s.dependent, *s.outcomes, *s.covariates]))
+    completed, n_dropped, notes = _impute(
+        scored, variables, groups=kwargs.get("groups"), n_imputations=n_imputations, seed=seed,
+        n_burnin=n_burnin, n_skip=n_skip,
+    )
+    extra = _messages(notes)
+    frames: list[pd.DataFrame] = []
+    for outcome, formula in formulas.items():
         frames.append(fit_ols(scored, formula, outcome=outcome, **kwargs))
-        frames.append(
-            fit_mice(
-                scored, formula, n_imputations=n_imputations, seed=seed, outcome=outcome, **kwargs
-            )
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fits = [fit_ols(done, formula, outcome=outcome, **kwargs) for done in completed]
+        pooled = pool_imputations(fits)
+        pooled["n_dropped"] = pd.array([n_dropped] * len(pooled), dtype="Int64")
+        more = [*extra, *_messages(caught)]
+        if more:
+            pooled["note"] = [_join(note, more) for note in pooled["note"]]
+        frames.append(pooled)
     return adjust_pvalues(_concat(frames))
+
+
+def table_diagnostics(scored: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
+    """Collinearity and residual checks of the joint model of a params ``regression`` spec.
+
+    Returns
+    -------
+    DataFrame
+        ``test, term, statistic, df, p_value, n, note``: one ``vif`` row per predictor term
+        (variance inflation factor) of the joint model, then the residual tests of
+        :func:`residual_diagnostics` (Breusch-Pagan, Jarque-Bera, Shapiro-Wilk).
+    """
+    s = _read_spec(scored, {**dict(spec), "models": ["ols"]})
+    predictors = [*s.outcomes, *[c for c in s.covariates if c not in s.outcomes]]
+    formula = f"{_quote(s.dependent)} ~ {_rhs(scored, predictors)}"
+    v = vif(scored, predictors)
+    v = pd.DataFrame({"test": "vif", "term": v["term"], "statistic": v["vif"],
+                      "df": np.nan, "p_value": np.nan, "n": np.nan, "note": ""})
+    r = residual_diagnostics(scored, formula)
+    r = pd.DataFrame({"test": r["test"], "term": "(residuals)", "statistic": r["statistic"],
+                      "df": r["df"], "p_value": r["p_value"], "n": r["n"], "note": r["note"]})
+    return pd.concat([v, r], ignore_index=True)

@@ -24,7 +24,9 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -66,7 +68,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("02-describe", ("01-prepare",)),
     Stage("03-qualitative", ("01-prepare",)),
     Stage("04-regression", ("01-prepare",)),
-    Stage("05-integrate", ("01-prepare", "03-qualitative", "04-regression")),
+    Stage("05-integrate", ("01-prepare", "03-qualitative")),
     Stage("06-report", ("01-prepare", "02-describe", "03-qualitative", "04-regression",
                         "05-integrate")),
 )
@@ -95,7 +97,12 @@ def project_kernel_manager() -> type:
     from jupyter_client.manager import KernelManager
 
     class ProjectKernelManager(KernelManager):
-        transport = "ipc"  # local sockets: no TCP port, nothing on the network
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            # Local (ipc) sockets: no TCP port on the network; a unique path per kernel so
+            # that stages running in parallel never share a socket.
+            self.transport = "ipc"
+            self.ip = os.path.join(tempfile.gettempdir(), f"partner-study-{uuid.uuid4().hex}")
 
         @property
         def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
@@ -297,7 +304,16 @@ def run_pipeline(
     results: dict[str, StageResult] = {}
     records: dict[str, dict[str, Any]] = dict(old_stages)
     hasher = stage_hashes(root, params, old, outputs)
+    unknown = sorted(set(only or []) - {s.name for s in STAGES})
+    if unknown:
+        raise PartnerStudyError(f"--only {unknown[0]}: found an unknown stage, expected one of "
+                                f"{[s.name for s in STAGES]}.")
     selected = [s for s in STAGES if only is None or s.name in only]
+    for stage in selected:
+        if not (notebook_dir(root) / stage.notebook).is_file():
+            raise PartnerStudyError(
+                f"{notebook_dir(root) / stage.notebook}: found no such notebook, expected the "
+                f"stage template. Fix: restore it (`git checkout notebooks/{stage.notebook}`).")
     pending = {s.name: s for s in selected}
     running: dict[Future, tuple[Stage, str, Path, float]] = {}
     failure: BaseException | None = None

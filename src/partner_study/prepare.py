@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 
 from partner_study.io import Study
+from partner_study.qualitative import REDACTION_KINDS, redact_text
 from partner_study.scales import score_scales
 
-__all__ = ["assign_pseudonyms", "prepare_study", "site_codes", "summarise"]
+__all__ = ["assign_pseudonyms", "prepare_study", "redact_segments", "site_codes", "summarise"]
 
 
 def site_codes(sites: pd.Series) -> dict[str, str]:
@@ -42,6 +43,43 @@ def assign_pseudonyms(participants: pd.DataFrame) -> pd.Series:
     rank = order.groupby("site", sort=False).cumcount().add(1).reindex(participants.index)
     width = max(2, len(str(int(rank.max()))) if len(rank) else 2)
     return "P-" + codes + "-" + rank.astype(int).astype(str).str.zfill(width)
+
+
+def redact_segments(study: Study) -> tuple[Study, pd.DataFrame]:
+    """The disclosure gate on segment texts, before anything is processed or reported.
+
+    E-mail addresses, phone numbers, dates, health and national identifiers and the names of
+    the roster (full, given and family names) are replaced by ``[email]``, ``[phone]``,
+    ``[date]``, ``[id]`` and ``[name]`` (:func:`partner_study.qualitative.redact_text`).
+
+    Returns
+    -------
+    (Study, DataFrame)
+        The study with redacted texts and no roster, and the counts: ``kind, n_redactions,
+        n_segments`` (one row per kind of identifier and a ``total`` row).
+    """
+    counts = pd.DataFrame(0, index=[0], columns=list(REDACTION_KINDS))
+    segments = study.segments
+    n_segments = pd.Series(0, index=list(REDACTION_KINDS))
+    if segments is not None and len(segments):
+        names = tuple(study.roster["name"].dropna()) if study.roster is not None else ()
+        unique = segments.drop_duplicates("text")["text"]
+        redacted, per_text = redact_text(unique.reset_index(drop=True), names=names)
+        mapping = pd.Series(redacted.to_numpy(), index=unique.to_numpy())
+        segments = segments.assign(text=segments["text"].map(mapping))
+        # counts per segment (a text shared by segments counts once per segment)
+        per = per_text.set_axis(unique.to_numpy())
+        per_segment = per.reindex(study.segments.drop_duplicates("segment_id")["text"])
+        counts = per_segment.sum().to_frame().T
+        n_segments = (per_segment > 0).sum()
+    table = pd.DataFrame({"kind": list(REDACTION_KINDS),
+                          "n_redactions": [int(counts[k].iloc[0]) for k in REDACTION_KINDS],
+                          "n_segments": [int(n_segments[k]) for k in REDACTION_KINDS]})
+    total = pd.DataFrame({"kind": ["total"], "n_redactions": [int(table["n_redactions"].sum())],
+                          "n_segments": [np.nan]})
+    table = pd.concat([table, total], ignore_index=True)
+    table["n_segments"] = table["n_segments"].astype("Int64")
+    return Study(study.codebook, study.participants, study.scored, segments, None), table
 
 
 def prepare_study(study: Study) -> Study:

@@ -42,6 +42,7 @@ __all__ = [
     "redact_text",
     "select_quotes",
     "disclosure_report",
+    "check_disclosure",
 ]
 
 #: Value of ``code`` on the theme-level rows of :func:`table_codes`.
@@ -813,3 +814,33 @@ def disclosure_report(
         }
     )
     return pd.concat([report, total], ignore_index=True).astype({"kind": "str"})
+
+
+def check_disclosure(report: pd.DataFrame) -> pd.DataFrame:
+    """Stop when the disclosure gate left anything detectable in the quotes.
+
+    Parameters
+    ----------
+    report : DataFrame
+        Output of :func:`disclosure_report`.
+
+    Returns
+    -------
+    DataFrame
+        ``report`` unchanged, when ``n_remaining`` is 0 on every row.
+
+    Raises
+    ------
+    StudyDataError
+        When an identifier survived redaction (nothing reaches ``reports/``).
+    """
+    left = report[report["n_remaining"] > 0]
+    if len(left):
+        kinds = ", ".join(f"{k} ({n})" for k, n in zip(left["kind"], left["n_remaining"],
+                                                      strict=True))
+        raise StudyDataError(Problem(
+            file="quotes", found=f"identifiers left after redaction: {kinds}",
+            expected="no e-mail, phone, date, identifier or roster name in a quote",
+            fix="add the names to roster.csv or report the pattern; no quote was written",
+        ))
+    return report

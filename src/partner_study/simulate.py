@@ -237,6 +237,19 @@ _QUOTES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 _OPENERS = ("", "Honestly, ", "For me, ", "I think ", "You know, ", "To be fair, ")
 
+# Given and family names by country, for the roster of interviewed participants.
+_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "BE": (("Sofie", "Luc", "Marie", "Jan", "Lotte", "Pierre", "Els", "Koen"),
+           ("Peeters", "Janssens", "Dubois", "Maes", "Claes", "Lambert", "Wouters", "Goossens")),
+    "QC": (("Emilie", "Jean", "Catherine", "Marc", "Isabelle", "Louis", "Genevieve", "Andre"),
+           ("Tremblay", "Gagnon", "Roy", "Cote", "Bouchard", "Gauthier", "Morin", "Lavoie")),
+    "NO": (("Ingrid", "Ole", "Kari", "Lars", "Silje", "Erik", "Astrid", "Bjorn"),
+           ("Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Berg")),
+    "UK": (("Sarah", "James", "Emma", "David", "Lucy", "Thomas", "Hannah", "Oliver"),
+           ("Smith", "Jones", "Taylor", "Brown", "Williams", "Evans", "Walker", "Hughes")),
+}
+_PLANTED_SHARE = 0.02
+
 
 @dataclass(frozen=True)
 class SimulatedStudy:
@@ -246,6 +259,7 @@ class SimulatedStudy:
     participants: pd.DataFrame
     survey: pd.DataFrame
     segments: pd.DataFrame
+    roster: pd.DataFrame | None = None
     truth: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -410,6 +424,8 @@ def simulate_study(
     segments, prevalence_truth = _simulate_segments(
         rng, pid, is_pro, in_qual, site_idx, site_codes, group_id, true_score, n_segments,
     )
+    roster = _roster(rng, pid, in_qual, site_idx, site_codes)
+    segments, n_planted = _plant_identifiers(rng, segments, roster)
 
     truth = {
         "seed": seed,
@@ -427,6 +443,7 @@ def simulate_study(
                              "cuts": cuts.tolist()},
         "prevalence_by_role": prevalence_truth,
         "double_coded_share": _DOUBLE_CODED,
+        "planted_identifiers": n_planted,
         "coder_error_rate": _CODER_ERROR,
         "planted_divergence": {
             "theme": "information_sharing",
@@ -436,8 +453,46 @@ def simulate_study(
     }
     return SimulatedStudy(
         codebook_text=example_codebook_text(study), participants=participants, survey=survey,
-        segments=segments, truth=truth,
+        segments=segments, roster=roster, truth=truth,
     )
+
+
+def _roster(rng, pid, in_qual, site_idx, site_codes) -> pd.DataFrame:
+    """Names of the interviewed participants (a roster kept beside the data, never reported)."""
+    q = np.flatnonzero(in_qual)
+    names = []
+    for i in q:
+        given, family = _NAMES[site_codes[site_idx[i]][:2]]
+        names.append(f"{given[rng.integers(len(given))]} {family[rng.integers(len(family))]}")
+    return pd.DataFrame({"participant_id": pid[q], "name": np.array(names, dtype=object)})
+
+
+def _plant_identifiers(rng, segments: pd.DataFrame, roster: pd.DataFrame):
+    """Add identifiers to a few segment texts, as real transcripts have them: names of
+    other participants, phone numbers, e-mail addresses, dates of birth, health numbers."""
+    first = segments.drop_duplicates("segment_id")
+    chosen = first["segment_id"].to_numpy()[rng.random(len(first)) < _PLANTED_SHARE]
+    if len(chosen) == 0 or roster.empty:
+        return segments, 0
+    names = roster["name"].to_numpy()
+    kinds = rng.integers(0, 5, len(chosen))
+    picks = names[rng.integers(0, len(names), len(chosen))]
+    digits = rng.integers(10, 99, (len(chosen), 4))
+    extra = []
+    for kind, name, d in zip(kinds, picks, digits, strict=True):
+        given, family = name.split(" ", 1)
+        extra.append((
+            f" {name} said the same in the waiting room.",
+            f" You can call me on 0470 {d[0]} {d[1]} {d[2]} if you need more.",
+            f" Write to {given.lower()}.{family.lower()}@example.org for the minutes.",
+            f" I was born on {d[0] % 28 + 1:02d}/{d[1] % 12 + 1:02d}/19{d[2] % 50 + 40}.",
+            f" My NHS number is 943 476 59{d[3]}.",
+        )[kind])
+    add = pd.Series(extra, index=chosen)
+    out = segments.copy()
+    hit = out["segment_id"].isin(chosen)
+    out.loc[hit, "text"] = out.loc[hit, "text"] + out.loc[hit, "segment_id"].map(add)
+    return out, int(len(chosen))
 
 
 def _simulate_segments(rng, pid, is_pro, in_qual, site_idx, site_codes, group_id, true_score,

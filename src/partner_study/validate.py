@@ -259,10 +259,25 @@ def validate_study(folder: Path | str, *, display: str | None = None) -> Study:
                 expected="codes: declared in codebook.yaml",
                 fix=f"declare the codes and their themes in {cb_name}, or remove the file")
 
+    # --- roster (optional): real names, used only to redact them from texts ----------------
+    roster = None
+    rraw = _load(col, folder, "roster", show, required=False)
+    if rraw is not None:
+        rfile = f"{show}/{find_table(folder, 'roster').name}"  # type: ignore[union-attr]
+        _check_columns(col, rfile, rraw, [cb.id, "name"], [cb.id, "name"], cb_name,
+                       "required by the data contract")
+        if cb.id in rraw.columns and "name" in rraw.columns:
+            rid = _ids(rraw, cb.id)
+            if known_ids is not None:
+                col.rows(rfile, ~rid.isin(known_ids), rid, cb.id,
+                         f"an id listed in {Path(pfile).name}",
+                         "correct the id or remove the row", found="unknown participant '{}'")
+            roster = pd.DataFrame({"participant_id": rid, "name": rraw["name"].str.strip()})
+
     if col.problems:
         raise StudyDataError(col.problems)
     assert participants is not None  # guaranteed when no problems were found
-    return Study(cb, participants, survey, segments)
+    return Study(cb, participants, survey, segments, roster)
 
 
 def _validate_participants(col: _Collector, file: str, raw: pd.DataFrame, cb: Codebook,

@@ -127,17 +127,22 @@ def write_figures(figures: dict[str, Figure], folder: Path | str,
     return [p for name, fig in figures.items() for p in write_figure(fig, name, folder, formats)]
 
 
-def write_raw_study(sim, folder: Path | str) -> list[Path]:
-    """Write a simulated study (:class:`partner_study.simulate.SimulatedStudy`) as a raw
-    study folder: codebook.yaml, participants.csv, survey.csv, segments.csv, truth.json."""
+def write_raw_study(study, folder: Path | str) -> list[Path]:
+    """Write a study in the raw data contract (:class:`partner_study.io.RawStudy` or
+    :class:`partner_study.simulate.SimulatedStudy`) as a study folder: ``codebook.yaml``,
+    ``participants.csv``, ``survey.csv``, ``segments.csv`` and ``roster.csv`` when present,
+    and ``truth.json`` for a simulated study."""
     folder = Path(folder)
-    return [
-        write_text(folder / "codebook.yaml", sim.codebook_text),
-        write_csv(folder / "participants.csv", sim.participants, float_format=None),
-        write_csv(folder / "survey.csv", sim.survey, float_format=None),
-        write_csv(folder / "segments.csv", sim.segments, float_format=None),
-        write_json(folder / "truth.json", sim.truth),
-    ]
+    paths = [write_text(folder / "codebook.yaml", study.codebook_text),
+             write_csv(folder / "participants.csv", study.participants, float_format=None)]
+    for name in ("survey", "segments", "roster"):
+        frame = getattr(study, name, None)
+        if frame is not None:
+            paths.append(write_csv(folder / f"{name}.csv", frame, float_format=None))
+    truth = getattr(study, "truth", None)
+    if truth:
+        paths.append(write_json(folder / "truth.json", truth))
+    return paths
 
 
 def write_processed_study(study, folder: Path | str) -> list[Path]:

@@ -15,7 +15,8 @@ from matplotlib.figure import Figure
 from partner_study.errors import ParamsError, Problem, StudyDataError
 from partner_study.figures.style import OKABE_ITO, ROLE_COLOURS, journal_style, new_figure
 
-__all__ = ["MODEL_LABELS", "plot_forest", "plot_engagement_vs", "pretty_name"]
+__all__ = [
+    "plot_engagement_vs_outcomes","MODEL_LABELS", "plot_forest", "plot_engagement_vs", "pretty_name"]
 
 #: Legend labels of the model names of the regression frame.
 MODEL_LABELS: dict[str, str] = {
@@ -271,3 +272,11 @@ def plot_engagement_vs(
         if by is not None:
             ax.legend(loc="best")
     return fig
+
+
+def plot_engagement_vs_outcomes(scored: pd.DataFrame, spec: dict) -> dict[str, Figure]:
+    """One :func:`plot_engagement_vs` figure per outcome of a params ``regression`` spec,
+    keyed ``engagement-vs-<outcome>``."""
+    return {f"{spec['dependent']}-vs-{o}": plot_engagement_vs(scored, outcome=o,
+                                                              dependent=spec["dependent"])
+            for o in spec["outcomes"]}

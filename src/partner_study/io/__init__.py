@@ -19,10 +19,12 @@ from partner_study.errors import Problem, StudyDataError
 
 __all__ = [
     "TABLE_SUFFIXES",
+    "RawStudy",
     "Study",
     "find_table",
     "read_table",
     "read_processed",
+    "read_output_table",
     "PROCESSED_FILES",
 ]
 
@@ -32,6 +34,24 @@ PROCESSED_FILES = {
     "scored": "scored.parquet",
     "segments": "segments.parquet",
 }
+
+
+@dataclass(frozen=True)
+class RawStudy:
+    """A study in the raw data contract, in memory: what an importer or the simulator makes.
+
+    ``participants``, ``survey`` and ``segments`` hold text cells exactly as they will be
+    written to ``participants.csv``, ``survey.csv`` and ``segments.csv`` (``survey`` or
+    ``segments`` may be ``None`` for a single-strand study); ``codebook_text`` is the YAML of
+    ``codebook.yaml``; ``notes`` are messages for the user (what was assumed, what to check).
+    """
+
+    codebook_text: str
+    participants: pd.DataFrame
+    survey: pd.DataFrame | None = None
+    segments: pd.DataFrame | None = None
+    roster: pd.DataFrame | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,6 +67,7 @@ class Study:
     participants: pd.DataFrame
     scored: pd.DataFrame | None
     segments: pd.DataFrame | None
+    roster: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:
@@ -171,3 +192,9 @@ def read_processed(folder: Path | str) -> Study:
             fix="run `partner-study run` (stage 01-prepare writes it)",
         ))
     return Study(codebook, tables["participants"], tables["scored"], tables["segments"])
+
+
+def read_output_table(folder: Path | str, name: str) -> pd.DataFrame | None:
+    """A tidy output table of an earlier stage (``<folder>/<name>.csv``), or ``None``."""
+    path = Path(folder) / f"{name}.csv"
+    return pd.read_csv(path, keep_default_na=True) if path.is_file() else None

@@ -1,0 +1,362 @@
+"""Import an SPSS (``.sav``, ``.zsav``, ``.por``) or Stata (``.dta``) file as a draft study.
+
+Layer 2. :func:`import_spss` reads the file with pyreadstat (user-defined missing values
+kept), builds a draft ``codebook.yaml`` from the file's own metadata (variable labels,
+value labels, missing values) and returns a :class:`partner_study.io.RawStudy` with the
+``participants`` and ``survey`` tables of the raw data contract. :func:`import_stata` is
+the same for ``.dta`` files.
+
+Example
+-------
+>>> from partner_study.io.spss import import_spss
+>>> raw = import_spss("carers.sav", site="be_hospital", role="patient")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyreadstat
+
+from partner_study.errors import Problem, StudyDataError
+from partner_study.io import RawStudy
+from partner_study.io.redcap import (
+    RESERVED,
+    _assemble,
+    _find_blocks,
+    _fit_scale,
+    _fit_variable,
+    _fmt_numbers,
+    _identifier,
+    _make_scale,
+    _Scale,
+    _shown,
+    _site_role,
+    _unique,
+    _Var,
+)
+
+__all__ = ["import_spss", "import_stata", "ID_NAMES"]
+
+#: Variable names (case-insensitive) taken as the participant id when ``id_column`` is not
+#: given, in this order of preference.
+ID_NAMES = ("participant_id", "participant", "record_id", "respondent_id", "respondent",
+            "respid", "case_id", "caseid", "subject_id", "subject", "pid", "id", "record")
+
+_READERS = {".sav": "read_sav", ".zsav": "read_sav", ".por": "read_por", ".dta": "read_dta"}
+
+
+def _read(path: Path, encoding: str | None) -> tuple[pd.DataFrame, Any]:
+    name = str(path)
+    if not path.is_file():
+        raise StudyDataError(Problem(file=name, found="no such file",
+                                     expected="an SPSS .sav/.zsav/.por or Stata .dta file",
+                                     fix="check the path"))
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        raise StudyDataError(Problem(
+            file=name, found=f"a '{path.suffix}' file",
+            expected="an SPSS .sav/.zsav/.por or Stata .dta file",
+            fix="save the data from SPSS as .sav (or from Stata as .dta); for CSV use the "
+                "raw data contract directly"))
+    kwargs: dict[str, Any] = {}
+    if reader != "read_por":
+        kwargs["user_missing"] = True
+        if encoding is not None:
+            kwargs["encoding"] = encoding
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return getattr(pyreadstat, reader)(str(path), **kwargs)
+    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
+        message = str(exc)
+        if "encoding" in message.lower():
+            raise StudyDataError(Problem(
+                file=name, found=f"text that is not in the file's declared encoding ({message})",
+                expected="labels and strings readable in one encoding",
+                fix="pass the encoding the file was written in, e.g. encoding='latin1' or "
+                    "encoding='cp1252'")) from None
+        raise StudyDataError(Problem(
+            file=name, found=f"a file pyreadstat cannot read ({message})",
+            expected=f"a valid {path.suffix} file", fix="re-save it from SPSS/Stata")) from None
+
+
+def _column_text(values: pd.Series, tagged: bool) -> tuple[pd.Series, str]:
+    """The column as text and its kind: 'number', 'string', 'date'."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        text = values.dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "", regex=False)
+        return text.where(values.notna(), "").astype(object), "date"
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return _fmt_numbers(values), "number"
+    if pd.api.types.is_string_dtype(values) and pd.api.types.infer_dtype(
+            values, skipna=True) in ("string", "empty"):
+        return values.astype(object).where(values.notna(), "").astype(str), "string"
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in ("date", "datetime", "time", "datetime64"):
+        return values.astype(object).where(values.notna(), "").astype(str), "date"
+    # numeric column holding Stata tagged missing values ('a' .. 'z') as strings
+    numbers = pd.to_numeric(values, errors="coerce")
+    text = _fmt_numbers(numbers)
+    letters = values.where(numbers.isna() & values.notna())
+    text = text.where(letters.isna(), "." + letters.astype(str) if tagged else letters.astype(str))
+    return text.astype(object), "number"
+
+
+def _missing_codes(meta: Any, column: str, text: pd.Series, kind: str,
+                   notes: list[str], name: str) -> list[str]:
+    """User-defined missing values of ``column`` as codes found in (or fitting) the data."""
+    codes: list[str] = []
+    ranges = (getattr(meta, "missing_ranges", None) or {}).get(column, [])
+    for rng in ranges:
+        lo, hi = rng.get("lo"), rng.get("hi")
+        if kind == "string" or lo == hi:
+            code = _fmt_numbers(pd.Series([lo])).iloc[0] if kind != "string" else str(lo)
+            codes.append(str(code).strip())
+            continue
+        numbers = pd.to_numeric(text, errors="coerce")
+        inside = sorted(pd.unique(numbers[(numbers >= lo) & (numbers <= hi)].to_numpy()))
+        found = _fmt_numbers(pd.Series(inside, dtype=float)).tolist()
+        codes.extend(found)
+        notes.append(f"{name}: the missing range {_fmt_numbers(pd.Series([lo])).iloc[0]} to "
+                     f"{_fmt_numbers(pd.Series([hi])).iloc[0]} was declared as the codes found "
+                     f"in it ({_shown(found) if found else 'none'}); add others by hand if "
+                     "new data may hold them.")
+    tagged = (getattr(meta, "missing_user_values", None) or {}).get(column, [])
+    codes.extend(f".{t}" for t in tagged)
+    return list(dict.fromkeys(c for c in codes if c != ""))
+
+
+def _draft_variable(meta: Any, column: str, name: str, text: pd.Series, kind: str,
+                    notes: list[str]) -> _Var:
+    label = (dict(zip(meta.column_names, meta.column_labels, strict=False)).get(column)
+             or "").strip()
+    var = _Var(name=name, type="text", source=column, label=label)
+    var.missing = _missing_codes(meta, column, text, kind, notes, name)
+    if kind == "date":
+        return var
+    raw_labels = (meta.variable_value_labels or {}).get(column, {})
+    if kind == "string":
+        levels = {str(k).strip(): str(v) for k, v in raw_labels.items()}
+    else:
+        levels = {}
+        for k, v in raw_labels.items():
+            key = (f".{k}" if isinstance(k, str) else
+                   _fmt_numbers(pd.Series([k], dtype=float)).iloc[0])
+            levels[key] = str(v)
+    levels = {k: v for k, v in levels.items() if k not in var.missing and not k.startswith(".")}
+    present = text[text.ne("") & ~text.isin(var.missing)]
+    measure = (getattr(meta, "variable_measure", None) or {}).get(column, "unknown")
+    covered = present.isin(list(levels)).all()
+    if levels and (covered or measure in ("nominal", "ordinal") or kind == "string"):
+        var.type = "category"
+        var.levels = dict(sorted(levels.items(), key=lambda kv: _sort_key(kv[0])))
+        return var
+    if kind == "string":
+        return var
+    if levels:
+        shown = "; ".join(f"{k} = {v}" for k, v in list(levels.items())[:6])
+        var.label = f"{label} (value labels: {shown})" if label else f"value labels: {shown}"
+    numbers = pd.to_numeric(present, errors="coerce")
+    var.type = "integer" if numbers.notna().any() and (numbers.dropna() % 1 == 0).all() \
+        else "number"
+    return var
+
+
+def _sort_key(code: str) -> tuple[int, float, str]:
+    try:
+        return (0, float(code), code)
+    except ValueError:
+        return (1, 0.0, code)
+
+
+def _id_column(columns: list[str], names: dict[str, str], id_column: str | None,
+               file: str) -> str | None:
+    if id_column is not None:
+        if id_column in columns:
+            return id_column
+        by_name = {v: k for k, v in names.items()}
+        if id_column in by_name:
+            return by_name[id_column]
+        raise StudyDataError(Problem(
+            file=file, column=id_column, found="no such variable",
+            expected=f"one of the file's variables ({_shown(columns, 8)})",
+            fix="pass id_column= the variable that identifies participants, or leave it out "
+                "to number the rows"))
+    lower = {c.lower(): c for c in columns}
+    for candidate in ID_NAMES:
+        if candidate in lower:
+            return lower[candidate]
+    return None
+
+
+def import_spss(path: str | Path, *, site: str | None = None, role: str | None = None,
+                site_column: str | None = None, role_column: str | None = None,
+                id_column: str | None = None, encoding: str | None = None,
+                study: str = "spss") -> RawStudy:
+    """Turn an SPSS or Stata data file into a draft study.
+
+    Parameters
+    ----------
+    path : path-like
+        A ``.sav``, ``.zsav``, ``.por`` (SPSS) or ``.dta`` (Stata) file.
+    site, role : str, optional
+        One site name / role for every participant, when the file does not record them.
+    site_column, role_column : str, optional
+        The variable holding each participant's site / role (value labels are used, as
+        snake_case). Variables named ``site`` / ``role`` are used by default.
+    id_column : str, optional
+        The variable identifying participants. Default: the first variable named like an id
+        (see :data:`ID_NAMES`); without one, rows are numbered ``R0001``, ``R0002``...
+    encoding : str, optional
+        The file's text encoding when its header is wrong or missing (old files written on
+        Windows: ``"cp1252"``, ``"latin1"``). Not used for ``.por``.
+    study : str
+        The study name written in the codebook.
+
+    Returns
+    -------
+    RawStudy
+        ``participants`` (participant_id, site, role, collection = survey, one column per
+        other variable), ``survey`` (participant_id + scale items of respondents with at
+        least one answer; ``None`` without scales), the codebook text and ``notes``.
+
+    Raises
+    ------
+    StudyDataError
+        When the file is missing, not readable as SPSS/Stata (or in the wrong encoding),
+        the id variable is missing, empty or repeated, or a site / role variable is
+        missing or empty.
+
+    Notes
+    -----
+    Variable names become snake_case identifiers (renames are listed in the notes) and
+    variable labels become ``label``. A numeric variable with value labels becomes a
+    category (levels = the labelled codes) when the labels cover its values or SPSS
+    measures it as nominal/ordinal; otherwise it stays a number and the labels go into
+    its label. String variables with value labels are categories, without them text.
+    Dates and times are written as ISO text.
+
+    Missing values: SPSS user-defined missing values (discrete values, and the values found
+    inside a missing range) and Stata extended missing values (``.a`` ... ``.z``, written
+    as such) are declared as ``missing`` codes; their labels are not levels. System
+    missing values are empty cells.
+
+    Scales (heuristic): at least 3 adjacent numeric variables whose non-missing value
+    labels are the same consecutive 4- to 7-point codes with the same labels (compared
+    ignoring case) form a scale, named after the longest part common to their names
+    (e.g. ``c82cop1 ... c90cop9`` -> ``cop``) or ``scale_1``... Range = the codes, labels =
+    the value labels, ``missing`` = the items' missing codes, ``min_items`` = half the
+    items; no item is marked reversed. Labelled items outside a block stay categories.
+    """
+    path = Path(path)
+    file = str(path)
+    frame, meta = _read(path, encoding)
+    notes: list[str] = []
+    stata = path.suffix.lower() == ".dta"
+    columns = list(frame.columns)
+    if not columns or frame.empty:
+        raise StudyDataError(Problem(file=file, found="a file without cases",
+                                     expected="one row per participant",
+                                     fix="check that the file holds the data, not only the "
+                                         "dictionary"))
+    kinds = {"string": set(c for c, t in (meta.readstat_variable_types or {}).items()
+                           if t == "string")}
+    texts: dict[str, pd.Series] = {}
+    kind_of: dict[str, str] = {}
+    for c in columns:
+        text, kind = _column_text(frame[c], stata)
+        if c in kinds["string"]:
+            kind = "string"
+        texts[c], kind_of[c] = text.astype(str).str.strip(), kind
+    text_frame = pd.DataFrame(texts)
+
+    taken = set(RESERVED)
+    names: dict[str, str] = {}
+    for c in columns:
+        base = _identifier(c)
+        names[c] = _unique(base if base not in RESERVED else f"{base}_source", taken)
+    renamed = [f"{c} -> {n}" for c, n in names.items() if c != n]
+    if renamed:
+        notes.append(f"Variable names were made snake_case identifiers: {_shown(renamed, 8)}.")
+
+    id_col = _id_column(columns, names, id_column, file)
+    if id_col is None:
+        width = max(4, len(str(len(frame))))
+        ids = pd.Series([f"R{i:0{width}d}" for i in range(1, len(frame) + 1)], dtype=object)
+        notes.append("The file has no participant id variable: participants were numbered "
+                     f"R{1:0{width}d}... in file order. Pass id_column= if one exists.")
+    else:
+        ids = text_frame[id_col]
+        _check_unique(ids, file, id_col)
+    dates = [names[c] for c in columns if kind_of[c] == "date" and c != id_col]
+    if dates:
+        notes.append(f"Dates and times are kept as text (the codebook has no date type): "
+                     f"{_shown(dates, 8)}.")
+    variables = [_draft_variable(meta, c, names[c], text_frame[c], kind_of[c], notes)
+                 for c in columns if c != id_col]
+    by_source = {v.source: v for v in variables}
+    by_name = {v.name: v.source for v in variables}
+    site_column = by_name.get(site_column, site_column) if site_column else None
+    role_column = by_name.get(role_column, role_column) if role_column else None
+    auto = {k: by_name[k] for k in ("site", "role") if k in by_name}
+    site_values, role_values, consumed = _site_role(
+        text_frame, by_source, site=site, role=role, site_column=site_column,
+        role_column=role_column, file=file, notes=notes, auto=auto)
+    variables = [v for v in variables if v.source not in consumed]
+    scales = _spss_scales(variables, text_frame, notes)
+    in_scale = {v.name for s in scales for v in s.items}
+    variables = [v for v in variables if v.name not in in_scale]
+    for v in variables:
+        _fit_variable(v, text_frame[v.source], notes)
+    encoding_used = getattr(meta, "file_encoding", None)
+    notes.insert(0, f"Imported {len(frame)} participant(s), {len(variables)} variable(s) and "
+                    f"{len(scales)} scale(s) from {path.name}"
+                    f"{f' (encoding {encoding_used})' if encoding_used else ''}.")
+    kind = "Stata" if stata else "SPSS"
+    return _assemble(text_frame, ids, site_values, role_values, variables, scales,
+                     study=study, title=f"Imported from {kind} ({path.name})",
+                     made_by="partner_study.io.spss.import_spss", notes=notes)
+
+
+def import_stata(path: str | Path, *, site: str | None = None, role: str | None = None,
+                 site_column: str | None = None, role_column: str | None = None,
+                 id_column: str | None = None, encoding: str | None = None,
+                 study: str = "stata") -> RawStudy:
+    """Turn a Stata ``.dta`` file into a draft study: :func:`import_spss` for Stata.
+
+    Stata extended missing values (``.a`` ... ``.z``) are written as such and declared as
+    missing codes. See :func:`import_spss` for parameters, returns and the mapping.
+    """
+    if Path(path).suffix.lower() != ".dta":
+        raise StudyDataError(Problem(file=str(path), found=f"a '{Path(path).suffix}' file",
+                                     expected="a Stata .dta file",
+                                     fix="use import_spss for SPSS files"))
+    return import_spss(path, site=site, role=role, site_column=site_column,
+                       role_column=role_column, id_column=id_column, encoding=encoding,
+                       study=study)
+
+
+def _check_unique(ids: pd.Series, file: str, column: str) -> None:
+    bad = np.flatnonzero((ids.eq("") | ids.duplicated(keep=False)).to_numpy())
+    if len(bad):
+        rows = ", ".join(str(i + 1) for i in bad[:5])
+        raise StudyDataError(Problem(
+            file=file, column=column,
+            found=f"empty or repeated ids in case(s) {rows}{', ...' if len(bad) > 5 else ''} "
+                  f"(e.g. '{ids.iloc[bad[0]]}')",
+            expected="one case per participant with a unique id",
+            fix="pass id_column= a variable with unique ids, or aggregate repeated cases first"))
+
+
+def _spss_scales(variables: list[_Var], frame: pd.DataFrame, notes: list[str]) -> list[_Scale]:
+    taken = {v.name for v in variables} | set(RESERVED)
+    scales = []
+    for k, block in enumerate(_find_blocks(variables), start=1):
+        scale = _make_scale(block, name_hint=f"scale_{k}", label="", taken=taken)
+        if _fit_scale(scale, frame, notes):
+            scales.append(scale)
+    return scales

@@ -1,0 +1,559 @@
+"""The study report: one self-contained ``report.html`` from the tables and figures of a run.
+
+Layer 4. :func:`build_report` returns the HTML as a string (the writer saves it); it
+reads no file. The page opens offline: CSS inline, SVG figures inline, PNG figures as
+``data:`` URIs, no external fonts, scripts or links. The same inputs give the same
+string (no dates, sorted package versions), so the report's hash in the manifest only
+changes when a result does. :func:`default_captions` drafts journal-style captions for
+the figure and table names the pipeline produces.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from partner_study.errors import ParamsError, Problem, StudyDataError
+from partner_study.tables import column_alignment
+
+__all__ = [
+    "CAPTION_COLUMNS",
+    "FIGURE_NAMES",
+    "TABLE_NAMES",
+    "default_captions",
+    "build_report",
+]
+
+#: Columns of a captions frame.
+CAPTION_COLUMNS: tuple[str, ...] = ("kind", "name", "number", "caption")
+#: Figure names in report order; ``*`` stands for a scale or outcome name.
+FIGURE_NAMES: tuple[str, ...] = (
+    "likert-*",
+    "themes-by-role",
+    "regression-forest",
+    "engagement-vs-*",
+    "site-effects",
+    "joint-display",
+)
+#: Table names in report order.
+TABLE_NAMES: tuple[str, ...] = (
+    "characteristics",
+    "likert",
+    "reliability",
+    "codes",
+    "cooccurrence",
+    "agreement",
+    "quotes",
+    "regression",
+    "regression-sensitivity",
+    "joint-display",
+)
+
+# Which participants each caption's n describes (keys of ``n`` in default_captions).
+_STRAND = {
+    "characteristics": "participants",
+    "likert": "survey",
+    "reliability": "survey",
+    "regression": "survey",
+    "regression-sensitivity": "survey",
+    "likert-*": "survey",
+    "regression-forest": "survey",
+    "engagement-vs-*": "survey",
+    "site-effects": "survey",
+    "codes": "coded",
+    "cooccurrence": "coded",
+    "quotes": "coded",
+    "themes-by-role": "coded",
+    "joint-display": "coded",
+}
+_ROLE_PLURAL = {"patient": "patients", "professional": "professionals"}
+
+_TABLE_TEXT = {
+    "characteristics": (
+        "Characteristics of the participants of the {study} study, by role{n}. Data are n (%) "
+        "of those who answered, mean (SD) or median [first quartile, third quartile]; small "
+        "counts, and cells from which they could be derived, are suppressed."
+    ),
+    "likert": (
+        "Responses to each Likert item of the {study} survey, by role{n}: number (%) of "
+        "respondents choosing each response option; percentages exclude missing answers."
+    ),
+    "reliability": (
+        "Internal consistency of the survey scales of the {study} study{n}: Cronbach's α with "
+        "95% confidence interval and McDonald's ω; n is the number of respondents in the "
+        "computation."
+    ),
+    "codes": (
+        "Themes and codes of the interviews and focus groups of the {study} study, by "
+        "role{n}: number (%) of coded participants who raised each code at least once, "
+        "and number of coded segments. Theme rows count a participant once, whichever of its codes they carry."
+    ),
+    "cooccurrence": (
+        "Co-occurrence of codes in the {study} study{n}: number of coded segments (and "
+        "participants) carrying both codes of each pair."
+    ),
+    "agreement": (
+        "Inter-coder agreement per code in the {study} study, on the segments coded by more "
+        "than one coder: percent agreement, Cohen's κ and Krippendorff's α (nominal) for the "
+        "presence or absence of each code."
+    ),
+    "quotes": (
+        "Exemplar quotations per theme and role from the {study} study{n}, chosen "
+        "deterministically and redacted of direct identifiers; speakers are identified by "
+        "pseudonym."
+    ),
+    "regression": (
+        "Associations of the experience outcomes with engagement in the {study} study{n}. "
+        "Estimates with 95% confidence intervals and two-sided p values: coefficients of "
+        "linear models (OLS with robust standard errors; mixed models with a random site "
+        "intercept) and of the proportional-odds model of the engagement level; each outcome "
+        "in its own models adjusted for the covariates, then all outcomes together."
+    ),
+    "regression-sensitivity": (
+        "Sensitivity analysis of the {study} study{n}: complete-case OLS estimates beside "
+        "estimates after multiple imputation by chained equations, with 95% confidence "
+        "intervals."
+    ),
+    "joint-display": (
+        "Joint display of the {study} study{n}: for each theme, the percentage of coded "
+        "patients and professionals who raised it, the difference in percentage points, "
+        "whether the roles converge or diverge, and an exemplar quotation from each role."
+    ),
+}
+_FIGURE_TEXT = {
+    "likert-*": (
+        "Responses to the {thing} items of the {study} survey, by role{n}. Each bar is one "
+        "item: segments show the percentage of respondents choosing each response option, "
+        "centred on the neutral option, with disagreement to the left and agreement to the "
+        "right."
+    ),
+    "themes-by-role": (
+        "Percentage of coded patients and professionals who raised each theme in the "
+        "{study} study{n}. Dots show the percentage per role, joined by a line; themes are "
+        "sorted by the overall percentage."
+    ),
+    "regression-forest": (
+        "Associations of each experience outcome with engagement in the {study} study{n}. "
+        "Points are estimates and horizontal lines their 95% confidence intervals, one "
+        "marker per model; the vertical line marks no association."
+    ),
+    "engagement-vs-*": (
+        "Engagement score against {thing} score in the {study} survey{n}. Each point is a "
+        "respondent (slightly jittered), coloured by role; lines are least-squares fits per "
+        "role over the observed range."
+    ),
+    "site-effects": (
+        "Between-site variation in engagement in the {study} study{n}: estimated site "
+        "effects with 95% intervals; the vertical line marks the overall mean."
+    ),
+    "joint-display": (
+        "Joint display of the {study} study{n}: percentage of coded patients and of coded "
+        "professionals raising each theme, joined by a line, sorted by the difference; "
+        "shaded rows mark themes where the roles diverge, with the difference in percentage "
+        "points."
+    ),
+}
+
+
+def _pattern(name: str, known: Iterable[str]) -> str | None:
+    for pattern in known:
+        if pattern == name or (
+            pattern.endswith("*") and name.startswith(pattern[:-1]) and len(name) > len(pattern) - 1
+        ):
+            return pattern
+    return None
+
+
+def _pretty(name: str) -> str:
+    text = name.replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def _n_text(counts: Any) -> str:
+    if counts is None:
+        return ""
+    if isinstance(counts, Mapping):
+        parts = [
+            f"{int(v):,} {_ROLE_PLURAL.get(str(k), str(k))}"
+            for k, v in counts.items()
+            if str(k) != "all"
+        ]
+        if not parts:
+            return f" (n = {int(counts['all']):,})" if "all" in counts else ""
+        joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        return f" (n = {joined})"
+    return f" (n = {int(counts):,})"
+
+
+def _requested(names: Any) -> list[tuple[str, str]]:
+    if isinstance(names, str):
+        names = [names]
+    if isinstance(names, Mapping):
+        unknown = sorted(set(names) - {"figure", "table"})
+        if unknown:
+            raise ParamsError(
+                f"default_captions: names keys must be 'figure' and/or 'table', not "
+                f"{', '.join(map(repr, unknown))}."
+            )
+        return [(kind, str(n)) for kind in ("table", "figure") for n in names.get(kind, [])]
+    pairs = []
+    for name in map(str, names):
+        kinds = [
+            k
+            for k, known in (("table", TABLE_NAMES), ("figure", FIGURE_NAMES))
+            if _pattern(name, known)
+        ]
+        pairs += [(k, name) for k in (kinds or ["figure" if "-" in name else "table"])]
+    return pairs
+
+
+def default_captions(
+    study: str,
+    names: Mapping[str, Iterable[str]] | Iterable[str],
+    *,
+    n: Mapping[str, int | Mapping[str, int]] | None = None,
+) -> pd.DataFrame:
+    """Journal-style captions for the figures and tables a run produced.
+
+    Parameters
+    ----------
+    study : str
+        Study name, used in every caption ("the example study").
+    names : mapping or iterable of str
+        ``{"figure": [...], "table": [...]}``, or plain names; a plain name gets a caption
+        for every kind it is known as (``joint-display`` is both a figure and a table).
+        Known figures: ``likert-<scale>``, ``themes-by-role``, ``regression-forest``,
+        ``engagement-vs-<outcome>``, ``site-effects``, ``joint-display``; known tables:
+        :data:`TABLE_NAMES`. Other names get a plain caption.
+    n : mapping, optional
+        Participant counts stated in the captions, by strand: ``"participants"`` (Table 1),
+        ``"survey"`` (survey tables and figures), ``"coded"`` (qualitative ones); each an
+        int or a mapping role -> count (``{"patient": 421, "professional": 179}``).
+
+    Returns
+    -------
+    DataFrame
+        ``kind`` ("figure" or "table"), ``name``, ``number`` (int, from 1 per kind, in the
+        report order of :data:`TABLE_NAMES` and :data:`FIGURE_NAMES`, unknown names last,
+        given order kept within a pattern), ``caption`` (str, without "Table n.").
+
+    Raises
+    ------
+    ParamsError
+        ``names`` is a mapping with keys other than "figure" and "table".
+
+    Examples
+    --------
+    >>> default_captions("example", ["reliability"]).loc[0, "caption"][:40]
+    'Internal consistency of the survey scale'
+    """
+    counts = n or {}
+    rows = []
+    for kind, name in dict.fromkeys(_requested(names)):
+        order = TABLE_NAMES if kind == "table" else FIGURE_NAMES
+        texts = _TABLE_TEXT if kind == "table" else _FIGURE_TEXT
+        pattern = _pattern(name, order)
+        n_text = _n_text(counts.get(_STRAND.get(pattern or "", ""))) if pattern else ""
+        if pattern is None:
+            caption = f"{_pretty(name)}, {study} study."
+        else:
+            thing = _pretty(name[len(pattern) - 1 :]) if pattern.endswith("*") else ""
+            thing = thing[:1].lower() + thing[1:] if pattern == "engagement-vs-*" else thing
+            caption = texts[pattern].format(study=study, n=n_text, thing=thing)
+        rank = order.index(pattern) if pattern else len(order)
+        rows.append({"kind": kind, "name": name, "caption": caption, "_rank": rank})
+    frame = pd.DataFrame(rows, columns=["kind", "name", "caption", "_rank"])
+    frame = frame.sort_values(
+        ["kind", "_rank"],
+        kind="mergesort",
+        key=lambda s: s.map({"table": 0, "figure": 1}) if s.name == "kind" else s,
+    )
+    frame["number"] = frame.groupby("kind").cumcount() + 1
+    return (
+        frame[list(CAPTION_COLUMNS)]
+        .reset_index(drop=True)
+        .astype({"kind": "object", "name": "object", "number": "int64", "caption": "object"})
+    )
+
+
+# --------------------------------------------------------------------------- HTML
+
+_CSS = """
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #fff; color: #1a1a1a;
+  font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+    "Noto Sans", "Liberation Sans", sans-serif; }
+main { max-width: 900px; margin: 0 auto; padding: 2rem 1.25rem 3rem; }
+h1 { font-size: 1.8rem; line-height: 1.25; margin: 0 0 .25rem; }
+h2 { font-size: 1.3rem; margin: 2.5rem 0 1rem; padding-bottom: .25rem;
+  border-bottom: 1px solid #d0d0d0; }
+.subtitle { color: #555; margin: 0 0 1.5rem; }
+nav ol { padding-left: 1.5rem; margin: .25rem 0; }
+nav li { margin: .15rem 0; }
+a { color: #0b5cad; text-decoration: none; }
+a:hover, a:focus { text-decoration: underline; }
+figure { margin: 0 0 2.5rem; }
+figcaption { font-size: .95rem; margin: .5rem 0; }
+figcaption .label { font-weight: 600; }
+.graphic svg, .graphic img { display: block; max-width: 100%; height: auto; margin: 0 auto; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; font-size: .85rem; line-height: 1.35;
+  font-variant-numeric: tabular-nums; border-top: 2px solid #1a1a1a;
+  border-bottom: 2px solid #1a1a1a; margin: 0 auto 0 0; }
+thead th { border-bottom: 1px solid #1a1a1a; font-weight: 600; vertical-align: bottom; }
+th, td { padding: .3rem .6rem; text-align: left; vertical-align: top; }
+td.r, th.r { text-align: right; white-space: nowrap; }
+tbody tr:hover { background: #f4f6f8; }
+.note { font-size: .8rem; color: #444; margin: .4rem 0 0; }
+footer { margin-top: 3rem; font-size: .85rem; color: #333; }
+footer dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
+footer dt { font-weight: 600; }
+footer dd { margin: 0; overflow-wrap: anywhere; font-family: ui-monospace, "SFMono-Regular",
+  Menlo, Consolas, "Liberation Mono", monospace; }
+footer table { font-size: .8rem; }
+@media print { main { max-width: none; } a { color: inherit; } figure { break-inside: avoid; } }
+""".strip()
+
+_PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "item"
+
+
+def _figure_markup(name: str, data: bytes, anchor: str, alt: str) -> str:
+    if data.startswith(_PNG):
+        encoded = base64.b64encode(data).decode("ascii")
+        return f'<img src="data:image/png;base64,{encoded}" alt="{html.escape(alt)}">'
+    head = data[:2048].lstrip()
+    if head.startswith(b"<?xml") or head.startswith(b"<svg") or b"<svg" in head:
+        return _inline_svg(data.decode("utf-8"), prefix=f"{anchor}-", alt=alt)
+    raise StudyDataError(
+        Problem(
+            file=f"figure {name!r}",
+            found=f"bytes starting {data[:8]!r}",
+            expected="an SVG or PNG image",
+            fix="pass the figure rendered by partner_study.writer.figure_bytes(fig, 'svg')",
+        )
+    )
+
+
+def _inline_svg(svg: str, *, prefix: str, alt: str) -> str:
+    """SVG markup ready to sit in HTML: no XML prolog, metadata or external references;
+    ids prefixed so that several figures' definitions (clip paths, glyphs) never clash."""
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+    ids = set(re.findall(r'\bid="([^"]+)"', svg))
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
+    svg = re.sub(
+        r'((?:xlink:)?href="#|url\(#)([^")]+)',
+        lambda m: m.group(1) + (prefix + m.group(2) if m.group(2) in ids else m.group(2)),
+        svg,
+    )
+    # No external resource may be referenced (the report must open offline).
+    svg = re.sub(r'\s(?:xlink:)?href="(?:https?:)?//[^"]*"', "", svg)
+    return svg.replace("<svg", f'<svg role="img" aria-label="{html.escape(alt)}"', 1)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    return html.escape(str(value))
+
+
+def _table_markup(display: pd.DataFrame) -> str:
+    align = column_alignment(display)
+    cls = ["" if a == "l" else ' class="r"' for a in align]
+    head = "".join(
+        f'<th scope="col"{c}>{html.escape(str(name))}</th>'
+        for name, c in zip(display.columns, cls, strict=True)
+    )
+    body = []
+    for row in display.itertuples(index=False, name=None):
+        cells = "".join(f"<td{c}>{_cell_text(v)}</td>" for v, c in zip(row, cls, strict=True))
+        body.append(f"<tr>{cells}</tr>")
+    note = str(display.attrs.get("note", "") or "")
+    note_html = f'\n<p class="note"><em>Note.</em> {html.escape(note)}</p>' if note else ""
+    return (
+        f'<div class="scroll"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
+        + "\n".join(body)
+        + "\n</tbody>\n</table></div>"
+        + note_html
+    )
+
+
+def _ordered(
+    kind: str, objects: Mapping[str, Any], captions: pd.DataFrame, study: str
+) -> list[tuple[str, int, str]]:
+    """(name, number, caption) of every object, in caption order; missing captions drafted."""
+    mine = captions[captions["kind"].astype(str) == kind].drop_duplicates("name")
+    given = {str(r.name): (int(r.number), str(r.caption)) for r in mine.itertuples(index=False)}
+    missing = [name for name in objects if name not in given]
+    if missing:
+        drafted = default_captions(study, {kind: missing})
+        start = max([num for num, _ in given.values()], default=0)
+        for offset, row in enumerate(drafted.itertuples(index=False), start=1):
+            given[str(row.name)] = (start + offset, str(row.caption))
+    items = [(name, *given[name]) for name in objects]
+    return sorted(items, key=lambda item: (item[1], item[0]))
+
+
+def _provenance_markup(provenance: Mapping[str, Any]) -> str:
+    def value(key: str) -> str:
+        v = provenance.get(key)
+        return html.escape(str(v)) if v not in (None, "") else "unknown"
+
+    versions = provenance.get("versions") or {}
+    rows = "\n".join(
+        f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(versions[k]))}</td></tr>"
+        for k in sorted(versions, key=lambda k: str(k).lower())
+    )
+    table = (
+        (
+            f'\n<div class="scroll"><table>\n<thead><tr><th scope="col">Package</th>'
+            f'<th scope="col">Version</th></tr></thead>\n<tbody>\n{rows}\n</tbody>\n'
+            "</table></div>"
+        )
+        if versions
+        else ""
+    )
+    return (
+        '<footer id="provenance">\n<h2>Provenance</h2>\n<dl>\n'
+        f"<dt>Commit</dt><dd>{value('commit')}</dd>\n"
+        f"<dt>Parameters (SHA-256)</dt><dd>{value('params_sha256')}</dd>\n"
+        f"<dt>Python</dt><dd>{value('python')}</dd>\n"
+        f"</dl>{table}\n</footer>"
+    )
+
+
+def build_report(
+    *,
+    study: str,
+    tables: Mapping[str, pd.DataFrame],
+    figures: Mapping[str, bytes],
+    captions: pd.DataFrame,
+    provenance: Mapping[str, Any],
+) -> str:
+    """The self-contained HTML report of one run.
+
+    Parameters
+    ----------
+    study : str
+        Study name (title).
+    tables : mapping of str to DataFrame
+        Display tables by name (:func:`partner_study.tables.format_table`); their
+        ``attrs["note"]`` is printed under the table.
+    figures : mapping of str to bytes
+        Figures by name, as SVG (inlined) or PNG (embedded as a ``data:`` URI) bytes.
+    captions : DataFrame
+        :data:`CAPTION_COLUMNS` (kind "figure"/"table", name, number, caption), e.g. from
+        :func:`default_captions`. Objects without a caption get a drafted one, numbered
+        after the given ones; captions without an object are ignored.
+    provenance : mapping
+        ``commit``, ``params_sha256``, ``python`` (str) and ``versions`` (package ->
+        version); missing keys read "unknown".
+
+    Returns
+    -------
+    str
+        An HTML5 document: title, table of contents, the tables (caption above, note
+        below) then the figures (caption below), each numbered and anchored
+        (``#table-<name>``, ``#figure-<name>``), and a provenance footer. CSS is inline
+        (system font stack, 900 px measure, booktabs-like table rules); no external
+        resource, script or date, so equal inputs give an equal string.
+
+    Raises
+    ------
+    StudyDataError
+        ``captions`` lacks a column, or a figure is neither SVG nor PNG.
+    """
+    absent = [c for c in CAPTION_COLUMNS if c not in captions.columns]
+    if absent:
+        raise StudyDataError(
+            Problem(
+                file="captions (data frame)",
+                found=f"no column(s) {', '.join(repr(c) for c in absent)}",
+                expected=f"the columns {', '.join(CAPTION_COLUMNS)}",
+                fix="pass the frame returned by partner_study.report.default_captions()",
+            )
+        )
+    title = f"{study}: study report"
+    toc: list[str] = []
+    sections: list[str] = []
+    for kind, objects, heading in (("table", tables, "Tables"), ("figure", figures, "Figures")):
+        items = _ordered(kind, objects, captions, study)
+        if not items:
+            continue
+        label = kind.capitalize()
+        entries, blocks = [], []
+        for name, number, caption in items:
+            anchor = f"{kind}-{_slug(name)}"
+            cap = (
+                f'<figcaption><span class="label">{label} {number}.</span> '
+                f"{html.escape(caption)}</figcaption>"
+            )
+            entries.append(
+                f'<li><a href="#{anchor}">{label} {number}. '
+                f"{html.escape(_first_sentence(caption))}</a></li>"
+            )
+            if kind == "table":
+                blocks.append(
+                    f'<figure class="table" id="{anchor}">\n{cap}\n'
+                    f"{_table_markup(objects[name])}\n</figure>"
+                )
+            else:
+                graphic = _figure_markup(name, objects[name], anchor, f"{label} {number}")
+                blocks.append(
+                    f'<figure class="figure" id="{anchor}">\n'
+                    f'<div class="graphic">{graphic}</div>\n{cap}\n</figure>'
+                )
+        section_id = heading.lower()
+        toc.append(
+            f'<li><a href="#{section_id}">{heading}</a>\n<ol>\n'
+            + "\n".join(entries)
+            + "\n</ol></li>"
+        )
+        sections.append(
+            f'<section id="{section_id}">\n<h2>{heading}</h2>\n'
+            + "\n".join(blocks)
+            + "\n</section>"
+        )
+    toc.append('<li><a href="#provenance">Provenance</a></li>')
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{html.escape(title)}</title>",
+            f"<style>\n{_CSS}\n</style>",
+            "</head>",
+            "<body>",
+            "<main>",
+            f'<header>\n<h1>{html.escape(title)}</h1>\n<p class="subtitle">Tables and figures '
+            f"produced by partner-study from the {html.escape(study)} study; the provenance at "
+            "the end identifies the code, parameters and software.</p>\n</header>",
+            f'<nav aria-label="Contents">\n<h2>Contents</h2>\n<ol>\n{chr(10).join(toc)}\n</ol>\n'
+            "</nav>",
+            *sections,
+            _provenance_markup(provenance),
+            "</main>",
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
+
+
+def _first_sentence(caption: str) -> str:
+    """The caption's first sentence (for the table of contents), without its full stop."""
+    match = re.match(r"(.+?[.:])(?:\s|$)", caption)
+    text = match.group(1) if match else caption
+    return text.rstrip(".:")
