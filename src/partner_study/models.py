@@ -46,7 +46,6 @@ import pandas as pd
 import patsy
 import statsmodels.api as sm
 from scipy import stats
-from statsmodels.imputation.mice import MICEData
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.regression.mixed_linear_model import MixedLM
 from statsmodels.stats.diagnostic import het_breuschpagan
@@ -1246,6 +1245,64 @@ def pool_imputations(fits: Sequence[pd.DataFrame], *, alpha: float = 0.05) -> pd
     )
 
 
+class _ChainedEquations:
+    """Multiple imputation by chained equations with predictive mean matching, vectorised.
+
+    The algorithm of statsmodels' ``MICEData`` and van Buuren's ``mice.impute.pmm``: each
+    incomplete column in turn is regressed on all the others (current imputations), the
+    coefficients are drawn from their approximate posterior (``sigma^2 ~ s^2 df / chi2_df``,
+    ``beta ~ N(beta_hat, sigma^2 (X'X)^-1)``), and each missing value is replaced by the
+    observed value of a donor whose predicted mean is among the ``k`` nearest (``k = 5``).
+    Written on numpy arrays because ``MICEData`` rebuilds patsy design matrices for every
+    variable in every cycle, which dominates run time at survey scale; donors are found by
+    sorting (``searchsorted``), never by all-pairs distances.
+
+    References
+    ----------
+    van Buuren, S. & Groothuis-Oudshoorn, K. (2011). mice: Multivariate Imputation by
+    Chained Equations in R. J. Stat. Softw. 45(3). doi:10.18637/jss.v045.i03
+    """
+
+    k_donors = 5
+
+    def __init__(self, values: np.ndarray, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.missing = np.isnan(values)
+        self.data = values.copy()
+        self.order = [j for j in range(values.shape[1]) if self.missing[:, j].any()]
+        for j in self.order:  # start from random draws of the observed values
+            observed = values[~self.missing[:, j], j]
+            self.data[self.missing[:, j], j] = rng.choice(observed, self.missing[:, j].sum())
+
+    def cycle(self, n: int) -> None:
+        for _ in range(n):
+            for j in self.order:
+                self._update(j)
+
+    def _update(self, j: int) -> None:
+        miss = self.missing[:, j]
+        others = np.delete(self.data, j, axis=1)
+        x = np.column_stack([np.ones(len(others)), others])
+        x_obs, y_obs = x[~miss], self.data[~miss, j]
+        xtx = x_obs.T @ x_obs
+        xtx_inv = np.linalg.pinv(xtx)
+        beta_hat = xtx_inv @ (x_obs.T @ y_obs)
+        resid = y_obs - x_obs @ beta_hat
+        df = max(len(y_obs) - x.shape[1], 1)
+        sigma2 = float(resid @ resid) / self.rng.chisquare(df)
+        chol = np.linalg.cholesky(sigma2 * xtx_inv + 1e-12 * np.eye(x.shape[1]))
+        beta = beta_hat + chol @ self.rng.standard_normal(x.shape[1])
+        pred_obs = x_obs @ beta_hat
+        pred_mis = x[miss] @ beta
+        order = np.argsort(pred_obs, kind="stable")
+        sorted_pred = pred_obs[order]
+        pos = np.searchsorted(sorted_pred, pred_mis)
+        k = min(self.k_donors, len(sorted_pred))
+        lo = np.clip(pos - k // 2 - (k % 2), 0, len(sorted_pred) - k)
+        pick = lo + self.rng.integers(0, k, size=len(pos))
+        self.data[miss, j] = y_obs[order[pick]]
+
+
 def _impute(
     data: pd.DataFrame,
     variables: list[str],
@@ -1256,7 +1313,7 @@ def _impute(
     n_burnin: int,
     n_skip: int,
 ) -> tuple[list[pd.DataFrame], int, list[warnings.WarningMessage]]:
-    """Completed copies of ``data[variables]`` by chained equations (statsmodels MICEData).
+    """Completed copies of ``data[variables]`` by chained equations (:class:`_ChainedEquations`).
 
     Rows with none of ``variables`` observed (or no group) are dropped; categorical
     variables are imputed on their codes and decoded back. One imputation model can serve
@@ -1287,19 +1344,22 @@ def _impute(
             coded[col] = sub[var].astype(float)
     names = dict(zip(coded.columns, variables, strict=True))
     completed = []
+    rng = np.random.default_rng(seed)
+    values = coded.to_numpy(dtype=float)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        imp = MICEData(coded, rng=np.random.default_rng(seed))
-        imp.update_all(n_burnin)
+        chain = _ChainedEquations(values, rng)
+        chain.cycle(n_burnin)
         for _ in range(n_imputations):
-            imp.update_all(n_skip + 1)
-            done = imp.data.rename(columns=names)
+            chain.cycle(n_skip + 1)
+            done = pd.DataFrame(chain.data.copy(), columns=coded.columns).rename(columns=names)
             for var, uniques in decoders.items():
-                values = np.asarray(uniques)[done[var].to_numpy().round().astype(int)]
+                codes = np.clip(done[var].to_numpy().round(), 0, len(uniques) - 1).astype(int)
+                values_ = np.asarray(uniques)[codes]
                 dtype = sub[var].dtype
                 if isinstance(dtype, pd.CategoricalDtype):
-                    values = pd.Categorical(values, dtype=dtype)
-                done[var] = values
+                    values_ = pd.Categorical(values_, dtype=dtype)
+                done[var] = values_
             if groups is not None:
                 done[groups] = data.loc[keep, groups].to_numpy()
             completed.append(done)
@@ -1353,9 +1413,9 @@ def fit_mice(
 
     Notes
     -----
-    statsmodels :class:`~statsmodels.imputation.mice.MICEData`: each incomplete
-    variable is imputed in turn by predictive mean matching from an OLS model on all
-    other variables, with parameters drawn from their approximate posterior.
+    Chained equations as statsmodels' ``MICEData`` (vectorised, :class:`_ChainedEquations`):
+    each incomplete variable is imputed in turn by predictive mean matching from an OLS
+    model on all other variables, with parameters drawn from their approximate posterior.
     Categorical variables are imputed as integer codes (PMM only draws observed
     codes); nominal variables with more than two levels thus enter the imputation
     models as numeric codes, a simplification. The analysis model is then

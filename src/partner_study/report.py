@@ -91,7 +91,8 @@ _TABLE_TEXT = {
     "codes": (
         "Themes and codes of the interviews and focus groups of the {study} study, by "
         "role{n}: number (%) of coded participants who raised each code at least once, "
-        "and number of coded segments. Theme rows count a participant once, whichever of its codes they carry."
+        "and number of coded segments. Theme rows count a participant once, whichever of "
+        "its codes they carry."
     ),
     "cooccurrence": (
         "Co-occurrence of codes in the {study} study{n}: number of coded segments (and "
@@ -393,7 +394,11 @@ def _ordered(
 ) -> list[tuple[str, int, str]]:
     """(name, number, caption) of every object, in caption order; missing captions drafted."""
     mine = captions[captions["kind"].astype(str) == kind].drop_duplicates("name")
-    given = {str(r.name): (int(r.number), str(r.caption)) for r in mine.itertuples(index=False)}
+    numbers = pd.to_numeric(mine["number"]).astype("int64")
+    given = {
+        str(name): (int(number), str(caption))
+        for name, number, caption in zip(mine["name"], numbers, mine["caption"], strict=True)
+    }
     missing = [name for name in objects if name not in given]
     if missing:
         drafted = default_captions(study, {kind: missing})
@@ -486,7 +491,11 @@ def build_report(
     title = f"{study}: study report"
     toc: list[str] = []
     sections: list[str] = []
-    for kind, objects, heading in (("table", tables, "Tables"), ("figure", figures, "Figures")):
+    parts: list[tuple[str, Mapping[str, Any], str]] = [
+        ("table", tables, "Tables"),
+        ("figure", figures, "Figures"),
+    ]
+    for kind, objects, heading in parts:
         items = _ordered(kind, objects, captions, study)
         if not items:
             continue

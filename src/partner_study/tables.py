@@ -37,7 +37,7 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -49,7 +49,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Emu, Pt
 
 from partner_study.errors import ParamsError, Problem, StudyDataError
 from partner_study.writer import write_bytes
@@ -265,7 +265,7 @@ def _display(columns: Mapping[str, Sequence[str] | pd.Series], note: str = "") -
     return out.reset_index(drop=True)
 
 
-def _group_order(values: Sequence[str]) -> list[str]:
+def _group_order(values: Iterable[Any]) -> list[str]:
     """Patients, professionals, other groups (sorted), then the margin ``all``."""
     present = list(dict.fromkeys(str(v) for v in values))
     known = [r for r in ("patient", "professional") if r in present]
@@ -577,9 +577,9 @@ def _regression(
         .reset_index()
     )
     n_rows = n_rows.assign(rank=9, _f=0, term="\x00n")
-    rows = pd.concat([rows, n_rows], ignore_index=True).sort_values(
-        ["_s", "rank", "_f"], kind="mergesort"
-    )
+    if "n" in frame.columns or not fits["ok"].all():
+        rows = pd.concat([rows, n_rows], ignore_index=True)
+    rows = rows.sort_values(["_s", "rank", "_f"], kind="mergesort")
     pv = pv.reset_index().set_index(["outcome", "term"])
     data: dict[str, Any] = {}
     if any(s != "" for s in sections):
@@ -1142,9 +1142,9 @@ def docx_bytes(
     ncol = max(len(display.columns), 1)
     if ncol > 6:
         section = document.sections[0]
-        width, height = section.page_width, section.page_height
+        width, height = int(section.page_width or 0), int(section.page_height or 0)
         section.orientation = WD_ORIENT.LANDSCAPE
-        section.page_width, section.page_height = max(width, height), min(width, height)
+        section.page_width, section.page_height = Emu(max(width, height)), Emu(min(width, height))
     text = _caption_text(caption, number)
     if text:
         paragraph = document.add_paragraph(style="Caption")

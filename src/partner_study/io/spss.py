@@ -25,6 +25,7 @@ import pyreadstat
 from partner_study.errors import Problem, StudyDataError
 from partner_study.io import RawStudy
 from partner_study.io.redcap import (
+    MAX_OFF_CODES,
     RESERVED,
     _assemble,
     _find_blocks,
@@ -85,25 +86,22 @@ def _read(path: Path, encoding: str | None) -> tuple[pd.DataFrame, Any]:
             expected=f"a valid {path.suffix} file", fix="re-save it from SPSS/Stata")) from None
 
 
-def _column_text(values: pd.Series, tagged: bool) -> tuple[pd.Series, str]:
-    """The column as text and its kind: 'number', 'string', 'date'."""
+def _column_text(values: pd.Series, *, is_string: bool, tagged: bool) -> tuple[pd.Series, str]:
+    """The column as text and its kind: 'number', 'string' or 'date'."""
+    if is_string:
+        return values.astype(object).where(values.notna(), "").astype(str), "string"
     if pd.api.types.is_datetime64_any_dtype(values):
-        text = values.dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "", regex=False)
+        text = values.dt.strftime("%Y-%m-%d %H:%M:%S")
         return text.where(values.notna(), "").astype(object), "date"
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return _fmt_numbers(values), "number"
-    if pd.api.types.is_string_dtype(values) and pd.api.types.infer_dtype(
-            values, skipna=True) in ("string", "empty"):
-        return values.astype(object).where(values.notna(), "").astype(str), "string"
-    kind = pd.api.types.infer_dtype(values, skipna=True)
-    if kind in ("date", "datetime", "time", "datetime64"):
+    if pd.api.types.infer_dtype(values, skipna=True) in ("date", "datetime", "time"):
         return values.astype(object).where(values.notna(), "").astype(str), "date"
-    # numeric column holding Stata tagged missing values ('a' .. 'z') as strings
+    # a numeric variable holding extended missing values ('a' .. 'z') as strings
     numbers = pd.to_numeric(values, errors="coerce")
-    text = _fmt_numbers(numbers)
-    letters = values.where(numbers.isna() & values.notna())
-    text = text.where(letters.isna(), "." + letters.astype(str) if tagged else letters.astype(str))
-    return text.astype(object), "number"
+    letters = values.astype(object).where(numbers.isna() & values.notna())
+    shown = ("." + letters.astype(str)) if tagged else letters.astype(str)
+    return _fmt_numbers(numbers).where(letters.isna(), shown).astype(object), "number"
 
 
 def _missing_codes(meta: Any, column: str, text: pd.Series, kind: str,
@@ -150,11 +148,17 @@ def _draft_variable(meta: Any, column: str, name: str, text: pd.Series, kind: st
     levels = {k: v for k, v in levels.items() if k not in var.missing and not k.startswith(".")}
     present = text[text.ne("") & ~text.isin(var.missing)]
     measure = (getattr(meta, "variable_measure", None) or {}).get(column, "unknown")
-    covered = present.isin(list(levels)).all()
-    if levels and (covered or measure in ("nominal", "ordinal") or kind == "string"):
-        var.type = "category"
-        var.levels = dict(sorted(levels.items(), key=lambda kv: _sort_key(kv[0])))
-        return var
+    unlabelled = sorted(pd.unique(present[~present.isin(list(levels))].to_numpy()).tolist(),
+                        key=_sort_key)
+    if levels and (not unlabelled or measure in ("nominal", "ordinal") or kind == "string"):
+        if len(unlabelled) <= MAX_OFF_CODES:
+            if unlabelled:
+                notes.append(f"{name}: value(s) {_shown(unlabelled)} have no value label; "
+                             "they were added as levels labelled by their code.")
+                levels.update({u: u for u in unlabelled})
+            var.type = "category"
+            var.levels = dict(sorted(levels.items(), key=lambda kv: _sort_key(kv[0])))
+            return var
     if kind == "string":
         return var
     if levels:
@@ -263,14 +267,11 @@ def import_spss(path: str | Path, *, site: str | None = None, role: str | None =
                                      expected="one row per participant",
                                      fix="check that the file holds the data, not only the "
                                          "dictionary"))
-    kinds = {"string": set(c for c, t in (meta.readstat_variable_types or {}).items()
-                           if t == "string")}
+    types = meta.readstat_variable_types or {}
     texts: dict[str, pd.Series] = {}
     kind_of: dict[str, str] = {}
     for c in columns:
-        text, kind = _column_text(frame[c], stata)
-        if c in kinds["string"]:
-            kind = "string"
+        text, kind = _column_text(frame[c], is_string=types.get(c) == "string", tagged=stata)
         texts[c], kind_of[c] = text.astype(str).str.strip(), kind
     text_frame = pd.DataFrame(texts)
 
@@ -298,6 +299,7 @@ def import_spss(path: str | Path, *, site: str | None = None, role: str | None =
                      f"{_shown(dates, 8)}.")
     variables = [_draft_variable(meta, c, names[c], text_frame[c], kind_of[c], notes)
                  for c in columns if c != id_col]
+    _label_response_sets(meta, variables, notes)
     by_source = {v.source: v for v in variables}
     by_name = {v.name: v.source for v in variables}
     site_column = by_name.get(site_column, site_column) if site_column else None
@@ -338,6 +340,23 @@ def import_stata(path: str | Path, *, site: str | None = None, role: str | None 
     return import_spss(path, site=site, role=role, site_column=site_column,
                        role_column=role_column, id_column=id_column, encoding=encoding,
                        study=study)
+
+
+def _label_response_sets(meta: Any, variables: list[_Var], notes: list[str]) -> None:
+    """Prefix the labels of SPSS multiple-response-set members with the set's label."""
+    by_source = {v.source: v for v in variables}
+    for set_name, spec in sorted((getattr(meta, "mr_sets", None) or {}).items()):
+        members = [by_source[c] for c in spec.get("variable_list", []) if c in by_source]
+        if not members:
+            continue
+        title = spec.get("label") or set_name
+        for v in members:
+            v.label = f"{title}: {v.label}" if v.label else title
+        counted = spec.get("counted_value")
+        notes.append(f"Multiple-response set '{set_name}' ({_shown([v.name for v in members])})"
+                     " was kept as one variable per option"
+                     + (f"; the value {counted} means selected." if counted is not None
+                        else "."))
 
 
 def _check_unique(ids: pd.Series, file: str, column: str) -> None:
