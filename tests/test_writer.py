@@ -55,7 +55,7 @@ def test_png_is_300_dpi(tmp_path):
 def test_csv_and_parquet_deterministic(tmp_path):
     frame = pd.DataFrame({"a": [1.0 / 3, 2.0], "b": ["x", "y"]})
     write_csv(tmp_path / "a.csv", frame)
-    assert (tmp_path / "a.csv").read_text() == "a,b\n0.3333333333,x\n2,y\n"
+    assert (tmp_path / "a.csv").read_text() == "a,b\n0.33333333,x\n2,y\n"
     write_parquet(frame, tmp_path / "a.parquet")
     write_parquet(frame, tmp_path / "b.parquet")
     assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()

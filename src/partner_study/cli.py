@@ -46,6 +46,25 @@ def _summary(result) -> None:
         print(f"  report:   {report}")
 
 
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from partner_study.pipeline import verify
+
+    result = verify(args.params, jobs=args.jobs, progress=lambda line: print(line, flush=True))
+    counts: dict[str, int] = {}
+    print(f"\n{'status':<10} file")
+    for rel, status, detail in result.rows:
+        counts[status] = counts.get(status, 0) + 1
+        if status != "identical" or args.all:
+            print(f"{status:<10} {rel}{'  (' + detail + ')' if detail else ''}")
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    print(f"\n{result.study}: {summary} ({len(result.rows)} files, {result.seconds:.1f} s)")
+    if result.ok:
+        print("verified: a rerun reproduces every output byte for byte.")
+        return 0
+    print("NOT verified: the files above differ.", file=sys.stderr)
+    return 1
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from partner_study.validate import validate_study
 
@@ -90,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", action="append", metavar="STAGE",
                    help="run only this stage (repeatable), e.g. --only 02-describe")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("verify", help="rerun in a scratch folder and compare every output")
+    p.add_argument("params", nargs="?", default="params/example.yaml")
+    p.add_argument("--jobs", type=int, default=None)
+    p.add_argument("--all", action="store_true", help="list identical files too")
+    p.set_defaults(func=_cmd_verify)
 
     p = sub.add_parser("validate", help="check a raw study folder against its codebook")
     p.add_argument("folder")

@@ -260,4 +260,7 @@ def run_context(params_path: str, *, root: str = "", out: str = "") -> RunContex
     if not ppath.is_absolute():
         ppath = root_p / ppath
     params = load_params(ppath, root=root_p)
-    return RunContext(params, StudyPaths(root_p, params.study), Path(out) if out else None)
+    out_p = None
+    if out:
+        out_p = Path(out) if Path(out).is_absolute() else root_p / out
+    return RunContext(params, StudyPaths(root_p, params.study), out_p)

@@ -45,8 +45,8 @@ from partner_study.provenance import (
 )
 from partner_study.writer import write_json
 
-__all__ = ["STAGES", "Stage", "StageResult", "RunResult", "run_pipeline", "stage_hashes",
-           "project_kernel_manager", "sanitize_notebook"]
+__all__ = ["STAGES", "Stage", "StageResult", "RunResult", "VerifyResult", "run_pipeline",
+           "stage_hashes", "project_kernel_manager", "sanitize_notebook", "verify"]
 
 MANIFEST_VERSION = 1
 
@@ -57,6 +57,7 @@ class Stage:
 
     name: str
     needs: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()  # strands the study must have: "scales", "codes"
 
     @property
     def notebook(self) -> str:
@@ -66,9 +67,9 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage("01-prepare"),
     Stage("02-describe", ("01-prepare",)),
-    Stage("03-qualitative", ("01-prepare",)),
-    Stage("04-regression", ("01-prepare",)),
-    Stage("05-integrate", ("01-prepare", "03-qualitative")),
+    Stage("03-qualitative", ("01-prepare",), ("codes",)),
+    Stage("04-regression", ("01-prepare",), ("scales",)),
+    Stage("05-integrate", ("01-prepare", "03-qualitative"), ("scales", "codes")),
     Stage("06-report", ("01-prepare", "02-describe", "03-qualitative", "04-regression",
                         "05-integrate")),
 )
@@ -77,9 +78,10 @@ STAGES: tuple[Stage, ...] = (
 @dataclass
 class StageResult:
     name: str
-    status: str  # "ran", "skipped", "failed", "not run"
+    status: str  # "ran", "skipped", "not applicable", "failed", "not run"
     seconds: float = 0.0
     outputs: dict[str, str] = field(default_factory=dict)
+    reason: str = ""
 
 
 @dataclass
@@ -200,7 +202,10 @@ def _execute(root: Path, stage: Stage, params_path: Path, staging: Path) -> None
     try:
         pm.execute_notebook(
             str(notebook_dir(root) / stage.notebook), str(out_nb),
-            parameters={"PARAMS": str(params_path), "ROOT": str(root), "OUT": str(staging)},
+            # Paths relative to the project root (the kernel's working folder), so that the
+            # executed notebooks are the same bytes wherever the project lives.
+            parameters={"PARAMS": _relative(params_path, root), "ROOT": ".",
+                        "OUT": _relative(staging, root)},
             kernel_name="python3", kernel_manager_class=project_kernel_manager(),
             cwd=str(root), progress_bar=False, log_output=False, report_mode=False,
             request_save_on_cell_execute=False,
@@ -208,6 +213,13 @@ def _execute(root: Path, stage: Stage, params_path: Path, staging: Path) -> None
     except pm.PapermillExecutionError as exc:
         raise _StageFailure(exc.ename, exc.evalue, exc.cell_index, out_nb) from None
     sanitize_notebook(out_nb)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 class _StageFailure(Exception):
@@ -318,10 +330,13 @@ def run_pipeline(
     running: dict[Future, tuple[Stage, str, Path, float]] = {}
     failure: BaseException | None = None
 
+    strands = _strands(root, params)
+
     def ready(stage: Stage) -> bool:
         return all(n in results or n not in pending and n not in
                    {s.name for s in selected} for n in stage.needs) and all(
-            results.get(n, StageResult(n, "skipped")).status in ("ran", "skipped")
+            results.get(n, StageResult(n, "skipped")).status in ("ran", "skipped",
+                                                                 "not applicable")
             for n in stage.needs)
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -332,9 +347,22 @@ def run_pipeline(
                 for need in stage.needs:
                     if need not in outputs and need in old_stages:
                         outputs[need] = old_stages[need].get("outputs", {})
+                del pending[name]
+                lacking = [r for r in stage.requires if not strands.get(r)]
+                if lacking:
+                    reason = ("the codebook declares no "
+                              + " and no ".join({"scales": "survey scales",
+                                                 "codes": "qualitative codes"}[r]
+                                                for r in lacking))
+                    for rel in _prev_outputs(records, name):
+                        (root / rel).unlink(missing_ok=True)
+                    records.pop(name, None)
+                    outputs[name] = {}
+                    results[name] = StageResult(name, "not applicable", reason=reason)
+                    progress(f"  {name:<15} not applicable: {reason}")
+                    continue
                 digest = hasher(stage)
                 prev = old_stages.get(name, {})
-                del pending[name]
                 if (not force and prev.get("hash") == digest
                         and _outputs_intact(root, prev.get("outputs", {}))):
                     outputs[name] = prev.get("outputs", {})
@@ -391,6 +419,17 @@ def run_pipeline(
     return RunResult(params.study, ordered, manifest_path, time.perf_counter() - t0)
 
 
+def _strands(root: Path, params: Params) -> dict[str, bool]:
+    """Which strands the study has, from its codebook (no data are read)."""
+    from partner_study.codebook import read_codebook
+
+    try:
+        cb = read_codebook(root / params.data[0] / "codebook.yaml")
+    except PartnerStudyError:
+        return {"scales": True, "codes": True}  # stage 01 reports the codebook's problems
+    return {"scales": bool(cb.scales), "codes": bool(cb.codes)}
+
+
 def _prev_outputs(records: dict[str, dict[str, Any]], name: str) -> list[str]:
     return list(records.get(name, {}).get("outputs", {}))
 
@@ -431,3 +470,99 @@ def _write_manifest(path: Path, root: Path, params: Params, records: dict[str, A
         "git_commit": git_commit(root),
     }
     write_json(path, manifest)
+
+
+# --------------------------------------------------------------------------------- verify
+@dataclass
+class VerifyResult:
+    """Outcome of :func:`verify`: one ``(path, status, detail)`` row per output file."""
+
+    study: str
+    rows: list[tuple[str, str, str]]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return all(status == "identical" for _, status, _ in self.rows)
+
+
+def _first_differing_cell(a: Path, b: Path) -> str:
+    try:
+        ca = json.loads(a.read_text(encoding="utf-8"))["cells"]
+        cb = json.loads(b.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return ""
+    for i, (x, y) in enumerate(zip(ca, cb, strict=False)):
+        if x != y:
+            return f" (first difference in cell {i + 1})"
+    return "" if len(ca) == len(cb) else " (different number of cells)"
+
+
+def verify(
+    params_path: Path | str,
+    *,
+    root: Path | str | None = None,
+    jobs: int | None = None,
+    progress: Callable[[str], None] = lambda s: None,
+) -> VerifyResult:
+    """Rerun the pipeline in a scratch folder and compare every output, byte for byte, with
+    the manifest and with the files in ``reports/`` and ``data/processed/``.
+
+    Executed notebooks are compared after the runner's sanitising (no timings, fixed cell
+    ids, relative paths), so any difference is a difference in code, parameters or outputs.
+
+    Returns
+    -------
+    VerifyResult
+        A row per file: ``identical``, or ``different`` / ``missing`` / ``new`` with details.
+
+    Raises
+    ------
+    PartnerStudyError
+        When there is no manifest to verify against, or the rerun fails.
+    """
+    t0 = time.perf_counter()
+    params_path = Path(params_path).resolve()
+    root = Path(root).resolve() if root else find_root(params_path.parent)
+    params = load_params(params_path, root=root)
+    manifest_path = root / "reports" / params.study / "manifest.json"
+    reference = read_manifest(manifest_path)
+    if not reference.get("outputs"):
+        raise PartnerStudyError(
+            f"{manifest_path.relative_to(root)}: found no manifest with outputs, expected the "
+            "manifest of an earlier run. Fix: run `partner-study run` first, or check out the "
+            "committed reports/.")
+    with tempfile.TemporaryDirectory(prefix="partner-study-verify-") as tmp:
+        scratch = Path(tmp)
+        shutil.copytree(notebook_dir(root), notebook_dir(scratch))
+        rel_params = _relative(params_path, root)
+        (scratch / rel_params).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(params_path, scratch / rel_params)
+        for folder in params.data:
+            shutil.copytree(root / folder, scratch / folder)
+        if (root / "requirements.lock").is_file():
+            shutil.copyfile(root / "requirements.lock", scratch / "requirements.lock")
+        progress(f"rerunning {params.study} in a scratch folder ...")
+        rerun = run_pipeline(scratch / rel_params, root=scratch, force=True, jobs=jobs,
+                             progress=progress)
+        fresh = read_manifest(rerun.manifest).get("outputs", {})
+        rows: list[tuple[str, str, str]] = []
+        for rel in sorted(set(reference["outputs"]) | set(fresh)):
+            ref, new = reference["outputs"].get(rel), fresh.get(rel)
+            disk = root / rel
+            on_disk = sha256_file(disk) if disk.is_file() else None
+            if ref is None:
+                rows.append((rel, "new", "made by the rerun, not in the manifest"))
+            elif new is None:
+                rows.append((rel, "missing", "in the manifest, not made by the rerun"))
+            elif on_disk is None:
+                rows.append((rel, "missing", "in the manifest, not on disk"))
+            elif on_disk != ref:
+                rows.append((rel, "different", "the file on disk differs from the manifest"))
+            elif new != ref:
+                extra = (_first_differing_cell(disk, scratch / rel)
+                         if rel.endswith(".ipynb") else "")
+                rows.append((rel, "different", f"the rerun gives other bytes{extra}"))
+            else:
+                rows.append((rel, "identical", ""))
+    return VerifyResult(params.study, rows, time.perf_counter() - t0)

@@ -15,7 +15,10 @@ Formatting conventions (one journal style for every table)
   ``"suppressed"`` by default, whatever the hidden value: complementary suppression also
   hides counts at or above the threshold, so ``"<5"`` would be false for those cells.
 - Estimates, coefficients, alpha, omega, kappa: two decimals; intervals in brackets,
-  ``0.42 [0.31, 0.53]``; ``-0.00`` is printed ``0.00``.
+  ``0.42 [0.31, 0.53]``; ``-0.00`` is printed ``0.00``. Regression rows whose estimate and
+  bounds are all below 0.05 in magnitude get up to two more decimals (two significant
+  figures), so a per-year coefficient reads ``0.0029 [-0.0011, 0.0069]``, not ``0.00 [0.00,
+  0.01]``.
 - P values, NEJM/BMJ convention (leading zero kept): ``<0.001``; three decimals below
   0.01 (``0.004``); two decimals from 0.01 (``0.03``, ``0.47``), except that values from
   0.045 to just under 0.05 keep three decimals and are truncated, not rounded (``0.049``),
@@ -304,7 +307,7 @@ def _characteristics(
     size = t[t["variable"] == "participants"].drop_duplicates("role").set_index("role")
     headers = {}
     for r in roles:
-        n = size["n"].get(r, np.nan) if r in size.index else np.nan
+        n = size["n"].get(r, np.nan)
         headers[r] = (
             f"{_role(r, labels)} (n = {_int(n)})" if not _is_missing(n) else _role(r, labels)
         )
@@ -340,9 +343,7 @@ def _characteristics(
         pieces.append(num.assign(level=level, cell=cell, _k=k))
     # Missing rows: one per variable and group; NaN while other cells are shown = suppressed.
     per = (
-        body.groupby(["variable", "role"], sort=False)
-        .agg(missing=("missing", "max"), all_sup=("suppressed", "all"))
-        .reset_index()
+        body.groupby(["variable", "role"], sort=False).agg(missing=("missing", "max")).reset_index()
     )
     has_missing_col = "missing" in frame.columns
     shown = per["missing"].fillna(0).gt(0) | (per["missing"].isna() & has_missing_col)
@@ -493,11 +494,11 @@ def _term_rank(term: str, outcome: str, outcomes: set[str]) -> int:
 
 
 def _row_digits(estimate: Any, low: Any, high: Any, digits: int) -> int:
-    """``digits`` decimals, more (up to ``digits + 2``) when the largest magnitude of
-    estimate and bounds would show fewer than two significant figures (age per year)."""
+    """``digits`` decimals; more (up to ``digits + 2``, for two significant figures) when
+    estimate and bounds would all print as 0.0x or less (age per year: 0.0029)."""
     values = [abs(float(v)) for v in (estimate, low, high) if not _is_missing(v)]
     largest = max(values, default=0.0)
-    if largest == 0 or not math.isfinite(largest):
+    if largest == 0 or not math.isfinite(largest) or largest >= 5 * 10.0**-digits:
         return digits
     return int(min(max(digits, 1 - math.floor(math.log10(largest))), digits + 2))
 
@@ -613,7 +614,7 @@ def _regression(
     note = (
         "B: regression coefficient; OR: odds ratio; log-odds: ordinal-model coefficient; "
         "[95% CI]: 95% confidence interval. Each outcome has its own models, adjusted for "
-        "the covariates listed; 'All outcomes together' holds every outcome in one model. "
+        "the covariates shown; 'All outcomes together' holds every outcome in one model. "
         "P values are two-sided"
         + (", Benjamini-Hochberg adjusted over the outcome terms." if adjusted_p else ".")
     )
@@ -628,6 +629,8 @@ def _group_column(frame: pd.DataFrame) -> str | None:
 
 def _codes(frame: pd.DataFrame, *, labels: Mapping[str, str] | None, **_: Any) -> pd.DataFrame:
     group = _group_column(frame)
+    if group == "role" and "site" in frame.columns and frame["site"].eq(_ALL).any():
+        frame = frame[frame["site"] == _ALL]  # by=("site", "role"): the role margins
     t = pd.DataFrame(
         {
             "theme": _text(frame["theme"]),
@@ -1083,9 +1086,40 @@ def to_latex(display: pd.DataFrame, *, caption: str | None = None, label: str | 
     return "\n".join(lines) + "\n"
 
 
+# Elements that follow w:tblBorders in w:tblPr and w:tcBorders in w:tcPr (ECMA-376 §17.4).
+_SUCCESSORS = {
+    "w:tblBorders": (
+        "w:shd",
+        "w:tblLayout",
+        "w:tblCellMar",
+        "w:tblLook",
+        "w:tblCaption",
+        "w:tblDescription",
+        "w:tblPrChange",
+    ),
+    "w:tcBorders": (
+        "w:shd",
+        "w:noWrap",
+        "w:tcMar",
+        "w:textDirection",
+        "w:tcFitText",
+        "w:vAlign",
+        "w:hideMark",
+        "w:headers",
+        "w:cellIns",
+        "w:cellDel",
+        "w:cellMerge",
+        "w:tcPrChange",
+    ),
+}
+
+
 def _border(parent: Any, edges: Mapping[str, int], tag: str) -> None:
     borders = OxmlElement(tag)
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+    # Table borders: every edge (nil = none); cell borders: only the given edges, as a
+    # cell's nil edge would override the table's rule there.
+    edge_names = ("top", "left", "bottom", "right", "insideH", "insideV")
+    for edge in edge_names if tag == "w:tblBorders" else [e for e in edge_names if e in edges]:
         el = OxmlElement(f"w:{edge}")
         size = edges.get(edge, 0)
         el.set(qn("w:val"), "single" if size else "nil")
@@ -1094,7 +1128,8 @@ def _border(parent: Any, edges: Mapping[str, int], tag: str) -> None:
             el.set(qn("w:space"), "0")
             el.set(qn("w:color"), "000000")
         borders.append(el)
-    parent.append(borders)
+    # Word rejects properties out of schema order: insert before the elements that follow.
+    parent.insert_element_before(borders, *_SUCCESSORS[tag])
 
 
 def docx_bytes(

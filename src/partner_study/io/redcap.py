@@ -109,6 +109,28 @@ def _shown(values: list[str], limit: int = 6) -> str:
     return head + (f" and {len(values) - limit} more" if len(values) > limit else "")
 
 
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper writing short mappings/lists of scalars in flow style, the rest as blocks."""
+
+    def represent_mapping(self, tag, mapping, flow_style=None):  # type: ignore[override]
+        node = super().represent_mapping(tag, mapping, flow_style)
+        node.flow_style = _short(node)
+        return node
+
+    def represent_sequence(self, tag, sequence, flow_style=None):  # type: ignore[override]
+        node = super().represent_sequence(tag, sequence, flow_style)
+        node.flow_style = _short(node)
+        return node
+
+
+def _short(node: yaml.Node) -> bool:
+    items = node.value if isinstance(node, yaml.SequenceNode) else [
+        part for pair in node.value for part in pair]
+    if not all(isinstance(n, yaml.ScalarNode) for n in items):
+        return False
+    return sum(len(str(n.value)) + 4 for n in items) <= 72
+
+
 def _dump_codebook(doc: dict[str, Any], *, made_by: str, notes: list[str]) -> str:
     """The codebook YAML (deterministic) with a header and the notes as comments."""
     lines = [f"# Draft codebook written by {made_by}.",
@@ -118,8 +140,7 @@ def _dump_codebook(doc: dict[str, Any], *, made_by: str, notes: list[str]) -> st
         wrapped = textwrap.wrap(note, width=94) or [""]
         lines.append(f"# - {wrapped[0]}")
         lines.extend(f"#   {w}" for w in wrapped[1:])
-    body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, default_flow_style=None,
-                          width=100)
+    body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
     return "\n".join(lines) + "\n" + body
 
 

@@ -1,0 +1,309 @@
+"""The self-contained HTML report and the default captions."""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from partner_study import report as R
+from partner_study import tables as T
+from partner_study.errors import ParamsError, StudyDataError
+from partner_study.figures.style import journal_style, new_figure
+from partner_study.writer import figure_bytes
+
+PROVENANCE = {
+    "commit": "0123456789abcdef0123456789abcdef01234567",
+    "params_sha256": "9f" * 32,
+    "python": "3.11.9",
+    "versions": {"pandas": "3.1.0", "numpy": "2.4.0", "matplotlib": "3.11.0"},
+}
+
+
+def _figure(kind: str) -> Figure:
+    with journal_style():
+        fig, ax = new_figure("single", height_mm=40)
+        ax.bar(["patients", "professionals"], [46.5, 50.9], color=["#0072B2", "#E69F00"])
+        ax.plot([0, 1], [20, 40] if kind == "a" else [40, 20], color="black")
+        ax.set_ylabel("Mentioning the theme (%)")
+    return fig
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    reliability = pd.DataFrame(
+        {
+            "scale": ["trust", "information_sharing"],
+            "n_items": [4, 4],
+            "n": [473, 472],
+            "alpha": [0.8512, 0.8181],
+            "alpha_ci_low": [0.8291, 0.7897],
+            "alpha_ci_high": [0.8712, 0.8435],
+            "omega": [0.8519, 0.8184],
+        }
+    )
+    codes = pd.DataFrame(
+        {
+            "theme": ["coproduction"] * 2,
+            "code": ["(theme)", "power_sharing"],
+            "role": ["all", "all"],
+            "n_segments": [94, 54],
+            "n_participants": [80, 53],
+            "pct_participants": [47.9, 31.7],
+        }
+    )
+    tables = {
+        "reliability": T.format_table(reliability, "reliability"),
+        "codes": T.format_table(codes, "codes"),
+    }
+    figures = {
+        "themes-by-role": figure_bytes(_figure("a"), "svg"),
+        "likert-trust": figure_bytes(_figure("b"), "png"),
+        "joint-display": figure_bytes(_figure("b"), "svg"),
+    }
+    names = {"table": list(tables), "figure": list(figures)}
+    captions = R.default_captions("example", names, n={"survey": {"patient": 380}})
+    return {
+        "study": "example",
+        "tables": tables,
+        "figures": figures,
+        "captions": captions,
+        "provenance": PROVENANCE,
+    }
+
+
+# --------------------------------------------------------------------------- captions
+
+
+def test_default_captions_order_numbers_and_study_name():
+    names = [
+        "joint-display",
+        "regression-forest",
+        "likert-trust",
+        "likert-communication",
+        "characteristics",
+        "likert",
+        "engagement-vs-information_sharing",
+        "extra-thing",
+    ]
+    captions = R.default_captions("PARTNER-2024", names)
+    assert list(captions.columns) == ["kind", "name", "number", "caption"]
+    tables = captions[captions["kind"] == "table"]
+    figures = captions[captions["kind"] == "figure"]
+    # joint-display is both a table and a figure; tables in report order.
+    assert tables["name"].tolist() == ["characteristics", "likert", "joint-display"]
+    assert figures["name"].tolist() == [
+        "likert-trust",
+        "likert-communication",
+        "regression-forest",
+        "engagement-vs-information_sharing",
+        "joint-display",
+        "extra-thing",
+    ]
+    assert tables["number"].tolist() == [1, 2, 3]
+    assert figures["number"].tolist() == [1, 2, 3, 4, 5, 6]
+    assert captions["caption"].str.contains("PARTNER-2024").all()
+    text = dict(zip(figures["name"], figures["caption"], strict=True))
+    assert text["likert-trust"].startswith("Responses to the Trust items")
+    assert "information sharing score" in text["engagement-vs-information_sharing"]
+    assert "95% confidence intervals" in text["regression-forest"]
+    assert text["extra-thing"] == "Extra thing, PARTNER-2024 study."
+
+
+def test_default_captions_state_n_by_strand():
+    n = {"participants": {"patient": 421, "professional": 179}, "coded": 167}
+    captions = R.default_captions("example", {"table": ["characteristics", "codes", "likert"]}, n=n)
+    text = dict(zip(captions["name"], captions["caption"], strict=True))
+    assert "(n = 421 patients and 179 professionals)" in text["characteristics"]
+    assert "(n = 167)" in text["codes"]
+    assert "(n =" not in text["likert"]  # no survey n given
+
+
+def test_default_captions_rejects_unknown_kinds():
+    with pytest.raises(ParamsError, match="names keys must be 'figure' and/or 'table'"):
+        R.default_captions("example", {"figures": ["likert-trust"]})
+
+
+# --------------------------------------------------------------------------- report
+
+
+class _Collector(HTMLParser):
+    """Tags, attributes and a balance check of the non-void elements."""
+
+    VOID = {
+        "meta",
+        "img",
+        "br",
+        "hr",
+        "link",
+        "input",
+        "path",
+        "use",
+        "rect",
+        "circle",
+        "line",
+        "polyline",
+        "polygon",
+        "ellipse",
+        "stop",
+    }
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.attrs: list[tuple[str, str, str]] = []
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.attrs += [(tag, k, v or "") for k, v in attrs]
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.attrs += [(tag, k, v or "") for k, v in attrs]
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"unexpected </{tag}> (open: {self.stack[-3:]})")
+            return
+        self.stack.pop()
+
+
+def _parse(text: str) -> _Collector:
+    parser = _Collector()
+    parser.feed(text)
+    parser.close()
+    return parser
+
+
+def test_report_holds_every_caption_table_and_figure(inputs):
+    page = R.build_report(**inputs)
+    assert page.startswith("<!DOCTYPE html>") and page.endswith("</html>\n")
+    for row in inputs["captions"].itertuples(index=False):
+        label = "Table" if row.kind == "table" else "Figure"
+        assert f"{label} {row.number}.</span> {html.escape(row.caption)}" in page
+        assert f'id="{row.kind}-{row.name}"' in page
+        assert f'href="#{row.kind}-{row.name}"' in page  # table of contents
+    for display in inputs["tables"].values():
+        for cell in [*display.columns, *display.to_numpy().ravel()]:
+            if cell:
+                assert f">{html.escape(cell)}</t" in page
+        assert html.escape(display.attrs["note"]) in page
+    # SVG inline (two figures), PNG as a data URI that decodes to the same bytes.
+    assert page.count("<svg ") == 2 and "<?xml" not in page and "<!DOCTYPE svg" not in page
+    match = re.search(r'src="data:image/png;base64,([^"]+)"', page)
+    assert base64.b64decode(match.group(1)) == inputs["figures"]["likert-trust"]
+    for value in (PROVENANCE["commit"], PROVENANCE["params_sha256"], "3.11.9", "matplotlib"):
+        assert value in page
+    parser = _parse(page)
+    assert parser.errors == [] and parser.stack == []
+
+
+def test_report_is_self_contained(inputs):
+    page = R.build_report(**inputs)
+    attrs = _parse(page).attrs
+    for tag, name, value in attrs:
+        if name in ("src", "href", "xlink:href", "action", "srcset", "poster", "data"):
+            assert not re.match(r"\s*(https?:)?//", value), (tag, name, value)
+    assert not any(tag in ("script", "link", "iframe", "object", "embed") for tag, _, _ in attrs)
+    assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//", page)
+    ids = [v for _, name, v in attrs if name == "id"]
+    assert len(ids) == len(set(ids))  # figure ids prefixed: two SVGs never clash
+    for _, name, value in attrs:
+        if name in ("href", "xlink:href") and value.startswith("#"):
+            assert value[1:] in ids, value
+
+
+def test_report_is_deterministic(inputs):
+    first = R.build_report(**inputs)
+    shuffled = dict(
+        inputs,
+        provenance=dict(PROVENANCE, versions=dict(reversed(list(PROVENANCE["versions"].items())))),
+    )
+    assert R.build_report(**shuffled) == first
+    assert R.build_report(**inputs) == first
+    assert not re.search(r"20\d\d-\d\d-\d\d", first)  # no date
+
+
+def test_report_orders_by_caption_number_and_drafts_missing_captions(inputs):
+    captions = inputs["captions"].copy()
+    captions.loc[captions["name"] == "reliability", "number"] = 9
+    captions = captions[captions["name"] != "codes"]
+    extra = pd.DataFrame(
+        {
+            "kind": ["table"],
+            "name": ["not-produced"],
+            "number": [3],
+            "caption": ["A table no run made."],
+        }
+    )
+    page = R.build_report(**dict(inputs, captions=pd.concat([captions, extra])))
+    assert "not-produced" not in page
+    # codes had no caption: drafted and numbered after the given ones.
+    assert page.index('id="table-reliability"') < page.index('id="table-codes"')
+    assert '<span class="label">Table 10.</span> Themes and codes' in page
+
+
+def test_report_errors(inputs):
+    with pytest.raises(StudyDataError, match=r"no column\(s\) 'caption'"):
+        R.build_report(**dict(inputs, captions=inputs["captions"].drop(columns="caption")))
+    with pytest.raises(StudyDataError, match="expected an SVG or PNG image"):
+        R.build_report(**dict(inputs, figures={"themes-by-role": b"%PDF-1.4"}))
+
+
+def test_report_without_optional_provenance_or_objects():
+    page = R.build_report(
+        study="empty",
+        tables={},
+        figures={},
+        captions=R.default_captions("empty", []),
+        provenance={},
+    )
+    assert "<dt>Commit</dt><dd>unknown</dd>" in page
+    assert "Tables</h2>" not in page and "Figures</h2>" not in page
+
+
+def test_report_renders_in_headless_chromium(inputs, tmp_path):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    from PIL import Image
+
+    page = tmp_path / "report.html"
+    page.write_text(R.build_report(**inputs), encoding="utf-8")
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            "--window-size=1200,3000",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    image = Image.open(shot).convert("L")
+    assert image.size[0] >= 1000  # the window width (device scale may enlarge it)
+    histogram = image.histogram()
+    dark = sum(histogram[:128])  # text, rules and figure ink
+    assert dark > 0.001 * image.size[0] * image.size[1]
+    assert image.getextrema()[0] < 64 and image.getextrema()[1] > 240
