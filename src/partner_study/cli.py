@@ -65,6 +65,21 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def _cmd_new_site(args: argparse.Namespace) -> int:
+    from partner_study.config import find_root
+    from partner_study.scaffold import new_site
+
+    root = find_root()
+    written = new_site(args.name, root=root, source=args.source)
+    print(f"scaffolded study '{args.name}' from '{args.source}':")
+    for path in written:
+        print(f"  {path.relative_to(root)}")
+    print(f"next: fill the tables (see data/raw/{args.name}/README.md), then\n"
+          f"  partner-study validate data/raw/{args.name}\n"
+          f"  partner-study run params/{args.name}.yaml")
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from partner_study.validate import validate_study
 
@@ -115,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None)
     p.add_argument("--all", action="store_true", help="list identical files too")
     p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("new-site", help="scaffold data/raw/NAME and params/NAME.yaml")
+    p.add_argument("name")
+    p.add_argument("--from", dest="source", default="example",
+                   help="study whose codebook and parameters are copied (default: example)")
+    p.set_defaults(func=_cmd_new_site)
 
     p = sub.add_parser("validate", help="check a raw study folder against its codebook")
     p.add_argument("folder")

@@ -37,6 +37,7 @@ from partner_study.config import find_root, notebook_dir
 from partner_study.errors import PartnerStudyError, StageError
 from partner_study.params import Params, load_params, params_hash
 from partner_study.provenance import (
+    code_commit,
     environment,
     git_commit,
     read_manifest,
@@ -543,8 +544,16 @@ def verify(
         if (root / "requirements.lock").is_file():
             shutil.copyfile(root / "requirements.lock", scratch / "requirements.lock")
         progress(f"rerunning {params.study} in a scratch folder ...")
-        rerun = run_pipeline(scratch / rel_params, root=scratch, force=True, jobs=jobs,
-                             progress=progress)
+        saved = os.environ.get("PARTNER_STUDY_COMMIT")
+        os.environ["PARTNER_STUDY_COMMIT"] = code_commit(root) or "unknown (not a git checkout)"
+        try:
+            rerun = run_pipeline(scratch / rel_params, root=scratch, force=True, jobs=jobs,
+                                 progress=progress)
+        finally:
+            if saved is None:
+                os.environ.pop("PARTNER_STUDY_COMMIT", None)
+            else:
+                os.environ["PARTNER_STUDY_COMMIT"] = saved
         fresh = read_manifest(rerun.manifest).get("outputs", {})
         rows: list[tuple[str, str, str]] = []
         for rel in sorted(set(reference["outputs"]) | set(fresh)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -27,7 +28,13 @@ __all__ = [
     "git_commit",
     "environment",
     "read_manifest",
+    "CODE_PATHS",
+    "code_commit",
+    "report_provenance",
 ]
+
+#: What the outputs are made from: a commit touching none of these leaves them as they are.
+CODE_PATHS = ("src", "notebooks", "params", "data/raw", "requirements.lock", "pyproject.toml")
 
 KEY_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "pyarrow", "papermill",
                 "nbformat", "ipykernel", "pyyaml", "pillow", "openpyxl", "pyreadstat",
@@ -100,3 +107,33 @@ def read_manifest(path: Path) -> dict[str, Any]:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+
+
+def code_commit(root: Path) -> str | None:
+    """The last commit that changed the code, parameters or raw data (:data:`CODE_PATHS`),
+    with ``-dirty`` when they have uncommitted changes; ``PARTNER_STUDY_COMMIT`` overrides.
+
+    Commits that change only reports or documents leave it unchanged, so a committed
+    report still names the commit it was made from.
+    """
+    env = os.environ.get("PARTNER_STUDY_COMMIT")
+    if env:
+        return env
+    paths = [p for p in CODE_PATHS if (Path(root) / p).exists()]
+    try:
+        head = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%H", "--", *paths],
+                              capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
+                                "--untracked-files=no", "--", *paths], capture_output=True,
+                               text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (head + ("-dirty" if dirty else "")) if head else None
+
+
+def report_provenance(root: Path, params_sha256: str) -> dict[str, Any]:
+    """What the report footer states: code commit, parameters hash, Python, versions."""
+    env = environment()
+    return {"commit": code_commit(root) or "unknown (not a git checkout)",
+            "params_sha256": params_sha256, "python": env["python"],
+            "versions": env["packages"]}

@@ -22,6 +22,9 @@ from partner_study.errors import ParamsError, Problem, StudyDataError
 from partner_study.tables import column_alignment
 
 __all__ = [
+    "PAPER_TABLES",
+    "paper_tables",
+    "caption_counts",
     "CAPTION_COLUMNS",
     "FIGURE_NAMES",
     "TABLE_NAMES",
@@ -566,3 +569,38 @@ def _first_sentence(caption: str) -> str:
     match = re.match(r"(.+?[.:])(?:\s|$)", caption)
     text = match.group(1) if match else caption
     return text.rstrip(".:")
+
+
+#: Tables that go in a paper, also written as Markdown, LaTeX and DOCX.
+PAPER_TABLES: tuple[str, ...] = ("characteristics", "reliability", "regression", "codes",
+                                 "agreement", "joint-display")
+
+
+def paper_tables(tables: Mapping[str, pd.DataFrame], *, suppress_below: int = 5) -> dict[str, pd.DataFrame]:
+    """Display versions (:func:`partner_study.tables.format_table`) of the tidy tables,
+    in report order."""
+    from partner_study.tables import format_table
+
+    return {name: format_table(frame, name, suppress_below=suppress_below)
+            for name, frame in tables.items()}
+
+
+def caption_counts(tables: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, int]]:
+    """Participant counts for captions, from the tidy tables of a run."""
+    out: dict[str, dict[str, int]] = {}
+    char = tables.get("characteristics")
+    if char is not None:
+        rows = char[(char["variable"] == "participants") & char["n"].notna()]
+        out["participants"] = {str(r): int(n) for r, n in zip(rows["role"], rows["n"],
+                                                               strict=True)}
+    rel = tables.get("reliability")
+    if rel is not None and len(rel):
+        out["survey"] = {"all": int(rel["n"].max())}
+    codes = tables.get("codes")
+    if codes is not None and len(codes) and "role" in codes.columns:
+        theme = codes[codes["code"] == "(theme)"]
+        per = theme.assign(total=theme["n_participants"] / (theme["pct_participants"] / 100))
+        per = per.replace([float("inf")], float("nan")).dropna(subset=["total"])
+        out["coded"] = {str(r): int(round(t)) for r, t in
+                        per.groupby("role")["total"].max().items()}
+    return out

@@ -1169,7 +1169,7 @@ def docx_bytes(
     props.created = props.modified = props.last_printed = _FIXED_DATE
     props.author = props.last_modified_by = "partner-study"
     props.revision = 1
-    props.title = _caption_text(caption, number)
+    props.title = _caption_text(caption, number)[:255]  # Word limits properties to 255 characters
     props.comments = ""
     package_rels = document.part.package.rels  # drop the template's unrelated thumbnail
     for rel_id in [k for k, rel in package_rels.items() if rel.reltype == RT.THUMBNAIL]:

@@ -38,6 +38,7 @@ __all__ = [
     "write_figures",
     "figure_bytes",
     "write_raw_study",
+    "write_paper_tables",
     "write_processed_study",
 ]
 
@@ -91,35 +92,47 @@ def write_parquet(frame: pd.DataFrame, path: Path | str) -> Path:
     return write_bytes(path, buf.getvalue())
 
 
+def _raster(fig: Figure) -> Image.Image:
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(_DPI)
+    canvas.draw()
+    return Image.frombuffer("RGBA", canvas.get_width_height(), bytes(canvas.buffer_rgba()),
+                            "raw", "RGBA", 0, 1)
+
+
+def _encode(fig: Figure, fmt: str, raster: Image.Image | None = None) -> bytes:
+    buf = io.BytesIO()
+    if fmt == "pdf":
+        FigureCanvasPdf(fig).print_pdf(
+            buf, metadata={"Creator": None, "Producer": None, "CreationDate": None})
+    elif fmt == "svg":
+        FigureCanvasSVG(fig).print_svg(buf, metadata={"Date": None, "Creator": None})
+    elif fmt == "png":
+        (raster or _raster(fig)).save(buf, format="PNG", dpi=(_DPI, _DPI), optimize=False)
+    elif fmt == "tiff":
+        (raster or _raster(fig)).convert("RGB").save(buf, format="TIFF", dpi=(_DPI, _DPI),
+                                                      compression="tiff_lzw")
+    else:
+        raise ValueError(f"unknown figure format {fmt!r}; expected one of {FIGURE_FORMATS}")
+    return buf.getvalue()
+
+
 def figure_bytes(fig: Figure, fmt: str) -> bytes:
     """Render ``fig`` to bytes in ``fmt`` (pdf, svg, png, tiff) without any date or version."""
-    buf = io.BytesIO()
     with matplotlib.rc_context(RCPARAMS):
-        if fmt == "pdf":
-            FigureCanvasPdf(fig).print_pdf(
-                buf, metadata={"Creator": None, "Producer": None, "CreationDate": None})
-        elif fmt == "svg":
-            FigureCanvasSVG(fig).print_svg(buf, metadata={"Date": None, "Creator": None})
-        elif fmt in ("png", "tiff"):
-            canvas = FigureCanvasAgg(fig)
-            fig.set_dpi(_DPI)
-            canvas.draw()
-            image = Image.frombuffer("RGBA", canvas.get_width_height(),
-                                     bytes(canvas.buffer_rgba()), "raw", "RGBA", 0, 1)
-            if fmt == "png":
-                image.save(buf, format="PNG", dpi=(_DPI, _DPI), optimize=False)
-            else:
-                image.convert("RGB").save(buf, format="TIFF", dpi=(_DPI, _DPI),
-                                          compression="tiff_lzw")
-        else:
-            raise ValueError(f"unknown figure format {fmt!r}; expected one of {FIGURE_FORMATS}")
-    return buf.getvalue()
+        return _encode(fig, fmt)
 
 
 def write_figure(fig: Figure, name: str, folder: Path | str,
                  formats: Iterable[str] = FIGURE_FORMATS) -> list[Path]:
-    """Write ``fig`` as ``<folder>/<name>.<fmt>`` for each format; return the paths."""
-    return [write_bytes(Path(folder) / f"{name}.{fmt}", figure_bytes(fig, fmt)) for fmt in formats]
+    """Write ``fig`` as ``<folder>/<name>.<fmt>`` for each format; return the paths.
+
+    The raster (300 dpi) is drawn once for PNG and TIFF."""
+    formats = list(formats)
+    with matplotlib.rc_context(RCPARAMS):
+        raster = _raster(fig) if {"png", "tiff"} & set(formats) else None
+        return [write_bytes(Path(folder) / f"{name}.{fmt}", _encode(fig, fmt, raster))
+                for fmt in formats]
 
 
 def write_figures(figures: dict[str, Figure], folder: Path | str,
@@ -156,3 +169,23 @@ def write_processed_study(study, folder: Path | str) -> list[Path]:
         if frame is not None:
             out.append(write_parquet(frame, folder / f"{key}.parquet"))
     return [p for p in out if p is not None]
+
+
+def write_paper_tables(displays: dict[str, pd.DataFrame], captions: pd.DataFrame,
+                       folder: Path | str, *, formats: Iterable[str] = ("md", "tex", "docx"),
+                       names: Iterable[str] | None = None) -> list[Path]:
+    """Write display tables as ``<name>.md``, ``.tex`` and ``.docx`` with their captions."""
+    from partner_study.tables import table_bytes
+
+    wanted = set(names) if names is not None else set(displays)
+    cap = captions[captions["kind"] == "table"].set_index("name")
+    paths = []
+    for name, display in displays.items():
+        if name not in wanted:
+            continue
+        caption = str(cap.loc[name, "caption"]) if name in cap.index else None
+        number = int(cap.loc[name, "number"]) if name in cap.index else None
+        for fmt in formats:
+            data = table_bytes(display, fmt, caption=caption, label=f"tab:{name}", number=number)
+            paths.append(write_bytes(Path(folder) / f"{name}.{fmt}", data))
+    return paths

@@ -25,6 +25,8 @@ __all__ = [
     "read_table",
     "read_processed",
     "read_output_table",
+    "read_output_tables",
+    "read_figure_files",
     "PROCESSED_FILES",
 ]
 
@@ -129,6 +131,11 @@ def read_table(path: Path | str, *, display: str | None = None) -> pd.DataFrame:
                 fix="re-save the file from Excel as .xlsx, or export it as CSV (UTF-8)",
             )) from None
         frame.columns = [str(c).strip() for c in frame.columns]
+        if frame.empty:
+            raise StudyDataError(Problem(
+                file=name, found="a header and no data rows", expected="at least one data row",
+                fix="fill the first sheet with one row per record",
+            ))
         return frame.astype(str).replace({"nan": ""})
     raw = path.read_bytes()
     if not raw.strip(b"\xef\xbb\xbf \r\n\t"):
@@ -159,10 +166,11 @@ def read_table(path: Path | str, *, display: str | None = None) -> pd.DataFrame:
             fix="check quotes and separators on that line",
         )) from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    if frame.empty and len(frame.columns) <= 1:
+    if frame.empty:
         raise StudyDataError(Problem(
             file=name, found="a header and no data rows", expected="at least one data row",
-            fix="fill the file with one row per record",
+            fix="fill the file with one row per record (the README of the study folder says "
+                "what each column holds)",
         ))
     return frame
 
@@ -198,3 +206,21 @@ def read_output_table(folder: Path | str, name: str) -> pd.DataFrame | None:
     """A tidy output table of an earlier stage (``<folder>/<name>.csv``), or ``None``."""
     path = Path(folder) / f"{name}.csv"
     return pd.read_csv(path, keep_default_na=True) if path.is_file() else None
+
+
+def read_output_tables(folder: Path | str, names: tuple[str, ...] | list[str]) -> dict[str, pd.DataFrame]:
+    """The tidy output tables among ``names`` that exist in ``folder``, in that order."""
+    out = {}
+    for name in names:
+        frame = read_output_table(folder, name)
+        if frame is not None:
+            out[name] = frame
+    return out
+
+
+def read_figure_files(folder: Path | str, *, fmt: str = "svg") -> dict[str, bytes]:
+    """Bytes of every figure in ``folder`` in format ``fmt``, by name (sorted)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return {}
+    return {p.stem: p.read_bytes() for p in sorted(folder.glob(f"*.{fmt}"))}

@@ -341,7 +341,7 @@ def import_qdpx(path: str | Path, *, role: str | None = None, site: str | None =
     auto = {v.name: v.source for v in variables if v.name in ("site", "role")}
     site_values, role_values, consumed = _site_role(
         frame, by_source, site=site, role=role, site_column=None, role_column=None,
-        file=project.name, notes=notes, auto=auto)
+        file=project.name, notes=notes, auto=auto, columns_allowed=False)
     variables = [v for v in variables if v.source not in consumed]
     for v in variables:
         if v.name in RESERVED:
@@ -473,6 +473,8 @@ def _case_variables(records: list[dict[str, Any]], variables: dict[str, tuple[st
         values = [r["values"].get(guid, "") for r in records]
         if not any(values):
             continue
+        if kind.lower() == "boolean":
+            values = [{"1": "true", "0": "false"}.get(v.lower(), v.lower()) for v in values]
         base = _identifier(name)
         ident = _unique(f"{base}_source" if base in taken & set(RESERVED) else base, taken)
         column = f"__case_variable_{len(drafts)}"
@@ -480,7 +482,7 @@ def _case_variables(records: list[dict[str, Any]], variables: dict[str, tuple[st
         vtype = _VARIABLE_TYPES.get(kind.lower(), "text")
         var = _Var(name=ident, type=vtype, source=column, label=name)
         if vtype == "category":
-            var.levels = {"true": "true", "false": "false", "1": "true", "0": "false"}
+            var.levels = {"true": "true", "false": "false"}
         drafts.append(var)
     if drafts:
         notes.append(f"Case variables became participant variables: "

@@ -329,15 +329,17 @@ def _make_scale(items: list[_Var], *, name_hint: str, label: str, taken: set[str
 def _site_role(frame: pd.DataFrame, variables: dict[str, _Var], *, site: str | None,
                role: str | None, site_column: str | None, role_column: str | None,
                file: str, notes: list[str], auto: dict[str, str] | None = None,
-               ) -> tuple[pd.Series, pd.Series, set[str]]:
+               columns_allowed: bool = True) -> tuple[pd.Series, pd.Series, set[str]]:
     """Site and role of each row, from a column or a constant; the source columns used."""
     used: set[str] = set()
     out = {}
     for what, const, column, default in (("site", site, site_column, "site_1"),
                                          ("role", role, role_column, "patient")):
-        if column is None and const is None and auto and what in auto:
-            column = auto[what]
-            notes.append(f"{what.capitalize()} taken from the source column '{column}'.")
+        automatic = column is None and const is None and bool(auto) and what in auto
+        if automatic:
+            column = auto[what]  # type: ignore[index]
+            shown = variables[column].name if column in variables else column
+            notes.append(f"{what.capitalize()} taken from the source's '{shown}'.")
         if column is not None:
             if column not in frame.columns:
                 raise StudyDataError(Problem(
@@ -352,7 +354,11 @@ def _site_role(frame: pd.DataFrame, variables: dict[str, _Var], *, site: str | N
                 values = values.map(var.levels).where(lambda s: s.notna(), values)
             values = _slug_values(values)
             empty = np.flatnonzero(values.eq("").to_numpy())
-            if len(empty):
+            if len(empty) and automatic:
+                notes.append(f"{len(empty)} participant(s) have no {what} in '{shown}': they "
+                             f"were given {what} '{default}'. Check them.")
+                values = values.where(values.ne(""), default)
+            elif len(empty):
                 rows = ", ".join(str(i + 2) for i in empty[:5])
                 raise StudyDataError(Problem(
                     file=file, column=column, row=int(empty[0]) + 2,
@@ -366,9 +372,10 @@ def _site_role(frame: pd.DataFrame, variables: dict[str, _Var], *, site: str | N
         else:
             value = const if const is not None else default
             if const is None:
+                how = (f"{what}='...' or {what}_column='...'" if columns_allowed
+                       else f"{what}='...' (or edit participants.csv)")
                 notes.append(f"The source does not say each participant's {what}: everyone was "
-                             f"given {what} '{value}'. Pass {what}='...' or {what}_column='...' "
-                             "to set it.")
+                             f"given {what} '{value}'. Pass {how} to set it.")
             if not str(value).strip():
                 raise StudyDataError(Problem(file=file, found=f"an empty {what} name",
                                              expected=f"a {what} name",

@@ -163,7 +163,7 @@ def import_taguette(path: str | Path, *, study: str = "taguette",
     people = pd.DataFrame({"participant_id": pd.unique(seg["participant_id"].to_numpy())})
     site_values, role_values, _ = _site_role(people, {}, site=site, role=role,
                                              site_column=None, role_column=None, file=name,
-                                             notes=notes)
+                                             notes=notes, columns_allowed=False)
     participants = people.assign(site=site_values.to_numpy(), role=role_values.to_numpy(),
                                  collection="interview")
     notes.append("Every participant's collection was set to 'interview'; change it to "
