@@ -189,7 +189,40 @@ def test_defaults_are_noted():
     assert any("everyone was given role 'patient'" in n for n in raw.notes)
 
 
+def test_site_from_data_access_group(tmp_path):
+    data, dictionary = pair("matrix")
+    records = pd.read_csv(data, dtype=str, keep_default_na=False)
+    records.insert(1, "redcap_data_access_group", ["brussels", "brussels", "oslo", "oslo"])
+    raw = import_redcap(records, dictionary, role="patient")
+    study = validated(raw, tmp_path)
+    assert study.participants["site"].tolist() == ["brussels", "brussels", "oslo", "oslo"]
+    assert any("Site taken from the source's 'redcap_data_access_group'" in n
+               for n in raw.notes)
+
+
 # --- bad input -------------------------------------------------------------------------------
+def test_dictionary_without_fields():
+    data, _ = pair("simple")
+    empty = pd.DataFrame({"Variable / Field Name": [""], "Field Type": [""]})
+    with pytest.raises(StudyDataError, match=r"found a dictionary without fields, expected one "
+                                             r"row per REDCap field\. Fix: download"):
+        import_redcap(data, empty)
+
+
+def test_empty_record_id():
+    _, dictionary = pair("simple")
+    records = pd.DataFrame({"record_id": ["1", ""], "age": ["30", "40"]})
+    with pytest.raises(StudyDataError, match=r"row 3, column 'record_id': found an empty record "
+                                             r"id on row\(s\) 3.*Fix: give every record its id"):
+        import_redcap(records, dictionary)
+
+
+def test_empty_site_name():
+    with pytest.raises(StudyDataError, match=r"found an empty site name, expected a site name\. "
+                                             r"Fix: pass site='name'"):
+        import_redcap(*pair("simple"), site="  ")
+
+
 def test_dictionary_without_its_columns():
     data, _ = pair("simple")
     bad = pd.DataFrame({"name": ["record_id"], "type": ["text"]})

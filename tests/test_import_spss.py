@@ -145,17 +145,17 @@ def write_likert_sav(path: Path, ids=("R1", "R2", "R3", "R4")) -> None:
         "respondent_id": list(ids),
         "centre": [1.0, 1.0, 2.0, 2.0],
         "group": [1.0, 2.0, 1.0, 2.0],
+        "overall": [4.0, 4.0, 2.0, 3.0],
         "Age": [54.0, 41.0, 67.0, np.nan],
         "tru1": [4.0, 5.0, 9.0, np.nan], "tru2": [4.0, 4.0, 2.0, np.nan],
         "tru3": [5.0, 3.0, 2.0, np.nan], "tru4": [3.0, 4.0, 1.0, np.nan],
-        "overall": [4.0, 4.0, 2.0, 3.0],
     })
     items = ["tru1", "tru2", "tru3", "tru4", "overall"]
     pyreadstat.write_sav(
         frame, str(path),
-        column_labels=["Respondent", "Centre", "Group", "Age (years)", "I trust the team",
-                       "They keep promises", "I can be open", "They act in my interest",
-                       "Overall"],
+        column_labels=["Respondent", "Centre", "Group", "Overall", "Age (years)",
+                       "I trust the team", "They keep promises", "I can be open",
+                       "They act in my interest"],
         variable_value_labels={"centre": {1.0: "Liège", 2.0: "Oslo kommune"},
                                "group": {1.0: "Patient", 2.0: "Professional"},
                                **{c: LIKERT for c in items}},
@@ -188,7 +188,31 @@ def test_likert_block_becomes_a_scale(tmp_path):
     assert "age" in cb.variables and any("Age -> age" in n for n in raw.notes)
 
 
+def test_block_without_a_common_name_is_numbered(tmp_path):
+    path = tmp_path / "q.sav"
+    frame = pd.DataFrame({"q1a": [1.0, 2.0], "q1b": [3.0, 4.0], "q1c": [5.0, 1.0]})
+    # 9 'No answer' is labelled but not declared missing here: codes 1-5 and 9 are not a
+    # consecutive response scale, so no scale (the heuristic needs 1..k)
+    pyreadstat.write_sav(frame, str(path),
+                         variable_value_labels={c: LIKERT for c in frame.columns})
+    assert codebook(import_spss(path, site="s", role="patient")).scales == {}
+    pyreadstat.write_sav(frame, str(path), variable_value_labels={
+        c: LIKERT for c in frame.columns}, missing_ranges={c: [9.0] for c in frame.columns})
+    raw = import_spss(path, site="s", role="patient")
+    validated(raw, tmp_path)
+    assert codebook(raw).scales["scale_1"].items == ("q1a", "q1b", "q1c")
+    assert any("numbered R0001" in n for n in raw.notes)
+
+
 # --- bad input -------------------------------------------------------------------------------
+def test_file_without_cases(tmp_path):
+    path = tmp_path / "empty.sav"
+    pyreadstat.write_sav(pd.DataFrame({"q1": pd.Series([], dtype=float)}), str(path))
+    with pytest.raises(StudyDataError, match=r"empty\.sav: found a file without cases, expected "
+                                             r"one row per participant"):
+        import_spss(path)
+
+
 def test_missing_file():
     with pytest.raises(StudyDataError, match=r"none\.sav: found no such file, expected an SPSS"):
         import_spss(DATA / "none.sav")
@@ -244,6 +268,6 @@ def test_efc_cope_items_become_a_scale(tmp_path):
     raw = import_spss(REAL / "efc-spss" / "data__EFC.sav", site="de", role="patient")
     study = validated(raw, tmp_path)
     cop = codebook(raw).scales["cop"]
-    assert cop.items == tuple(f"c{80 + k + 1}cop{k - 1}" for k in range(2, 11))
+    assert cop.items == tuple(f"c{81 + k}cop{k}" for k in range(1, 10))
     assert (cop.low, cop.high, cop.missing) == (1, 4, ("8", "9"))
     assert len(study.participants) == 908

@@ -19,6 +19,7 @@ system Jupyter folder may hold.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -46,7 +47,8 @@ from partner_study.provenance import (
 )
 from partner_study.writer import write_json
 
-__all__ = ["STAGES", "Stage", "StageResult", "RunResult", "VerifyResult", "run_pipeline",
+__all__ = ["STAGES", "KernelPool", "Stage", "StageResult", "RunResult", "VerifyResult",
+           "run_pipeline",
            "stage_hashes", "project_kernel_manager", "sanitize_notebook", "verify"]
 
 MANIFEST_VERSION = 1
@@ -195,11 +197,66 @@ def sanitize_notebook(path: Path) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _execute(root: Path, stage: Stage, params_path: Path, staging: Path) -> None:
+class KernelPool:
+    """Kernels started ahead of need, each with the package already imported.
+
+    Starting a kernel and importing pandas, statsmodels and matplotlib takes seconds; the
+    pool does it while earlier stages run, so a stage starts on a warm kernel. Each kernel
+    serves one notebook and is then shut down: every stage still runs in a fresh process,
+    whose only state is the imported package.
+    """
+
+    WARM_UP = "import partner_study as ps"
+
+    def __init__(self, root: Path, size: int) -> None:
+        self.root, self.size = root, max(1, size)
+        self._ready: list[Future] = []
+        self._pool = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="kernel")
+        self._wanted = 0
+        self._closed = False
+
+    def _start(self) -> Any:
+        km = project_kernel_manager()()
+        km.start_kernel(cwd=str(self.root))
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=120)
+            kc.execute_interactive(self.WARM_UP, timeout=300, store_history=False,
+                                   output_hook=lambda msg: None)
+        finally:
+            kc.stop_channels()
+        return km
+
+    def reserve(self, n: int) -> None:
+        """Make sure ``n`` more kernels are being prepared (at most the pool size at once)."""
+        while not self._closed and len(self._ready) < min(n, self.size):
+            self._ready.append(self._pool.submit(self._start))
+
+    def take(self) -> Any:
+        """A warm kernel manager (waits for the oldest one being prepared)."""
+        if not self._ready:
+            self.reserve(1)
+        return self._ready.pop(0).result()
+
+    def close(self) -> None:
+        self._closed = True
+        for fut in self._ready:
+            try:
+                fut.result().shutdown_kernel(now=True)
+            except Exception:  # noqa: BLE001 - a kernel that failed to start needs no stop
+                pass
+        self._ready.clear()
+        self._pool.shutdown(wait=True)
+
+
+def _execute(root: Path, stage: Stage, params_path: Path, staging: Path,
+             pool: KernelPool | None = None) -> None:
     import papermill as pm
 
     out_nb = staging / "notebooks" / stage.notebook
     out_nb.parent.mkdir(parents=True, exist_ok=True)
+    km = pool.take() if pool is not None else None
     try:
         pm.execute_notebook(
             str(notebook_dir(root) / stage.notebook), str(out_nb),
@@ -209,10 +266,13 @@ def _execute(root: Path, stage: Stage, params_path: Path, staging: Path) -> None
                         "OUT": _relative(staging, root)},
             kernel_name="python3", kernel_manager_class=project_kernel_manager(),
             cwd=str(root), progress_bar=False, log_output=False, report_mode=False,
-            request_save_on_cell_execute=False,
+            request_save_on_cell_execute=False, km=km,
         )
     except pm.PapermillExecutionError as exc:
         raise _StageFailure(exc.ename, exc.evalue, exc.cell_index, out_nb) from None
+    finally:
+        if km is not None:
+            km.shutdown_kernel(now=True)
     sanitize_notebook(out_nb)
 
 
@@ -340,6 +400,7 @@ def run_pipeline(
                                                                  "not applicable")
             for n in stage.needs)
 
+    kernels = KernelPool(root, jobs)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         while (pending or running) and failure is None:
             for name, stage in list(pending.items()):
@@ -373,7 +434,8 @@ def run_pipeline(
                 staging = staging_root / name
                 staging.mkdir(parents=True, exist_ok=True)
                 progress(f"  {name:<15} running ...")
-                fut = pool.submit(_execute, root, stage, params_path, staging)
+                kernels.reserve(len(pending) + 1)
+                fut = pool.submit(_execute, root, stage, params_path, staging, kernels)
                 running[fut] = (stage, digest, staging, time.perf_counter())
             if not running:
                 if pending:  # nothing can start: an upstream stage failed
@@ -398,6 +460,9 @@ def run_pipeline(
                 for rel in _prev_outputs(records, stage.name):
                     if rel not in new:
                         (root / rel).unlink(missing_ok=True)
+                (dest["report"] / "failed" / stage.notebook).unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    (dest["report"] / "failed").rmdir()
                 outputs[stage.name] = new
                 records[stage.name] = {"hash": digest, "seconds": round(seconds, 3),
                                        "outputs": new, "notebook": f"notebooks/{stage.notebook}"}
@@ -407,6 +472,7 @@ def run_pipeline(
         if failure is not None:
             for fut in running:
                 fut.cancel()
+    kernels.close()
     shutil.rmtree(staging_root, ignore_errors=True)
     try:
         (root / ".staging").rmdir()

@@ -19,6 +19,37 @@ from partner_study.figures.style import (
     new_figure,
 )
 
+import sys as _sys
+
+from matplotlib.figure import Figure as _Figure
+
+
+def _show_in_notebooks() -> None:
+    """In a Jupyter kernel, display returned figures as PNG (96 dpi, no metadata), so the
+    executed notebooks show them and stay byte-identical across runs."""
+    if "IPython" not in _sys.modules:
+        return
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return
+
+    def _png(fig: _Figure) -> bytes:
+        import io
+
+        buf = io.BytesIO()
+        with journal_style():
+            fig.savefig(buf, format="png", dpi=96, metadata={"Software": None})
+        return buf.getvalue()
+
+    shell.display_formatter.formatters["image/png"].for_type(_Figure, _png)
+    shell.display_formatter.formatters["text/plain"].for_type(
+        _Figure, lambda fig, p, cycle: p.text("<Figure>"))
+
+
+_show_in_notebooks()
+
 __all__ = [
     "DOUBLE_COLUMN_MM",
     "OKABE_ITO",

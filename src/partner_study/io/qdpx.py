@@ -89,14 +89,14 @@ def _code_ids(entries: list[_CodeEntry]) -> tuple[dict[str, str], dict[str, dict
 
 
 def _number_segments(frame: pd.DataFrame) -> pd.Series:
-    """``S0001``... one id per distinct (document, start, end), in document order."""
-    key = frame[["document", "start", "end"]].astype(str)
-    first = ~key.duplicated()
-    order = pd.Series(range(int(first.sum())), index=key.index[first])
-    codes = key.merge(key.loc[first].assign(_n=order.to_numpy()), how="left",
-                      on=["document", "start", "end"])["_n"].to_numpy()
-    width = max(4, len(str(int(first.sum()))))
-    return pd.Series([f"S{n + 1:0{width}d}" for n in codes], index=frame.index, dtype=object)
+    """``S0001``... one id per distinct (source, start, end), by source then position."""
+    rank = {g: i for i, g in enumerate(pd.unique(frame["source"].to_numpy()))}
+    key = pd.DataFrame({"source": frame["source"].map(rank),
+                        "start": pd.to_numeric(frame["start"], errors="coerce"),
+                        "end": pd.to_numeric(frame["end"], errors="coerce")})
+    number = key.groupby(["source", "start", "end"], sort=True, dropna=False).ngroup()
+    width = max(4, len(str(int(number.max()) + 1)))
+    return ("S" + (number + 1).astype(str).str.zfill(width)).astype(object)
 
 
 def _drop_repeats(segments: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
@@ -301,6 +301,11 @@ def import_qdpx(path: str | Path, *, role: str | None = None, site: str | None =
     references them, else to the one case of their document. A document without exactly
     one case (or every document, when the project has no cases) is its own participant,
     which the notes say.
+
+    References
+    ----------
+    REFI-QDA Project exchange standard, schema Project-mrt2019.xsd
+    (https://www.qdasoftware.org).
     """
     project = _Project(Path(path))
     notes: list[str] = []
@@ -377,7 +382,7 @@ def _text_sources(project: _Project) -> tuple[list[ET.Element], int]:
         if child.tag == project.q("TextSource"):
             elements.append(child)
         elif child.tag == project.q("PDFSource") and rep is not None:
-            rep.set("name", rep.get("name") or child.get("name", ""))
+            rep.set("name", rep.get("name") or child.get("name") or "")
             rep.set("guid", child.get("guid", ""))
             elements.append(rep)
         else:

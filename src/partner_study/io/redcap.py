@@ -35,7 +35,7 @@ from partner_study.config import ROLES
 from partner_study.errors import Problem, StudyDataError
 from partner_study.io import RawStudy, read_table
 
-__all__ = ["import_redcap"]
+__all__ = ["import_redcap", "RESERVED", "MAX_OFF_CODES", "LIKERT_POINTS", "MIN_BLOCK_ITEMS"]
 
 #: Columns of the participants table that the contract owns; source variables of the same
 #: name are renamed with a ``_source`` suffix.
@@ -335,9 +335,9 @@ def _site_role(frame: pd.DataFrame, variables: dict[str, _Var], *, site: str | N
     out = {}
     for what, const, column, default in (("site", site, site_column, "site_1"),
                                          ("role", role, role_column, "patient")):
-        automatic = column is None and const is None and bool(auto) and what in auto
-        if automatic:
-            column = auto[what]  # type: ignore[index]
+        automatic = column is None and const is None and auto is not None and what in auto
+        if automatic and auto is not None:
+            column = auto[what]
             shown = variables[column].name if column in variables else column
             notes.append(f"{what.capitalize()} taken from the source's '{shown}'.")
         if column is not None:
@@ -353,7 +353,7 @@ def _site_role(frame: pd.DataFrame, variables: dict[str, _Var], *, site: str | N
             if var is not None and var.levels:
                 values = values.map(var.levels).where(lambda s: s.notna(), values)
             values = _slug_values(values)
-            empty = np.flatnonzero(values.eq("").to_numpy())
+            empty = values.index[values.eq("").to_numpy()].to_numpy()
             if len(empty) and automatic:
                 notes.append(f"{len(empty)} participant(s) have no {what} in '{shown}': they "
                              f"were given {what} '{default}'. Check them.")
@@ -518,22 +518,23 @@ def _redcap_variables(dic: pd.DataFrame, data: pd.DataFrame, id_field: str,
     dropped: dict[str, list[str]] = {"identifier": [], "file": [], "date": [], "missing": []}
     taken = set(RESERVED)
     columns = set(data.columns)
-    for row in dic.itertuples(index=False):
-        fname, ftype = row.field_name, row.field_type
+    rows: list[dict[str, str]] = dic.astype(str).to_dict("records")  # type: ignore[assignment]
+    for row in rows:
+        fname, ftype = row["field_name"], row["field_type"]
         if fname == id_field:
             continue
         if ftype in _DROPPED_TYPES:
             dropped["file"].append(fname)
             used.add(fname)
             continue
-        if row.identifier.lower() in ("y", "yes", "1"):
+        if row["identifier"].lower() in ("y", "yes", "1"):
             dropped["identifier"].append(fname)
             used.update(c for c in data.columns if c == fname or c.startswith(f"{fname}___"))
             continue
-        label = _clean_label(row.field_label)
-        base = {"group": row.form_name, "matrix": row.matrix_group}
+        label = _clean_label(row["field_label"])
+        group, matrix = row["form_name"], row["matrix_group"]
         if ftype == "checkbox":
-            choices = _choices(row.choices)
+            choices = _choices(row["choices"])
             by_suffix = {}
             for code, text in choices.items():
                 by_suffix[code.lower()] = text
@@ -546,7 +547,8 @@ def _redcap_variables(dic: pd.DataFrame, data: pd.DataFrame, id_field: str,
                 name = _unique(col, taken)
                 variables.append(_Var(name=name, type="category", source=col,
                                       label=f"{label}: {by_suffix.get(suffix, suffix)}",
-                                      levels=dict(_CHECKBOX_LEVELS), **base))
+                                      levels=dict(_CHECKBOX_LEVELS), group=group,
+                                      matrix=matrix))
                 used.add(col)
             continue
         if fname not in columns:
@@ -554,10 +556,11 @@ def _redcap_variables(dic: pd.DataFrame, data: pd.DataFrame, id_field: str,
             continue
         used.add(fname)
         name = _unique(fname if fname not in RESERVED else f"{fname}_source", taken)
-        validation = row.validation.lower()
-        var = _Var(name=name, type="text", source=fname, label=label, **base)
+        validation = row["validation"].lower()
+        var = _Var(name=name, type="text", source=fname, label=label, group=group,
+                   matrix=matrix)
         if ftype in ("radio", "dropdown"):
-            var.type, var.levels = "category", _choices(row.choices)
+            var.type, var.levels = "category", _choices(row["choices"])
             if not var.levels:
                 var.type = "text"
         elif ftype == "yesno":
@@ -566,16 +569,16 @@ def _redcap_variables(dic: pd.DataFrame, data: pd.DataFrame, id_field: str,
             var.type, var.levels = "category", {"0": "False", "1": "True"}
         elif ftype == "slider":
             var.type = "integer"
-            var.min = _float(row.min) if _float(row.min) is not None else 0.0
-            var.max = _float(row.max) if _float(row.max) is not None else 100.0
-            anchors = [a.strip() for a in str(row.choices).split("|") if a.strip()]
+            var.min = _float(row["min"]) if _float(row["min"]) is not None else 0.0
+            var.max = _float(row["max"]) if _float(row["max"]) is not None else 100.0
+            anchors = [a.strip() for a in str(row["choices"]).split("|") if a.strip()]
             if anchors:
                 var.label = f"{label} (slider: {' ... '.join(anchors)})"
         elif ftype == "calc":
             var.type = "number"
         elif ftype == "text" and validation.startswith(("integer", "number")):
             var.type = "integer" if validation.startswith("integer") else "number"
-            var.min, var.max = _float(row.min), _float(row.max)
+            var.min, var.max = _float(row["min"]), _float(row["max"])
             if "comma_decimal" in validation:
                 notes.append(f"{name}: decimal commas were written as decimal points.")
         elif ftype == "text" and validation.startswith(("date", "time")):
@@ -652,7 +655,7 @@ def _filter_rows(data: pd.DataFrame, *, event: str | None, name: str,
                          f"participant: their {int(repeating.sum())} row(s) and fields were left "
                          "out. Summarise them per participant yourself if you need them.")
             data = data.loc[~repeating]
-    return data.reset_index(drop=True), forms
+    return data, forms  # the index keeps the export's row positions for messages
 
 
 def import_redcap(data: Any, dictionary: Any, *, event: str | None = None,
@@ -720,14 +723,20 @@ def import_redcap(data: Any, dictionary: Any, *, event: str | None = None,
     names (or the form). Range = the choice codes, labels = the choice labels,
     ``min_items`` = half the items (rounded up), no item reversed.
 
-    Longitudinal exports with more than one event need ``event``; rows of repeating instruments are left out
-    (with their fields), so each participant has one row.
+    Longitudinal exports with more than one event need ``event`` (a single event is used as
+    it is); rows of repeating instruments are left out (with their fields), so each
+    participant has one row.
+
+    References
+    ----------
+    Harris PA, Taylor R, Thielke R, Payne J, Gonzalez N, Conde JG (2009). Research electronic
+    data capture (REDCap). J Biomed Inform 42(2):377-381. doi:10.1016/j.jbi.2008.08.010
     """
     notes: list[str] = []
     frame, data_name = _read_source(data, "REDCap records")
     dic_frame, dic_name = _read_source(dictionary, "REDCap dictionary")
     dic = _dictionary(dic_frame, dic_name)
-    id_field = dic.loc[0, "field_name"]
+    id_field = str(dic.loc[0, "field_name"])
     if id_field not in frame.columns:
         raise StudyDataError(Problem(
             file=data_name, row=1, column=id_field,
@@ -757,7 +766,7 @@ def import_redcap(data: Any, dictionary: Any, *, event: str | None = None,
                      f"{_shown([v.name for v in empty], 8)}.")
         variables = [v for v in variables if v not in empty]
     by_source = {v.source: v for v in variables}
-    auto = {k: k for k in ("site", "role") if k in by_source}
+    auto: dict[str, str] = {k: k for k in ("site", "role") if k in by_source}
     dag = f"{_SYSTEM_PREFIX}data_access_group"
     if "site" not in auto and dag in frame.columns and frame[dag].astype(str).str.strip().ne(
             "").all():
@@ -780,11 +789,13 @@ def import_redcap(data: Any, dictionary: Any, *, event: str | None = None,
 
 
 def _check_ids(ids: pd.Series, name: str, column: str) -> None:
-    empty = np.flatnonzero(ids.eq("").to_numpy())
-    dup = np.flatnonzero((ids.duplicated(keep=False) & ids.ne("")).to_numpy())
+    """Record ids must be unique and filled; rows are named by their place in the export."""
+    empty = ids.index[ids.eq("").to_numpy()].to_numpy()
+    dup_mask = (ids.duplicated(keep=False) & ids.ne("")).to_numpy()
+    dup = ids.index[dup_mask].to_numpy()
     for rows, found, fix in ((empty, "an empty record id", "give every record its id"),
                              (dup, "record id(s) used on several rows "
-                                   f"({_shown(sorted(set(ids.iloc[dup])), 5)})",
+                                   f"({_shown(sorted(set(ids[dup_mask])), 5)})",
                               "keep one row per participant (for a longitudinal project pass "
                               "event=; repeated instances are not supported)")):
         if len(rows):

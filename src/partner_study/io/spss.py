@@ -304,7 +304,7 @@ def import_spss(path: str | Path, *, site: str | None = None, role: str | None =
     by_name = {v.name: v.source for v in variables}
     site_column = by_name.get(site_column, site_column) if site_column else None
     role_column = by_name.get(role_column, role_column) if role_column else None
-    auto = {k: by_name[k] for k in ("site", "role") if k in by_name}
+    auto: dict[str, str] = {k: by_name[k] for k in ("site", "role") if k in by_name}
     site_values, role_values, consumed = _site_role(
         text_frame, by_source, site=site, role=role, site_column=site_column,
         role_column=role_column, file=file, notes=notes, auto=auto)

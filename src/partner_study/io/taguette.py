@@ -110,6 +110,11 @@ def import_taguette(path: str | Path, *, study: str = "taguette",
     tag is its own theme. Names become unique snake_case identifiers; the tag is the label.
     Highlights without a tag are left out. A highlight tagged with several tags is one
     segment (one row per tag), so code co-occurrence and agreement see one unit.
+
+    References
+    ----------
+    Rampin R, Rampin V (2021). Taguette: open-source qualitative data analysis. Journal of
+    Open Source Software 6(68):3522. doi:10.21105/joss.03522
     """
     frame, name = _read_source(path, "Taguette highlights")
     cols = _columns(frame, name)
@@ -118,7 +123,7 @@ def import_taguette(path: str | Path, *, study: str = "taguette",
         pattern = re.compile(participant_pattern)
     except re.error as exc:
         raise StudyDataError(Problem(
-            file=name, found=f"participant_pattern {participant_pattern!r} ({exc})",
+            file=name, found=f"participant_pattern '{participant_pattern}' ({exc})",
             expected="a regular expression", fix="correct the pattern, e.g. r'^(P\\d+)'"),
         ) from None
     get = {k: frame[c].astype(str).str.strip() for k, c in cols.items()}
@@ -137,7 +142,7 @@ def import_taguette(path: str | Path, *, study: str = "taguette",
         raise StudyDataError(Problem(
             file=name, column=cols["document"],
             found=f"document name(s) without a participant id: {_shown(unmatched, 5)}",
-            expected=f"names matching participant_pattern {pattern.pattern!r}",
+            expected=f"names matching participant_pattern '{participant_pattern}'",
             fix="rename the documents in Taguette (e.g. 'P07_interview'), or pass "
                 "participant_pattern= a regular expression whose first group is the id"))
     seg = pd.DataFrame({

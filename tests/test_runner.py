@@ -1,0 +1,194 @@
+"""The whole pipeline on a copy of the example: outputs, disclosure gate, skipping,
+dependency tracking, verification and recovery after SIGKILL."""
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import make_project
+from partner_study.pipeline import run_pipeline, verify
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("runner")]
+
+# 20 identifiers planted in segment texts: roster names, e-mails, phones, dates of birth,
+# health and national identifiers. None may appear anywhere under reports/.
+ROSTER = {"BE-0001": "Griet Vandenbroucke", "BE-0002": "Jef Verhaegen",
+          "QC-0001": "Mathilde Lapointe", "NO-0001": "Solveig Haugland"}
+PLANTED = [
+    "Griet Vandenbroucke", "Jef Verhaegen", "Mathilde Lapointe", "Solveig Haugland",
+    "Vandenbroucke", "griet.vandenbroucke@azsintjan.be", "m.lapointe@ciusss.qc.ca",
+    "solveig@kommune.no", "+32 470 12 34 56", "0470 98 76 54", "(514) 555-0199",
+    "+47 912 34 567", "07700 900123", "12/03/1961", "1958-11-02", "943 476 5919",
+    "85.07.30-033.61", "LAPM 6205 1234", "01017012345", "MRN 00482913",
+]
+
+
+def plant(project: Path) -> None:
+    raw = project / "data" / "raw" / "example"
+    seg = pd.read_csv(raw / "segments.csv", dtype=str, keep_default_na=False)
+    first = seg.drop_duplicates("segment_id").index[: len(PLANTED)]
+    for i, ident in zip(first, PLANTED, strict=True):
+        seg.loc[i, "text"] = f"{seg.loc[i, 'text']} Ask about {ident} please."
+    seg.to_csv(raw / "segments.csv", index=False, lineterminator="\n")
+    roster = pd.read_csv(raw / "roster.csv", dtype=str)
+    extra = pd.DataFrame({"participant_id": list(ROSTER), "name": list(ROSTER.values())})
+    pd.concat([roster[~roster["participant_id"].isin(ROSTER)], extra]).to_csv(
+        raw / "roster.csv", index=False, lineterminator="\n")
+
+
+def digests(root: Path) -> dict[str, str]:
+    out = {}
+    for base in (root / "reports", root / "data" / "processed"):
+        for p in sorted(base.rglob("*")):
+            if p.is_file() and p.name != "manifest.json":
+                out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = make_project(tmp_path_factory.mktemp("full"))
+    plant(root)
+    result = run_pipeline(root / "params" / "example.yaml", root=root)
+    assert all(s.status == "ran" for s in result.stages)
+    return root, digests(root)
+
+
+def test_every_output_of_the_contract(project):
+    root, _ = project
+    rep = root / "reports" / "example"
+    for name in ("characteristics", "likert", "reliability", "codes", "cooccurrence",
+                 "agreement", "quotes", "regression", "regression-sensitivity",
+                 "joint-display"):
+        assert (rep / "tables" / f"{name}.csv").is_file(), name
+    for name in ("characteristics", "reliability", "regression", "codes", "joint-display"):
+        for fmt in ("md", "tex", "docx"):
+            assert (rep / "tables" / f"{name}.{fmt}").is_file(), (name, fmt)
+    for name in ("likert-engagement", "regression-forest", "themes-by-role", "joint-display",
+                 "engagement-vs-communication"):
+        for fmt in ("pdf", "svg", "png", "tiff"):
+            assert (rep / "figures" / f"{name}.{fmt}").is_file(), (name, fmt)
+    html = (rep / "report.html").read_text(encoding="utf-8")
+    assert "Table 1." in html and "regression-forest" in html
+    assert "http://" not in html.replace("http://www.w3.org", "")
+
+
+def test_known_effects_inside_their_confidence_intervals(project):
+    root, _ = project
+    truth = json.loads((root / "data" / "raw" / "example" / "truth.json").read_text())
+    reg = pd.read_csv(root / "reports" / "example" / "tables" / "regression.csv")
+    joint = reg[reg["model"].isin(["joint_ols", "joint_mixed"]) & reg["term"].isin(
+        truth["effects"])]
+    assert len(joint) == 2 * len(truth["effects"])
+    for _, row in joint.iterrows():
+        assert row["ci_low"] <= truth["effects"][row["term"]] <= row["ci_high"], row["term"]
+
+
+def test_planted_divergence_shows(project):
+    root, _ = project
+    joint = pd.read_csv(root / "reports" / "example" / "tables" / "joint-display.csv")
+    row = joint.set_index("theme").loc["information_sharing"]
+    assert row["label"] == "divergence" and row["pct_patients"] > row["pct_professionals"]
+    assert joint.set_index("theme").loc["foundations_of_partnership", "label"] == "convergence"
+
+
+def _all_text_under(folder: Path) -> str:
+    chunks = []
+    for p in folder.rglob("*"):
+        if not p.is_file():
+            continue
+        if p.suffix == ".docx":
+            with zipfile.ZipFile(p) as z:
+                chunks += [z.read(n).decode("utf-8", "ignore") for n in z.namelist()]
+        elif p.suffix in (".csv", ".md", ".tex", ".html", ".ipynb", ".json", ".svg"):
+            chunks.append(p.read_text(encoding="utf-8", errors="ignore"))
+    return "\n".join(chunks)
+
+
+def test_no_planted_identifier_reaches_reports(project):
+    root, _ = project
+    text = _all_text_under(root / "reports")
+    text_processed = "\n".join(
+        pd.read_parquet(root / "data" / "processed" / "example" / "segments.parquet")["text"])
+    for ident in PLANTED:
+        assert ident not in text, ident
+        assert ident not in text_processed, ident
+    disclosure = pd.read_csv(root / "reports" / "example" / "tables" / "disclosure.csv")
+    assert disclosure.set_index("kind").loc["total", "n_redactions"] >= 20
+
+
+def test_second_run_executes_no_notebook(project):
+    root, _ = project
+    result = run_pipeline(root / "params" / "example.yaml", root=root)
+    assert {s.status for s in result.stages} == {"skipped"}
+
+
+def test_touching_one_notebook_reruns_it_and_its_dependants(project):
+    root, before = project
+    nb = root / "notebooks" / "03-qualitative.ipynb"
+    data = json.loads(nb.read_text(encoding="utf-8"))
+    data["cells"][0]["source"] = "".join(data["cells"][0]["source"]) + "\n"
+    nb.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    result = run_pipeline(root / "params" / "example.yaml", root=root)
+    status = {s.name: s.status for s in result.stages}
+    assert status == {"01-prepare": "skipped", "02-describe": "skipped",
+                      "03-qualitative": "ran", "04-regression": "skipped",
+                      "05-integrate": "ran", "06-report": "ran"}
+    after = digests(root)
+    changed = {k for k in before if before[k] != after.get(k)}
+    assert changed == {"reports/example/notebooks/03-qualitative.ipynb"}
+
+
+def test_verify_passes_then_names_a_changed_file(project):
+    root, _ = project
+    result = verify(root / "params" / "example.yaml", root=root)
+    assert result.ok, [r for r in result.rows if r[1] != "identical"]
+    target = root / "reports" / "example" / "tables" / "reliability.csv"
+    original = target.read_bytes()
+    target.write_bytes(original[:-2] + b"9\n")
+    try:
+        proc = subprocess.run([sys.executable, "-m", "partner_study.cli", "verify",
+                               "params/example.yaml"], cwd=root, capture_output=True,
+                              text=True, timeout=600)
+    finally:
+        target.write_bytes(original)
+    assert proc.returncode == 1
+    assert "different  reports/example/tables/reliability.csv" in proc.stdout
+
+
+def test_sigkill_at_five_moments_then_rerun_is_complete(project, tmp_path):
+    """Five runs killed with SIGKILL at different moments, each resumed by the next; a final
+    run then completes, and reports/ holds exactly the outputs of an uninterrupted run."""
+    reference_root, reference = project
+    root = make_project(tmp_path / "killed")
+    plant(root)
+    for name in ("notebooks",):  # the same notebooks as the reference (03 was touched above)
+        shutil.rmtree(root / name)
+        shutil.copytree(reference_root / name, root / name)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    for delay in (1.5, 4.0, 7.0, 11.0, 16.0):
+        proc = subprocess.Popen([sys.executable, "-m", "partner_study.cli", "run",
+                                 "params/example.yaml"], cwd=root, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGKILL)  # the runner and its kernels
+        proc.wait()
+    final = run_pipeline(root / "params" / "example.yaml", root=root)
+    assert all(s.status in ("ran", "skipped") for s in final.stages)
+    manifest = json.loads((root / "reports" / "example" / "manifest.json").read_text())
+    for rel, digest in manifest["outputs"].items():
+        assert hashlib.sha256((root / rel).read_bytes()).hexdigest() == digest, rel
+    assert digests(root) == {k: v for k, v in digests(reference_root).items()
+                             if "failed" not in k}
+    assert not (root / ".staging").exists()
