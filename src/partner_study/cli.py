@@ -80,6 +80,52 @@ def _cmd_new_site(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path as _Path
+
+    from partner_study.validate import validate_study
+    from partner_study.writer import write_raw_study
+
+    out = _Path(args.out)
+    if out.exists() and any(out.iterdir()):
+        raise PartnerStudyError(
+            f"{out}: found a folder that is not empty, expected a new study folder. "
+            "Fix: choose another --out or empty the folder.")
+    common = {k: v for k, v in (("site", args.site), ("role", args.role)) if v}
+    study = args.study or out.name
+    if args.source == "redcap":
+        from partner_study.io.redcap import import_redcap
+        if not args.dictionary:
+            raise PartnerStudyError("import redcap: found no --dictionary, expected the data "
+                                    "dictionary CSV. Fix: add --dictionary DD.csv.")
+        raw = import_redcap(args.file, args.dictionary, event=args.event, study=study,
+                            site_column=args.site_column, role_column=args.role_column,
+                            **common)
+    elif args.source in ("spss", "stata"):
+        from partner_study.io.spss import import_spss
+        raw = import_spss(args.file, study=study, site_column=args.site_column,
+                          role_column=args.role_column, id_column=args.id_column,
+                          encoding=args.encoding, **common)
+    elif args.source == "qdpx":
+        from partner_study.io.qdpx import import_qdpx
+        raw = import_qdpx(args.file, study=study, **common)
+    else:
+        from partner_study.io.taguette import import_taguette
+        kwargs = {"participant_pattern": args.participant_pattern} if args.participant_pattern \
+            else {}
+        raw = import_taguette(args.file, study=study, **kwargs, **common)
+    written = write_raw_study(raw, out)
+    print(f"wrote {len(written)} files to {out}:")
+    for path in written:
+        print(f"  {path.name}")
+    for note in raw.notes:
+        print(f"note: {note}")
+    checked = validate_study(out)
+    print(f"{out}: valid. {len(checked.participants)} participants. Review the draft "
+          f"codebook ({out / 'codebook.yaml'}) before analysing.")
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from partner_study.validate import validate_study
 
@@ -136,6 +182,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="source", default="example",
                    help="study whose codebook and parameters are copied (default: example)")
     p.set_defaults(func=_cmd_new_site)
+
+    p = sub.add_parser("import", help="turn a REDCap, SPSS/Stata, REFI-QDA or Taguette export "
+                                      "into a study folder with a draft codebook")
+    p.add_argument("source", choices=["redcap", "spss", "stata", "qdpx", "taguette"])
+    p.add_argument("file", help="the export (REDCap: the data CSV or .xlsx)")
+    p.add_argument("--out", required=True, help="study folder to write (data/raw/<study>)")
+    p.add_argument("--dictionary", help="REDCap data dictionary (CSV or .xlsx)")
+    p.add_argument("--event", help="REDCap longitudinal event to keep")
+    p.add_argument("--study", help="study name (default: the folder name)")
+    p.add_argument("--site", help="site of every participant, when the source has none")
+    p.add_argument("--role", help="role of every participant, when the source has none")
+    p.add_argument("--site-column", dest="site_column")
+    p.add_argument("--role-column", dest="role_column")
+    p.add_argument("--id-column", dest="id_column")
+    p.add_argument("--encoding", help="text encoding of an SPSS/Stata file (e.g. latin1)")
+    p.add_argument("--participant-pattern", dest="participant_pattern",
+                   help="Taguette: regex whose first group is the participant id in a "
+                        "document name (default ^(P\\d+))")
+    p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("validate", help="check a raw study folder against its codebook")
     p.add_argument("folder")

@@ -197,6 +197,17 @@ def sanitize_notebook(path: Path) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def _close_thread_event_loop() -> None:
+    """Close the event loop jupyter_client's synchronous wrappers left in this worker thread."""
+    import asyncio
+
+    with contextlib.suppress(RuntimeError):
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+        if not loop.is_running() and not loop.is_closed():
+            loop.close()
+    asyncio.set_event_loop(None)
+
+
 class KernelPool:
     """Kernels started ahead of need, each with the package already imported.
 
@@ -216,8 +227,16 @@ class KernelPool:
         self._closed = False
 
     def _start(self) -> Any:
+        try:
+            return self._start_kernel()
+        finally:
+            _close_thread_event_loop()
+
+    def _start_kernel(self) -> Any:
         km = project_kernel_manager()()
-        km.start_kernel(cwd=str(self.root))
+        # As nbclient starts kernels: IPython history in memory, never in ~/.ipython.
+        km.start_kernel(cwd=str(self.root),
+                        extra_arguments=["--HistoryManager.hist_file=:memory:"])
         kc = km.client()
         kc.start_channels()
         try:
@@ -241,13 +260,46 @@ class KernelPool:
 
     def close(self) -> None:
         self._closed = True
-        for fut in self._ready:
+        def stop(fut: Future) -> None:
             try:
                 fut.result().shutdown_kernel(now=True)
             except Exception:  # noqa: BLE001 - a kernel that failed to start needs no stop
                 pass
+            finally:
+                _close_thread_event_loop()
+
+        for fut in self._ready:
+            self._pool.submit(stop, fut)
         self._ready.clear()
         self._pool.shutdown(wait=True)
+
+
+def _warm_engine() -> str:
+    """Register (once) a papermill engine that runs a notebook on a warm kernel of the pool
+    and, as for a kernel it started itself, shuts it down and closes its client after."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.utils import merge_kwargs, remove_args
+
+    name = "partner-study-warm"
+    if name in papermill_engines._engines:
+        return name
+
+    class WarmKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
+                                     stdout_file=None, stderr_file=None, start_timeout=60,
+                                     execution_timeout=None, **kwargs):
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
+                                 kernel_name=kernel_name, log_output=log_output,
+                                 stdout_file=stdout_file, stderr_file=stderr_file)
+            client = PapermillNotebookClient(nb_man, **final)
+            client.owns_km = True  # the pool's kernel is this notebook's alone
+            return client.execute()
+
+    papermill_engines.register(name, WarmKernelEngine)
+    return name
 
 
 def _execute(root: Path, stage: Stage, params_path: Path, staging: Path,
@@ -267,12 +319,14 @@ def _execute(root: Path, stage: Stage, params_path: Path, staging: Path,
             kernel_name="python3", kernel_manager_class=project_kernel_manager(),
             cwd=str(root), progress_bar=False, log_output=False, report_mode=False,
             request_save_on_cell_execute=False, km=km,
+            engine_name=_warm_engine() if km is not None else None,
         )
     except pm.PapermillExecutionError as exc:
         raise _StageFailure(exc.ename, exc.evalue, exc.cell_index, out_nb) from None
     finally:
-        if km is not None:
+        if km is not None and km.has_kernel:
             km.shutdown_kernel(now=True)
+        _close_thread_event_loop()
     sanitize_notebook(out_nb)
 
 

@@ -629,8 +629,9 @@ def _filter_rows(data: pd.DataFrame, *, event: str | None, name: str,
                 file=name, column=event_col,
                 found=f"a longitudinal export with {len(events)} events ({_shown(events, 12)})",
                 expected="one row per participant",
-                fix=f"choose the event that holds the survey, e.g. import_redcap(..., "
-                    f"event='{events[0]}')"))
+                fix=f"choose the event that holds the survey: `partner-study import redcap ... "
+                    f"--event {events[0]}` (in Python: import_redcap(..., "
+                    f"event='{events[0]}'))"))
         if event not in events:
             raise StudyDataError(Problem(
                 file=name, column=event_col, found=f"no rows of event '{event}'",

@@ -1,0 +1,611 @@
+"""Benchmark the pipeline at study sizes S, M and L (``make bench``).
+
+For each size in ``BENCH_SIZES`` (default ``S,M,L``; sizes from
+:data:`partner_study.simulate.SIZES`) a scratch project is built under ``bench/work/<size>/``
+(the notebooks, ``params/bench_<size>.yaml`` and the simulated raw study; S is the committed
+example) and measured, in one run on this machine:
+
+``cold_s``            ``partner-study run params/bench_<size>.yaml --force`` (subprocess) after
+                      deleting the project's ``reports/`` and ``data/processed/``;
+``noop_s``            a second ``partner-study run`` with nothing changed (subprocess);
+``inproc_s``          the notebooks' code cells exec'd in ONE process (``bench/inproc.py``):
+                      no kernels, no papermill; the limit;
+``papermill_loop_s``  the notebooks run one after another by plain ``papermill`` CLI calls
+                      (the by-hand baseline), on a kernelspec installed under bench/work/ only;
+``peak_rss_mb``       peak of the summed RSS of the cold run's process tree (runner and
+                      kernels), sampled every 50 ms, in MB (10^6 bytes).
+
+Writes ``bench/results.json`` (one record per size) and ``bench/results.md`` and prints the
+Markdown table. Environment variables:
+
+``BENCH_SIZES``    sizes to run, e.g. ``S,M`` (default ``S,M,L``)
+``BENCH_KEEP=1``   keep L's scratch project (data and outputs, several GB) after measuring
+``BENCH_MERGE=1``  keep records of other sizes already in results.json (same machine only)
+``BENCH_TIMEOUT``  seconds after which a single measured command is stopped (default: none)
+
+A size whose run fails keeps None for what was not measured and gets an ``error`` field with
+the command's message (for a failed stage: the notebook, cell and exception); the benchmark
+goes on with the next size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+WORK = BENCH / "work"
+KERNEL_PREFIX = WORK / "kernel"
+KERNEL_NAME = "partner-study-bench"
+BIN = Path(sys.executable).parent
+RESULTS_JSON = BENCH / "results.json"
+RESULTS_MD = BENCH / "results.md"
+FIELDS = (
+    "size",
+    "n_participants",
+    "n_segments",
+    "machine",
+    "cold_s",
+    "noop_s",
+    "inproc_s",
+    "papermill_loop_s",
+    "peak_rss_mb",
+)
+SAMPLE_EVERY = 0.05
+
+
+# --------------------------------------------------------------------------------- helpers
+def _log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def _tool(name: str) -> str:
+    exe = BIN / name
+    if exe.is_file():
+        return str(exe)
+    found = shutil.which(name)
+    if not found:
+        raise SystemExit(
+            f"bench: found no '{name}' next to {sys.executable} or on PATH. "
+            "Fix: run `make bench` (it uses the project's .venv)."
+        )
+    return found
+
+
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment of the measured commands: the project root is found from the params file,
+    git does not look above the scratch project (its provenance is "not a git checkout",
+    as for a user's fresh project, and the lead's repository is never touched)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PARTNER_STUDY_ROOT", "PARTNER_STUDY_COMMIT")
+    }
+    env["GIT_CEILING_DIRECTORIES"] = str(WORK)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
+    return env
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+    }
+
+
+class TreeSampler(threading.Thread):
+    """Peak of the summed RSS of a process and all its descendants."""
+
+    def __init__(self, pid: int, every: float = SAMPLE_EVERY) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every, self.peak = pid, every, 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        try:
+            top = psutil.Process(self.pid)
+        except psutil.NoSuchProcess:
+            return
+        while not self._halt.is_set():
+            try:
+                procs = [top, *top.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                break
+            total = 0
+            for proc in procs:
+                try:
+                    total += proc.memory_info().rss
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue
+            self.peak = max(self.peak, total)
+            self._halt.wait(self.every)
+
+    def stop(self) -> int:
+        self._halt.set()
+        self.join()
+        return self.peak
+
+
+class RunFailed(Exception):
+    def __init__(self, what: str, detail: str) -> None:
+        super().__init__(f"{what}: {detail}")
+        self.what, self.detail = what, detail
+
+
+def _tail(path: Path, n: int = 25) -> str:
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return "\n".join(lines[-n:])
+
+
+def _stop_tree(proc: subprocess.Popen) -> None:
+    """Stop a command we started and its descendants (kernels run in their own sessions)."""
+    try:
+        procs = [psutil.Process(proc.pid)]
+        procs += procs[0].children(recursive=True)
+    except psutil.NoSuchProcess:
+        procs = []
+    for p in procs:
+        try:
+            p.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(procs, timeout=10)
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
+    proc.wait()
+
+
+def timed(
+    cmd: list[str], *, cwd: Path, log: Path, sample: bool = False, env: dict[str, str] | None = None
+) -> tuple[float, int]:
+    """Run ``cmd``; return (wall seconds, peak tree RSS in bytes or 0). Raises RunFailed."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    timeout = float(os.environ.get("BENCH_TIMEOUT") or 0) or None
+    with open(log, "wb") as fh:
+        fh.write(("$ " + " ".join(cmd) + "\n").encode())
+        fh.flush()
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=env or _env(), stdout=fh, stderr=subprocess.STDOUT
+        )
+        sampler = TreeSampler(proc.pid) if sample else None
+        if sampler:
+            sampler.start()
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _stop_tree(proc)
+            rc = None
+        except BaseException:
+            _stop_tree(proc)
+            raise
+        seconds = time.perf_counter() - t0
+        peak = sampler.stop() if sampler else 0
+    if rc is None:
+        raise RunFailed(
+            Path(cmd[0]).name,
+            f"stopped after BENCH_TIMEOUT={timeout:g} s (log: {_rel(log)})\n{_tail(log)}",
+        )
+    if rc != 0:
+        raise RunFailed(Path(cmd[0]).name, f"exit status {rc} (log: {_rel(log)})\n{_tail(log)}")
+    return seconds, peak
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+# --------------------------------------------------------------------------------- projects
+def study_name(size: str) -> str:
+    return f"bench_{size.lower()}"
+
+
+def ensure_kernel() -> None:
+    """A kernelspec for the plain papermill loop, installed under bench/work/ only."""
+    spec = KERNEL_PREFIX / "share" / "jupyter" / "kernels" / KERNEL_NAME / "kernel.json"
+    if spec.is_file() and json.loads(spec.read_text())["argv"][0] == sys.executable:
+        return
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ipykernel",
+            "install",
+            "--prefix",
+            str(KERNEL_PREFIX),
+            "--name",
+            KERNEL_NAME,
+            "--display-name",
+            "partner-study bench (.venv)",
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+def _data_key(size: str, dims: dict[str, int], seed: int) -> str:
+    src = ROOT / "src" / "partner_study"
+    h = hashlib.sha256(json.dumps({"size": size, "seed": seed, **dims}, sort_keys=True).encode())
+    for name in ("simulate.py", "writer.py", "templates/codebook.yaml"):
+        p = src / name
+        h.update(p.read_bytes() if p.is_file() else b"")
+    if size == "S":
+        for p in sorted((ROOT / "data" / "raw" / "example").iterdir()):
+            h.update(p.name.encode() + p.read_bytes())
+    return h.hexdigest()
+
+
+def build_project(size: str, dims: dict[str, int]) -> tuple[Path, str, float | None]:
+    """Scratch project for ``size``; returns (root, params path relative to it, seconds
+    spent generating and writing data, or None when the data were reused)."""
+    from partner_study.config import SEED
+
+    project = WORK / size
+    study = study_name(size)
+    project.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(project / "notebooks", ignore_errors=True)
+    shutil.copytree(
+        ROOT / "notebooks",
+        project / "notebooks",
+        ignore=shutil.ignore_patterns(".ipynb_checkpoints"),
+    )
+    if (ROOT / "requirements.lock").is_file():  # part of the runner's environment fingerprint
+        shutil.copyfile(ROOT / "requirements.lock", project / "requirements.lock")
+    text = (ROOT / "params" / "example.yaml").read_text(encoding="utf-8")
+    text, n_study = re.subn(r"^study:.*$", f"study: {study}", text, count=1, flags=re.M)
+    text, n_data = re.subn(r"^data:.*$", f"data: data/raw/{study}", text, count=1, flags=re.M)
+    if not (n_study and n_data):
+        raise RunFailed(
+            "params", "params/example.yaml has no top-level 'study:' or 'data:' line to rewrite"
+        )
+    params_rel = f"params/{study}.yaml"
+    (project / "params").mkdir(exist_ok=True)
+    (project / params_rel).write_text(text, encoding="utf-8")
+
+    raw = project / "data" / "raw" / study
+    marker = project / "data-key.txt"
+    key = _data_key(size, dims, SEED)
+    if raw.is_dir() and marker.is_file() and marker.read_text().strip() == key:
+        return project, params_rel, None
+    shutil.rmtree(raw, ignore_errors=True)
+    marker.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    if size == "S":
+        shutil.copytree(ROOT / "data" / "raw" / "example", raw)
+    else:
+        from partner_study.simulate import simulate_study
+        from partner_study.writer import write_raw_study
+
+        _log(
+            f"  generating {dims['n_participants']:,} participants, ~{dims['n_segments']:,} "
+            "segments ..."
+        )
+        sim = simulate_study(seed=SEED, study=study, **dims)
+        t_sim = time.perf_counter() - t0
+        write_raw_study(sim, raw)
+        del sim
+        _log(f"  simulated in {t_sim:.1f} s, written in {time.perf_counter() - t0 - t_sim:.1f} s")
+    seconds = time.perf_counter() - t0
+    marker.write_text(key + "\n")
+    return project, params_rel, seconds
+
+
+def clean_outputs(project: Path) -> None:
+    for sub in ("reports", "data/processed", ".staging", "bench-out"):
+        shutil.rmtree(project / sub, ignore_errors=True)
+
+
+def _stage_seconds(project: Path, study: str) -> dict[str, float]:
+    manifest = project / "reports" / study / "manifest.json"
+    try:
+        stages = json.loads(manifest.read_text(encoding="utf-8"))["stages"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    return {name: float(rec.get("seconds", 0.0)) for name, rec in sorted(stages.items())}
+
+
+# --------------------------------------------------------------------------------- measure
+def measure(size: str, dims: dict[str, int], notes: dict[str, Any]) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "size": size,
+        "n_participants": dims["n_participants"],
+        "n_segments": dims["n_segments"],
+        "machine": machine(),
+        "cold_s": None,
+        "noop_s": None,
+        "inproc_s": None,
+        "papermill_loop_s": None,
+        "peak_rss_mb": None,
+    }
+    project, params_rel, gen_s = build_project(size, dims)
+    study = study_name(size)
+    if gen_s is not None and size != "S":
+        notes["data_s"] = round(gen_s, 2)
+    notes["load_before"] = os.getloadavg()[0]
+    raw = project / "data" / "raw" / study
+    segs = raw / "segments.csv"
+    if segs.is_file():  # the actual number of coded segment rows (all coders)
+        with open(segs, "rb") as fh:
+            notes["segment_rows"] = sum(1 for _ in fh) - 1
+    logs = project / "logs"
+    cli = _tool("partner-study")
+
+    # cold: every stage, from an empty reports/ and data/processed/
+    clean_outputs(project)
+    _log("  cold run ...")
+    try:
+        secs, peak = timed(
+            [cli, "run", params_rel, "--force"], cwd=project, log=logs / "cold.log", sample=True
+        )
+    except RunFailed as exc:
+        record["error"] = f"cold run: {exc.detail}"
+        _log(f"  cold run FAILED: {exc.detail}")
+        return record
+    record["cold_s"], record["peak_rss_mb"] = secs, peak / 1e6
+    notes["cold_stages"] = _stage_seconds(project, study)
+    _log(f"  cold  {secs:8.2f} s, peak RSS {peak / 1e6:,.0f} MB")
+
+    # no-op: nothing changed, every stage skipped
+    try:
+        secs, _ = timed([cli, "run", params_rel], cwd=project, log=logs / "noop.log")
+        record["noop_s"] = secs
+        text = (logs / "noop.log").read_text(encoding="utf-8", errors="replace")
+        if "0 stage(s) ran" not in text:
+            notes["noop_warning"] = "the second run re-ran stages (see logs/noop.log)"
+        _log(f"  no-op {secs:8.2f} s")
+    except RunFailed as exc:
+        record["error"] = f"no-op run: {exc.detail}"
+        _log(f"  no-op run FAILED: {exc.detail}")
+
+    # in-process: the notebooks' code in one interpreter, no kernels
+    clean_outputs(project)
+    timings = project / "bench-out" / "inproc-timings.json"
+    timings.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        secs, peak = timed(
+            [
+                sys.executable,
+                str(BENCH / "inproc.py"),
+                "--root",
+                str(project),
+                "--params",
+                params_rel,
+                "--out",
+                "",
+                "--timings",
+                str(timings),
+            ],
+            cwd=project,
+            log=logs / "inproc.log",
+            sample=True,
+        )
+        record["inproc_s"] = secs
+        notes["inproc_peak_rss_mb"] = round(peak / 1e6, 2)
+        notes["inproc_stages"] = {
+            k: v for k, v in json.loads(timings.read_text()).items() if k != "total"
+        }
+        _log(f"  inproc {secs:7.2f} s")
+    except RunFailed as exc:
+        record.setdefault("error", f"in-process run: {exc.detail}")
+        _log(f"  in-process run FAILED: {exc.detail}")
+
+    # papermill loop: what a user would do by hand
+    clean_outputs(project)
+    ensure_kernel()
+    pm = _tool("papermill")
+    env = _env({"JUPYTER_PATH": str(KERNEL_PREFIX / "share" / "jupyter")})
+    out_dir = project / "bench-out" / "papermill"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    loop: dict[str, float] = {}
+    try:
+        t0 = time.perf_counter()
+        for nb in sorted((project / "notebooks").glob("[0-9][0-9]-*.ipynb")):
+            secs, _ = timed(
+                [
+                    pm,
+                    f"notebooks/{nb.name}",
+                    _rel_to(out_dir / nb.name, project),
+                    "-p",
+                    "PARAMS",
+                    params_rel,
+                    "-p",
+                    "ROOT",
+                    ".",
+                    "-p",
+                    "OUT",
+                    "",
+                    "-k",
+                    KERNEL_NAME,
+                    "--cwd",
+                    str(project),
+                ],
+                cwd=project,
+                log=logs / f"papermill-{nb.stem}.log",
+                env=env,
+            )
+            loop[nb.stem] = secs
+        record["papermill_loop_s"] = time.perf_counter() - t0
+        notes["papermill_stages"] = loop
+        _log(f"  papermill loop {record['papermill_loop_s']:7.2f} s")
+    except RunFailed as exc:
+        record.setdefault("error", f"papermill loop: {exc.detail}")
+        _log(f"  papermill loop FAILED: {exc.detail}")
+    notes["load_after"] = os.getloadavg()[0]
+    return record
+
+
+def _rel_to(path: Path, base: Path) -> str:
+    return path.relative_to(base).as_posix()
+
+
+# --------------------------------------------------------------------------------- report
+def _r(x: Any) -> Any:
+    return round(x, 2) if isinstance(x, float) else x
+
+
+def _f(x: float | None, fmt: str = "{:.2f}") -> str:
+    return "-" if x is None else fmt.format(x)
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 2) if a is not None and b else None
+
+
+def markdown(records: list[dict[str, Any]], notes: dict[str, dict[str, Any]]) -> str:
+    m = records[0]["machine"] if records else machine()
+    lines = [
+        "# partner-study benchmark",
+        "",
+        f"Machine: {m['platform']}, {m['cpu_count']} CPUs, Python {m['python']}. "
+        "Seconds of wall time; peak RSS of the cold run's process tree (runner + kernels) "
+        "in MB (10^6 bytes).",
+        "",
+        "| size | participants | segments | cold_s | noop_s | inproc_s | papermill_loop_s "
+        "| peak_rss_mb | cold / inproc | papermill loop / cold |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for r in records:
+        lines.append(
+            f"| {r['size']} | {r['n_participants']:,} | {r['n_segments']:,} "
+            f"| {_f(r['cold_s'])} | {_f(r['noop_s'])} | {_f(r['inproc_s'])} "
+            f"| {_f(r['papermill_loop_s'])} | {_f(r['peak_rss_mb'])} "
+            f"| {_f(_ratio(r['cold_s'], r['inproc_s']))} "
+            f"| {_f(_ratio(r['papermill_loop_s'], r['cold_s']))} |"
+        )
+    by = {r["size"]: r for r in records}
+    if "M" in by and "L" in by:
+        ml = _ratio(by["L"]["cold_s"], by["M"]["cold_s"])
+        lines += [
+            "",
+            f"M -> L time ratio (cold_s L / cold_s M): {_f(ml)} "
+            "(10x the participants and segments).",
+        ]
+    errors = [r for r in records if r.get("error")]
+    if errors:
+        lines += ["", "## Errors", ""]
+        for r in errors:
+            lines += [f"{r['size']}:", "", "```", r["error"], "```", ""]
+    stage_rows = []
+    for r in records:
+        n = notes.get(r["size"], {})
+        cold, inp, loop = (
+            n.get("cold_stages", {}),
+            n.get("inproc_stages", {}),
+            n.get("papermill_stages", {}),
+        )
+        for stage in sorted(set(cold) | set(inp) | set(loop)):
+            stage_rows.append(
+                f"| {r['size']} | {stage} | {_f(cold.get(stage))} "
+                f"| {_f(inp.get(stage))} | {_f(loop.get(stage))} |"
+            )
+    if stage_rows:
+        lines += [
+            "",
+            "## Seconds per stage",
+            "",
+            "Cold: the runner's manifest (stages 02-04 run in parallel on "
+            f"{m['cpu_count']} CPUs, on kernels warmed ahead; a stage's time counts from its "
+            "submission, so it includes waiting for a free worker and a warm kernel). "
+            "In-process: each stage's cells (the first also imports the package). "
+            "Papermill: one CLI call per notebook, kernel start-up included.",
+            "",
+            "| size | stage | cold | in-process | papermill |",
+            "|---|---|--:|--:|--:|",
+            *stage_rows,
+        ]
+    extra = []
+    for r in records:
+        n = notes.get(r["size"], {})
+        bits = []
+        if "segment_rows" in n:
+            bits.append(f"{n['segment_rows']:,} segment rows in segments.csv (all coders)")
+        if "data_s" in n:
+            bits.append(f"data generated and written in {n['data_s']:.2f} s")
+        if "load_before" in n:
+            bits.append(
+                f"1-minute load average {n['load_before']:.1f} before, "
+                f"{n.get('load_after', float('nan')):.1f} after (machine shared)"
+            )
+        if "inproc_peak_rss_mb" in n:
+            bits.append(f"in-process peak RSS {n['inproc_peak_rss_mb']:,.0f} MB")
+        if "noop_warning" in n:
+            bits.append(n["noop_warning"])
+        if bits:
+            extra.append(f"- {r['size']}: " + "; ".join(bits) + ".")
+    if extra:
+        lines += ["", "## Notes", "", *extra]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    from partner_study.simulate import SIZES
+
+    wanted = [
+        s.strip().upper() for s in os.environ.get("BENCH_SIZES", "S,M,L").split(",") if s.strip()
+    ]
+    unknown = [s for s in wanted if s not in SIZES]
+    if unknown:
+        raise SystemExit(
+            f"BENCH_SIZES: found unknown size {unknown[0]!r}, expected some of "
+            f"{list(SIZES)} (e.g. BENCH_SIZES=S,M)."
+        )
+    keep = os.environ.get("BENCH_KEEP") == "1"
+    WORK.mkdir(parents=True, exist_ok=True)
+    records: list[dict[str, Any]] = []
+    notes: dict[str, dict[str, Any]] = {}
+    if os.environ.get("BENCH_MERGE") == "1" and RESULTS_JSON.is_file():
+        old = json.loads(RESULTS_JSON.read_text(encoding="utf-8"))
+        records = [r for r in old if r.get("machine") == machine() and r["size"] not in wanted]
+    for size in wanted:
+        _log(f"{size}: {SIZES[size]}")
+        notes[size] = {}
+        try:
+            record = measure(size, SIZES[size], notes[size])
+        except Exception as exc:  # noqa: BLE001 - go on with the next size
+            detail = exc.detail if isinstance(exc, RunFailed) else f"{type(exc).__name__}: {exc}"
+            _log(f"  {size} FAILED: {detail}")
+            record = {
+                "size": size,
+                "n_participants": SIZES[size]["n_participants"],
+                "n_segments": SIZES[size]["n_segments"],
+                "machine": machine(),
+                **{k: None for k in FIELDS[4:]},
+                "error": detail,
+            }
+        finally:
+            if size == "L" and not keep:
+                shutil.rmtree(WORK / size, ignore_errors=True)
+        records.append({k: _r(v) for k, v in record.items()})
+    order = {s: i for i, s in enumerate(SIZES)}
+    records.sort(key=lambda r: order.get(r["size"], 99))
+    RESULTS_JSON.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+    md = markdown(records, notes)
+    RESULTS_MD.write_text(md, encoding="utf-8")
+    _log(f"\nwrote {_rel(RESULTS_JSON)} and {_rel(RESULTS_MD)}\n")
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
