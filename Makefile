@@ -9,7 +9,7 @@ PARAMS ?= params/example.yaml
 JOBS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test verify bench lab lint clean
+.PHONY: help install run test browser verify bench lab lint clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -26,8 +26,16 @@ $(STAMP): requirements.lock pyproject.toml
 run: install ## run the whole pipeline on params/example.yaml (PARAMS=... for another study)
 	$(BIN)/partner-study run $(PARAMS) $(if $(JOBS),--jobs $(JOBS))
 
-test: install ## run the test suite (unit, reference values, simulations, notebooks)
+test: install browser ## run the test suite (unit, reference values, simulations, notebooks)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+browser: ## best effort: Debian's chromium for the report rendering test (skipped without it)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (Debian package) for the report rendering test ..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+	      || echo "chromium could not be installed: the report rendering test will be skipped"; \
+	  else echo "chromium not found and not installable here: the report rendering test will be skipped"; fi; }
 
 verify: install ## rerun into a scratch folder and prove every output is byte-identical
 	$(BIN)/partner-study verify $(PARAMS)

@@ -45,6 +45,8 @@ from typing import Any
 
 import psutil
 
+from partner_study.provenance import source_hash
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 WORK = BENCH / "work"
@@ -53,6 +55,7 @@ KERNEL_NAME = "partner-study-bench"
 BIN = Path(sys.executable).parent
 RESULTS_JSON = BENCH / "results.json"
 RESULTS_MD = BENCH / "results.md"
+NOTES_JSON = WORK / "notes.json"  # per-stage seconds etc. of the last run, for BENCH_MERGE
 FIELDS = (
     "size",
     "n_participants",
@@ -294,18 +297,27 @@ def build_project(size: str, dims: dict[str, int]) -> tuple[Path, str, float | N
     if size == "S":
         shutil.copytree(ROOT / "data" / "raw" / "example", raw)
     else:
-        from partner_study.simulate import simulate_study
-        from partner_study.writer import write_raw_study
-
         _log(
             f"  generating {dims['n_participants']:,} participants, ~{dims['n_segments']:,} "
             "segments ..."
         )
-        sim = simulate_study(seed=SEED, study=study, **dims)
-        t_sim = time.perf_counter() - t0
-        write_raw_study(sim, raw)
-        del sim
-        _log(f"  simulated in {t_sim:.1f} s, written in {time.perf_counter() - t0 - t_sim:.1f} s")
+        made = subprocess.run(
+            [
+                sys.executable,
+                str(BENCH / "make_data.py"),
+                "--size",
+                size,
+                "--study",
+                study,
+                "--out",
+                str(raw),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        if made.returncode != 0:
+            raise RunFailed("make_data", made.stdout + made.stderr)
+        _log(made.stdout.rstrip())
     seconds = time.perf_counter() - t0
     marker.write_text(key + "\n")
     return project, params_rel, seconds
@@ -353,6 +365,7 @@ def measure(size: str, dims: dict[str, int], notes: dict[str, Any]) -> dict[str,
 
     # cold: every stage, from an empty reports/ and data/processed/
     clean_outputs(project)
+    source_before = source_hash()
     _log("  cold run ...")
     try:
         secs, peak = timed(
@@ -372,7 +385,14 @@ def measure(size: str, dims: dict[str, int], notes: dict[str, Any]) -> dict[str,
         record["noop_s"] = secs
         text = (logs / "noop.log").read_text(encoding="utf-8", errors="replace")
         if "0 stage(s) ran" not in text:
-            notes["noop_warning"] = "the second run re-ran stages (see logs/noop.log)"
+            why = (
+                "the package source changed during the measurement (src/ edited meanwhile), "
+                "so every stage was out of date"
+                if source_hash() != source_before
+                else "see logs/noop.log"
+            )
+            notes["noop_warning"] = f"the second run re-ran stages, noop_s is not a no-op: {why}"
+            _log(f"  WARNING: {notes['noop_warning']}")
         _log(f"  no-op {secs:8.2f} s")
     except RunFailed as exc:
         record["error"] = f"no-op run: {exc.detail}"
@@ -452,6 +472,8 @@ def measure(size: str, dims: dict[str, int], notes: dict[str, Any]) -> dict[str,
         record.setdefault("error", f"papermill loop: {exc.detail}")
         _log(f"  papermill loop FAILED: {exc.detail}")
     notes["load_after"] = os.getloadavg()[0]
+    if source_hash() != source_before:
+        notes["source_changed"] = True
     return record
 
 
@@ -549,6 +571,11 @@ def markdown(records: list[dict[str, Any]], notes: dict[str, dict[str, Any]]) ->
             )
         if "inproc_peak_rss_mb" in n:
             bits.append(f"in-process peak RSS {n['inproc_peak_rss_mb']:,.0f} MB")
+        if n.get("source_changed"):
+            bits.append(
+                "the package source (src/) changed while this size was measured: its runs "
+                "did not all use the same code"
+            )
         if "noop_warning" in n:
             bits.append(n["noop_warning"])
         if bits:
@@ -577,6 +604,9 @@ def main() -> int:
     if os.environ.get("BENCH_MERGE") == "1" and RESULTS_JSON.is_file():
         old = json.loads(RESULTS_JSON.read_text(encoding="utf-8"))
         records = [r for r in old if r.get("machine") == machine() and r["size"] not in wanted]
+        if NOTES_JSON.is_file():
+            saved = json.loads(NOTES_JSON.read_text(encoding="utf-8"))
+            notes.update({r["size"]: saved[r["size"]] for r in records if r["size"] in saved})
     for size in wanted:
         _log(f"{size}: {SIZES[size]}")
         notes[size] = {}
@@ -600,6 +630,7 @@ def main() -> int:
     order = {s: i for i, s in enumerate(SIZES)}
     records.sort(key=lambda r: order.get(r["size"], 99))
     RESULTS_JSON.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+    NOTES_JSON.write_text(json.dumps(notes, indent=2) + "\n", encoding="utf-8")
     md = markdown(records, notes)
     RESULTS_MD.write_text(md, encoding="utf-8")
     _log(f"\nwrote {_rel(RESULTS_JSON)} and {_rel(RESULTS_MD)}\n")

@@ -135,17 +135,27 @@ class Codebook:
 
 
 # ---------------------------------------------------------------------------------------------
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+
+
 class _Lines:
-    """Line numbers of the keys of a YAML document, by key path."""
+    """Line numbers of the keys of a YAML document, by key path (parsed on first use)."""
 
     def __init__(self, text: str) -> None:
-        self.lines: dict[tuple[str, ...], int] = {}
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError:
-            node = None
-        if node is not None:
-            self._walk(node, ())
+        self.text = text
+        self._lines: dict[tuple[str, ...], int] | None = None
+
+    @property
+    def lines(self) -> dict[tuple[str, ...], int]:
+        if self._lines is None:
+            self._lines = {}
+            try:
+                node = yaml.compose(self.text, Loader=_LOADER)
+            except yaml.YAMLError:
+                node = None
+            if node is not None:
+                self._walk(node, ())
+        return self._lines
 
     def _walk(self, node: yaml.Node, path: tuple[str, ...]) -> None:
         self.lines.setdefault(path, node.start_mark.line + 1)
@@ -223,7 +233,7 @@ def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
         On a YAML syntax error (with its line) or any inconsistency (each with its line).
     """
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         context = getattr(exc, "context_mark", None)

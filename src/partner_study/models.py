@@ -56,6 +56,7 @@ from partner_study.config import MODEL_KINDS, SEED
 from partner_study.errors import ParamsError, Problem, StudyDataError
 
 __all__ = [
+    "model_notes",
     "table_diagnostics",
     "ALL_OUTCOMES",
     "MODEL_KINDS",
@@ -1728,3 +1729,16 @@ def table_diagnostics(scored: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
     r = pd.DataFrame({"test": r["test"], "term": "(residuals)", "statistic": r["statistic"],
                       "df": r["df"], "p_value": r["p_value"], "n": r["n"], "note": r["note"]})
     return pd.concat([v, r], ignore_index=True)
+
+
+def model_notes(regression: pd.DataFrame) -> pd.DataFrame:
+    """What a reader must know about the fits: skipped models, convergence and boundary notes.
+
+    Returns
+    -------
+    DataFrame
+        ``model, outcome, converged, note``: one row per model and outcome with a note.
+    """
+    noted = regression[regression["note"].fillna("").ne("")]
+    cols = ["model", "outcome", "converged", "note"]
+    return noted[cols].drop_duplicates(["model", "outcome", "note"]).reset_index(drop=True)

@@ -383,8 +383,9 @@ def simulate_study(
             items[:, i] = np.floor(t + rng.random(n)).clip(1, 5)
         answered = rng.random(items.shape) >= _ITEM_MISSING
         observed = np.where(answered, items, np.nan)
-        score = np.nanmean(np.where(answered, items, np.nan), axis=1)
-        score[answered.sum(axis=1) < scale.min_items] = np.nan
+        count = answered.sum(axis=1)
+        score = np.where(answered, items, 0.0).sum(axis=1) / np.maximum(count, 1)
+        score[count < scale.min_items] = np.nan
         scores[:, j] = score
         for i, item in enumerate(scale.items):
             values = observed[:, i].copy()

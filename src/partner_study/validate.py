@@ -27,6 +27,7 @@ __all__ = [
     "PARTICIPANT_COLUMNS",
     "SEGMENT_COLUMNS",
     "validate_study",
+    "validate_tables",
     "template_columns",
 ]
 
@@ -123,17 +124,27 @@ def _typed_values(col: _Collector, file: str, values: pd.Series, var: Variable,
     return numbers.where(ok).astype(float)
 
 
-def _likert_values(col: _Collector, file: str, values: pd.Series, item: str, scale: Scale,
-                   cb_name: str) -> pd.Series:
-    text = values.str.strip()
-    missing = text.eq("") | text.isin(scale.missing)
-    numbers = pd.to_numeric(text.where(~missing), errors="coerce")
+def _likert_block(col: _Collector, file: str, raw: pd.DataFrame, items: list[str],
+                  scale: Scale, cb_name: str) -> pd.DataFrame:
+    """Convert all of a scale's item columns at once (one vectorised pass); record problems."""
+    n = len(raw)
+    flat = pd.Series(raw[items].to_numpy(dtype=object).ravel(order="F")).astype(str).str.strip()
+    missing = flat.eq("") | flat.isin(scale.missing)
+    numbers = pd.to_numeric(flat.where(~missing), errors="coerce")
     bad = ~missing & (numbers.isna() | (numbers % 1 != 0) | (numbers < scale.low)
                       | (numbers > scale.high))
-    col.rows(file, bad, text, item,
-             f"a whole number in {scale.low}-{scale.high} (scale '{scale.name}') or an empty cell",
-             f"correct the value or add it to 'missing' for scale {scale.name} in {cb_name}")
-    return numbers.where(~missing & ~bad).astype(float)
+    values = numbers.where(~missing & ~bad).astype(float).to_numpy().reshape((n, len(items)),
+                                                                             order="F")
+    bad_block = bad.to_numpy().reshape((n, len(items)), order="F")
+    if bad_block.any():
+        text = flat.to_numpy().reshape((n, len(items)), order="F")
+        for j in np.flatnonzero(bad_block.any(axis=0)):
+            col.rows(file, bad_block[:, j], pd.Series(text[:, j]), items[j],
+                     f"a whole number in {scale.low}-{scale.high} (scale '{scale.name}') or an "
+                     "empty cell",
+                     f"correct the value or add it to 'missing' for scale {scale.name} in "
+                     f"{cb_name}")
+    return pd.DataFrame(values, columns=items, index=raw.index)
 
 
 def _check_columns(col: _Collector, file: str, frame: pd.DataFrame, required: Iterable[str],
@@ -216,17 +227,53 @@ def validate_study(folder: Path | str, *, display: str | None = None) -> Study:
     cb_name = f"{show}/codebook.yaml"
     cb = read_codebook(folder / "codebook.yaml", display=cb_name)
     col = _Collector()
+    tables: dict[str, pd.DataFrame | None] = {}
+    names: dict[str, str] = {}
+    required = {"participants": True, "survey": bool(cb.scales or cb.engagement_level),
+                "segments": bool(cb.codes), "roster": False}
+    for table, needed in required.items():
+        path = find_table(folder, table)
+        names[table] = f"{show}/{path.name if path else table + '.csv'}"
+        present = path is not None
+        if present and not needed and table in ("survey", "segments"):
+            kind = "scales" if table == "survey" else "codes and their themes"
+            col.add(file=names[table], found=f"a {table} file but no {kind} in the codebook",
+                    expected=f"{kind} declared in codebook.yaml",
+                    fix=f"declare them in {cb_name}, or remove the file")
+            continue
+        tables[table] = _load(col, folder, table, show, required=needed)
+    return _check_tables(col, cb, cb_name, tables, names)
 
+
+def validate_tables(
+    codebook: Codebook,
+    participants: pd.DataFrame,
+    survey: pd.DataFrame | None = None,
+    segments: pd.DataFrame | None = None,
+    roster: pd.DataFrame | None = None,
+    *,
+    display: str = "(in memory)",
+) -> Study:
+    """Validate raw tables held in memory (text cells, as :func:`read_table` gives them).
+
+    The same checks as :func:`validate_study`, for tables from an importer or the simulator.
+    """
+    tables = {"participants": participants, "survey": survey, "segments": segments,
+              "roster": roster}
+    names = {k: f"{display}/{k}.csv" for k in tables}
+    return _check_tables(_Collector(), codebook, f"{display}/codebook.yaml", tables, names)
+
+
+def _check_tables(col: _Collector, cb: Codebook, cb_name: str,
+                  tables: dict[str, pd.DataFrame | None], names: dict[str, str]) -> Study:
     # --- participants -----------------------------------------------------------------------
-    pfile = f"{show}/{(find_table(folder, 'participants') or Path('participants.csv')).name}"
-    part_raw = _load(col, folder, "participants", show, required=True)
+    pfile = names["participants"]
+    part_raw = tables.get("participants")
     participants = None
     if part_raw is not None:
-        required = [cb.id, cb.site, cb.role_column, *cb.variables]
-        allowed = [*required, *PARTICIPANT_COLUMNS]
+        allowed = [cb.id, cb.site, cb.role_column, *cb.variables, *PARTICIPANT_COLUMNS]
         if _check_columns(col, pfile, part_raw, [cb.id, cb.site, cb.role_column],
-                          allowed, cb_name, "required by the data contract") and all(
-                              v in part_raw.columns for v in cb.variables) | True:
+                          allowed, cb_name, "required by the data contract"):
             for v in cb.variables:
                 if v not in part_raw.columns:
                     col.add(file=pfile, row=1, column=v, found="no such column in the header",
@@ -235,35 +282,20 @@ def validate_study(folder: Path | str, *, display: str | None = None) -> Study:
             participants = _validate_participants(col, pfile, part_raw, cb, cb_name)
     known_ids = (set(participants["participant_id"]) if participants is not None else None)
 
-    # --- survey -----------------------------------------------------------------------------
     survey = None
-    if cb.scales or cb.engagement_level is not None:
-        sraw = _load(col, folder, "survey", show, required=True)
-        if sraw is not None:
-            sfile = f"{show}/{find_table(folder, 'survey').name}"  # type: ignore[union-attr]
-            survey = _validate_survey(col, sfile, sraw, cb, cb_name, known_ids, pfile)
-    elif find_table(folder, "survey") is not None:
-        col.add(file=f"{show}/survey.csv", found="a survey but no scales in the codebook",
-                expected="scales: declared in codebook.yaml",
-                fix=f"declare the survey's scales in {cb_name}, or remove the survey file")
-
-    # --- segments ---------------------------------------------------------------------------
+    if tables.get("survey") is not None:
+        survey = _validate_survey(col, names["survey"], tables["survey"], cb, cb_name,
+                                  known_ids, pfile)
     segments = None
-    if cb.codes:
-        graw = _load(col, folder, "segments", show, required=True)
-        if graw is not None:
-            gfile = f"{show}/{find_table(folder, 'segments').name}"  # type: ignore[union-attr]
-            segments = _validate_segments(col, gfile, graw, cb, cb_name, known_ids, pfile)
-    elif find_table(folder, "segments") is not None:
-        col.add(file=f"{show}/segments.csv", found="coded segments but no codes in the codebook",
-                expected="codes: declared in codebook.yaml",
-                fix=f"declare the codes and their themes in {cb_name}, or remove the file")
+    if tables.get("segments") is not None:
+        segments = _validate_segments(col, names["segments"], tables["segments"], cb, cb_name,
+                                      known_ids, pfile)
 
     # --- roster (optional): real names, used only to redact them from texts ----------------
     roster = None
-    rraw = _load(col, folder, "roster", show, required=False)
+    rraw = tables.get("roster")
     if rraw is not None:
-        rfile = f"{show}/{find_table(folder, 'roster').name}"  # type: ignore[union-attr]
+        rfile = names["roster"]
         _check_columns(col, rfile, rraw, [cb.id, "name"], [cb.id, "name"], cb_name,
                        "required by the data contract")
         if cb.id in rraw.columns and "name" in rraw.columns:
@@ -320,11 +352,12 @@ def _validate_survey(col: _Collector, file: str, raw: pd.DataFrame, cb: Codebook
                  f"an id listed in {Path(pfile).name}",
                  f"add the participant to {Path(pfile).name} or correct the id",
                  found="unknown participant '{}'")
-    out = pd.DataFrame({"participant_id": ids})
+    blocks = [pd.DataFrame({"participant_id": ids})]
     for scale in cb.scales.values():
-        for item in scale.items:
-            if item in raw.columns:
-                out[item] = _likert_values(col, file, raw[item].astype(str), item, scale, cb_name)
+        items = [item for item in scale.items if item in raw.columns]
+        if items:
+            blocks.append(_likert_block(col, file, raw, items, scale, cb_name))
+    out = pd.concat(blocks, axis=1)
     if eng is not None and eng.column in raw.columns:
         out["engagement_level"] = _typed_values(col, file, raw[eng.column].astype(str), eng,
                                                 cb_name)
