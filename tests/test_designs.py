@@ -58,3 +58,49 @@ def test_survey_only_study_skips_the_qualitative_stages_with_a_reason(tmp_path):
     assert status["03-qualitative"] == ("not applicable",
                                         "the codebook declares no qualitative codes")
     assert status["05-integrate"][0] == "not applicable"
+
+
+def test_multi_site_params_pool_site_folders_and_show_heterogeneity(tmp_path):
+    """A params file listing two site folders: each site is validated, the data are pooled
+    (site as grouping), and per-site estimates with their heterogeneity are reported."""
+    from conftest import ROOT
+
+    root = make_project(tmp_path)
+    src = ROOT / "data" / "raw" / "example"
+    part = pd.read_csv(src / "participants.csv", dtype=str, keep_default_na=False)
+    for site in ("be_hospital", "qc_establishment"):
+        folder = root / "data" / "raw" / site
+        folder.mkdir(parents=True)
+        (folder / "codebook.yaml").write_text((src / "codebook.yaml").read_text())
+        ids = set(part.loc[part["site"] == site, "participant_id"])
+        for name in ("participants", "survey", "segments"):
+            frame = pd.read_csv(src / f"{name}.csv", dtype=str, keep_default_na=False)
+            frame[frame["participant_id"].isin(ids)].to_csv(folder / f"{name}.csv",
+                                                            index=False, lineterminator="\n")
+    params = root / "params" / "example.yaml"
+    params.write_text(params.read_text().replace(
+        "data: data/raw/example", "data: [data/raw/be_hospital, data/raw/qc_establishment]"))
+    run_pipeline(params, root=root, only=["01-prepare", "04-regression"])
+    tables = root / "reports" / "example" / "tables"
+    by_site = pd.read_csv(tables / "regression-by-site.csv")
+    assert set(by_site["site"]) == {"be_hospital", "qc_establishment"}
+    het = pd.read_csv(tables / "site-heterogeneity.csv")
+    assert (het["n_sites"] == 2).all() and het["i2"].between(0, 1).all()
+    reg = pd.read_csv(tables / "regression.csv")
+    assert (reg.loc[reg["model"] == "mixed", "n_groups"].dropna() == 2).all()
+    assert (root / "reports" / "example" / "figures" / "site-effects.png").is_file()
+
+
+def test_sites_with_different_codebooks_are_refused(tmp_path, data_dir):
+    import shutil
+
+    from partner_study.errors import StudyDataError
+    from partner_study.validate import validate_sites
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(data_dir / "small", a)
+    shutil.copytree(data_dir / "small", b)
+    cb = b / "codebook.yaml"
+    cb.write_text(cb.read_text().replace("reverse: [eng_4]", "reverse: [eng_5]"))
+    with pytest.raises(StudyDataError, match=r"b/codebook\.yaml: found scales that differ"):
+        validate_sites([a, b])

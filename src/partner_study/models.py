@@ -56,6 +56,10 @@ from partner_study.config import MODEL_KINDS, SEED
 from partner_study.errors import ParamsError, Problem, StudyDataError
 
 __all__ = [
+    "BY_SITE_COLUMNS",
+    "HETEROGENEITY_COLUMNS",
+    "fit_by_site",
+    "site_heterogeneity",
     "model_notes",
     "table_diagnostics",
     "ALL_OUTCOMES",
@@ -1742,3 +1746,93 @@ def model_notes(regression: pd.DataFrame) -> pd.DataFrame:
     noted = regression[regression["note"].fillna("").ne("")]
     cols = ["model", "outcome", "converged", "note"]
     return noted[cols].drop_duplicates(["model", "outcome", "note"]).reset_index(drop=True)
+
+
+BY_SITE_COLUMNS = ("site", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n",
+                   "note")
+HETEROGENEITY_COLUMNS = ("term", "n_sites", "pooled", "pooled_ci_low", "pooled_ci_high", "q",
+                         "df", "p_value", "i2", "tau2")
+
+
+def fit_by_site(scored: pd.DataFrame, spec: Mapping, *, min_n: int = 30) -> pd.DataFrame:
+    """The joint model of a params ``regression`` spec fitted in each site separately.
+
+    Parameters
+    ----------
+    scored : DataFrame
+        Scored survey with the ``groups`` column (site). Not modified.
+    spec : mapping
+        The params ``regression`` section (dependent, outcomes, covariates, groups).
+    min_n : int
+        Sites with fewer complete cases are reported with a note, not fitted.
+
+    Returns
+    -------
+    DataFrame
+        :data:`BY_SITE_COLUMNS`: one row per site and outcome term (OLS with HC3 errors;
+        covariates as in the spec, without the grouping column).
+    """
+    s = _read_spec(scored, {**dict(spec), "models": ["ols"]})
+    group = s.groups or "site"
+    covariates = [c for c in s.covariates if c not in s.outcomes and c != group]
+    rows = []
+    for site, data in scored.groupby(group, sort=True):
+        used = [c for c in covariates if data[c].nunique(dropna=True) > 1]
+        formula = f"{_quote(s.dependent)} ~ {_rhs(data, [*s.outcomes, *used])}"
+        complete = data[[s.dependent, *s.outcomes, *used]].dropna()
+        if len(complete) < min_n:
+            rows += [{"site": site, "term": o, "n": len(complete),
+                      "note": f"not fitted: {len(complete)} complete cases (< {min_n})"}
+                     for o in s.outcomes]
+            continue
+        fit = fit_ols(data, formula, cov_type="HC3")
+        fit = fit[fit["term"].isin(s.outcomes)]
+        for _, r in fit.iterrows():
+            rows.append({"site": site, "term": r["term"], "estimate": r["estimate"],
+                         "std_error": r["std_error"], "ci_low": r["ci_low"],
+                         "ci_high": r["ci_high"], "p_value": r["p_value"], "n": r["n"],
+                         "note": r["note"]})
+    out = pd.DataFrame(rows).reindex(columns=list(BY_SITE_COLUMNS))
+    out["note"] = out["note"].fillna("")
+    return out
+
+
+def site_heterogeneity(by_site: pd.DataFrame) -> pd.DataFrame:
+    """Between-site heterogeneity of each term: inverse-variance pooled estimate, Cochran's Q,
+    I-squared and the DerSimonian-Laird tau-squared.
+
+    Returns
+    -------
+    DataFrame
+        :data:`HETEROGENEITY_COLUMNS`, one row per term.
+
+    Notes
+    -----
+    With site estimates ``b_i`` and variances ``v_i``, weights ``w_i = 1 / v_i``:
+    ``Q = sum w_i (b_i - b)^2`` with ``b = sum w_i b_i / sum w_i``; ``I2 = max(0, (Q - df) /
+    Q)``; ``tau2 = max(0, (Q - df) / (sum w - sum w^2 / sum w))``.
+
+    References
+    ----------
+    Higgins, J. P. T. & Thompson, S. G. (2002). Quantifying heterogeneity in a meta-analysis.
+    Statistics in Medicine 21, 1539-1558. doi:10.1002/sim.1186
+    """
+    from scipy import stats
+
+    rows = []
+    for term, grp in by_site.dropna(subset=["estimate", "std_error"]).groupby("term", sort=False):
+        b, v = grp["estimate"].to_numpy(float), grp["std_error"].to_numpy(float) ** 2
+        k = len(b)
+        w = 1 / v
+        pooled = float((w * b).sum() / w.sum())
+        se = float(np.sqrt(1 / w.sum()))
+        q = float((w * (b - pooled) ** 2).sum())
+        df = k - 1
+        i2 = max(0.0, (q - df) / q) if q > 0 else 0.0
+        tau2 = max(0.0, (q - df) / (w.sum() - (w**2).sum() / w.sum())) if k > 1 else 0.0
+        rows.append({"term": term, "n_sites": k, "pooled": pooled,
+                     "pooled_ci_low": pooled - 1.959963984540054 * se,
+                     "pooled_ci_high": pooled + 1.959963984540054 * se, "q": q, "df": df,
+                     "p_value": float(stats.chi2.sf(q, df)) if df > 0 else np.nan,
+                     "i2": i2, "tau2": tau2})
+    return pd.DataFrame(rows).reindex(columns=list(HETEROGENEITY_COLUMNS))

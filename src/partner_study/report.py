@@ -54,6 +54,7 @@ TABLE_NAMES: tuple[str, ...] = (
     "quotes",
     "regression",
     "regression-sensitivity",
+    "site-heterogeneity",
     "joint-display",
 )
 

@@ -28,6 +28,7 @@ __all__ = [
     "SEGMENT_COLUMNS",
     "validate_study",
     "validate_tables",
+    "validate_sites",
     "template_columns",
 ]
 
@@ -419,3 +420,64 @@ def _validate_segments(col: _Collector, file: str, raw: pd.DataFrame, cb: Codebo
         "coder": coder, "code": code, "text": raw["text"].astype(str) if "text" in raw.columns
         else "",
     })
+
+
+def validate_sites(folders: list[Path] | list[str], *, display: list[str] | None = None) -> Study:
+    """Validate one or several site folders and pool them into one study.
+
+    Each folder is validated on its own (every problem of every folder is reported); the
+    codebooks must declare the same scales (items, ranges) and codes, and participant ids
+    must be unique across folders. The pooled study has the first folder's codebook; the
+    ``site`` column tells the sites apart (the grouping of the mixed models).
+
+    Raises
+    ------
+    StudyDataError
+        Listing the problems of every folder, incompatible codebooks, or repeated ids.
+    """
+    folders = [Path(f) for f in folders]
+    names = display or [str(f) for f in folders]
+    studies, problems = [], []
+    for folder, name in zip(folders, names, strict=True):
+        try:
+            studies.append(validate_study(folder, display=name))
+        except StudyDataError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise StudyDataError(problems)
+    if len(studies) == 1:
+        return studies[0]
+    first = studies[0].codebook
+    for study, name in zip(studies[1:], names[1:], strict=True):
+        cb = study.codebook
+        for what, mine, theirs in (
+            ("scales", {k: (v.items, v.low, v.high, v.reverse) for k, v in first.scales.items()},
+             {k: (v.items, v.low, v.high, v.reverse) for k, v in cb.scales.items()}),
+            ("codes", {k: v.theme for k, v in first.codes.items()},
+             {k: v.theme for k, v in cb.codes.items()}),
+        ):
+            if mine != theirs:
+                diff = sorted(set(mine) ^ set(theirs)) or sorted(
+                    k for k in mine if mine[k] != theirs.get(k))
+                problems.append(Problem(
+                    file=f"{name}/codebook.yaml", found=f"{what} that differ from "
+                    f"{names[0]}/codebook.yaml ({', '.join(diff[:5])})",
+                    expected=f"the same {what} in every site's codebook",
+                    fix=f"make the {what} of the sites' codebooks identical (copy one codebook)"))
+    pooled = pd.concat([s.participants for s in studies], ignore_index=True)
+    dup = pooled["participant_id"].duplicated(keep=False)
+    if dup.any():
+        first_dup = pooled.loc[dup, "participant_id"].iloc[0]
+        problems.append(Problem(
+            file=", ".join(names), column="participant_id",
+            found=f"participant id '{first_dup}' (and {int(dup.sum()) - 1} more) in more than "
+                  "one site folder", expected="ids unique across sites",
+            fix="prefix the ids with the site code in each folder (e.g. BE-0001)"))
+    if problems:
+        raise StudyDataError(problems)
+
+    def cat(key: str) -> pd.DataFrame | None:
+        frames = [getattr(s, key) for s in studies if getattr(s, key) is not None]
+        return pd.concat(frames, ignore_index=True) if frames else None
+
+    return Study(first, pooled, cat("scored"), cat("segments"), cat("roster"))

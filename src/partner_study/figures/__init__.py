@@ -9,6 +9,7 @@ from partner_study.figures.regression import (
     plot_engagement_vs,
     plot_engagement_vs_outcomes,
     plot_forest,
+    plot_site_effects,
 )
 from partner_study.figures.style import (
     DOUBLE_COLUMN_MM,
@@ -65,4 +66,5 @@ __all__ = [
     "plot_engagement_vs",
     "plot_engagement_vs_outcomes",
     "plot_forest",
+    "plot_site_effects",
 ]
