@@ -22,6 +22,13 @@ Markdown table. Environment variables:
 ``BENCH_KEEP=1``   keep L's scratch project (data and outputs, several GB) after measuring
 ``BENCH_MERGE=1``  keep records of other sizes already in results.json (same machine only)
 ``BENCH_TIMEOUT``  seconds after which a single measured command is stopped (default: none)
+``BENCH_SNAPSHOT=0``  measure the live ``src/`` instead of a snapshot (see below)
+
+Every measured command imports the package from a snapshot of ``src/partner_study`` taken
+when the benchmark starts (``bench/work/snapshot``, first on ``PYTHONPATH``; the .venv's
+interpreter, console script and kernels are used as they are). Without it, an edit of
+``src/`` during the benchmark changes the runner's source fingerprint, so the "no-op" run
+reruns every stage, and the runs of one size do not all measure the same code.
 
 A size whose run fails keeps None for what was not measured and gets an ``error`` field with
 the command's message (for a failed stage: the notebook, cell and exception); the benchmark
@@ -45,13 +52,12 @@ from typing import Any
 
 import psutil
 
-from partner_study.provenance import source_hash
-
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 WORK = BENCH / "work"
 KERNEL_PREFIX = WORK / "kernel"
 KERNEL_NAME = "partner-study-bench"
+SNAPSHOT = WORK / "snapshot"
 BIN = Path(sys.executable).parent
 RESULTS_JSON = BENCH / "results.json"
 RESULTS_MD = BENCH / "results.md"
@@ -98,9 +104,38 @@ def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
         if k not in ("PARTNER_STUDY_ROOT", "PARTNER_STUDY_COMMIT")
     }
     env["GIT_CEILING_DIRECTORIES"] = str(WORK)
+    if _snapshot_on():
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(SNAPSHOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+        )
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra or {})
     return env
+
+
+def _snapshot_on() -> bool:
+    return os.environ.get("BENCH_SNAPSHOT", "1") != "0"
+
+
+def take_snapshot() -> None:
+    """Copy the package source the measured commands will import (see the module docstring)."""
+    shutil.rmtree(SNAPSHOT, ignore_errors=True)
+    shutil.copytree(
+        ROOT / "src" / "partner_study",
+        SNAPSHOT / "partner_study",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
+
+
+def package_hash() -> str:
+    """sha256 over the source the measured commands import (as the runner fingerprints it)."""
+    base = (SNAPSHOT if _snapshot_on() else ROOT / "src") / "partner_study"
+    h = hashlib.sha256()
+    for path in sorted(base.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".yaml", ".html", ".css", ".md"):
+            h.update(str(path.relative_to(base)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 def machine() -> dict[str, Any]:
@@ -248,7 +283,7 @@ def ensure_kernel() -> None:
 
 
 def _data_key(size: str, dims: dict[str, int], seed: int) -> str:
-    src = ROOT / "src" / "partner_study"
+    src = (SNAPSHOT if _snapshot_on() else ROOT / "src") / "partner_study"
     h = hashlib.sha256(json.dumps({"size": size, "seed": seed, **dims}, sort_keys=True).encode())
     for name in ("simulate.py", "writer.py", "templates/codebook.yaml"):
         p = src / name
@@ -314,6 +349,7 @@ def build_project(size: str, dims: dict[str, int]) -> tuple[Path, str, float | N
             ],
             capture_output=True,
             text=True,
+            env=_env(),
         )
         if made.returncode != 0:
             raise RunFailed("make_data", made.stdout + made.stderr)
@@ -365,7 +401,7 @@ def measure(size: str, dims: dict[str, int], notes: dict[str, Any]) -> dict[str,
 
     # cold: every stage, from an empty reports/ and data/processed/
     clean_outputs(project)
-    source_before = source_hash()
+    source_before = package_hash()
     _log("  cold run ...")
     try:
         secs, peak = timed(
@@ -388,7 +424,7 @@ def measure(size: str, dims: dict[str, int], notes: dict[str, Any]) -> dict[str,
             why = (
                 "the package source changed during the measurement (src/ edited meanwhile), "
                 "so every stage was out of date"
-                if source_hash() != source_before
+                if package_hash() != source_before
                 else "see logs/noop.log"
             )
             notes["noop_warning"] = f"the second run re-ran stages, noop_s is not a no-op: {why}"
@@ -472,7 +508,7 @@ def measure(size: str, dims: dict[str, int], notes: dict[str, Any]) -> dict[str,
         record.setdefault("error", f"papermill loop: {exc.detail}")
         _log(f"  papermill loop FAILED: {exc.detail}")
     notes["load_after"] = os.getloadavg()[0]
-    if source_hash() != source_before:
+    if package_hash() != source_before:
         notes["source_changed"] = True
     return record
 
@@ -501,7 +537,12 @@ def markdown(records: list[dict[str, Any]], notes: dict[str, dict[str, Any]]) ->
         "",
         f"Machine: {m['platform']}, {m['cpu_count']} CPUs, Python {m['python']}. "
         "Seconds of wall time; peak RSS of the cold run's process tree (runner + kernels) "
-        "in MB (10^6 bytes).",
+        "in MB (10^6 bytes). "
+        + (
+            "All runs import the package from a snapshot of src/ taken when the benchmark started."
+            if _snapshot_on()
+            else "The package was imported from the live src/."
+        ),
         "",
         "| size | participants | segments | cold_s | noop_s | inproc_s | papermill_loop_s "
         "| peak_rss_mb | cold / inproc | papermill loop / cold |",
@@ -599,6 +640,8 @@ def main() -> int:
         )
     keep = os.environ.get("BENCH_KEEP") == "1"
     WORK.mkdir(parents=True, exist_ok=True)
+    if _snapshot_on():
+        take_snapshot()
     records: list[dict[str, Any]] = []
     notes: dict[str, dict[str, Any]] = {}
     if os.environ.get("BENCH_MERGE") == "1" and RESULTS_JSON.is_file():

@@ -473,6 +473,7 @@ def test_empty_tidy_tables_give_empty_displays(kind):
         "regression": ["term", "estimate"],
         "regression-sensitivity": ["term", "estimate"],
         "joint-display": ["theme"],
+        "site-heterogeneity": ["term", "pooled"],
     }[kind]
     out = T.format_table(pd.DataFrame(columns=required), kind)
     assert len(out) == 0 and len(out.columns) >= 1
@@ -643,3 +644,12 @@ def test_wide_docx_tables_are_landscape():
     wide = pd.DataFrame({f"c{i}": ["1"] for i in range(8)})
     section = docx.Document(io.BytesIO(T.docx_bytes(wide))).sections[0]
     assert section.page_width > section.page_height
+
+
+def test_site_heterogeneity_display():
+    het = pd.DataFrame({"term": ["power_sharing"], "n_sites": [4], "pooled": [0.251],
+                        "pooled_ci_low": [0.177], "pooled_ci_high": [0.326], "q": [11.82],
+                        "df": [3], "p_value": [0.008], "i2": [0.746], "tau2": [0.017]})
+    out = T.format_table(het, "site-heterogeneity")
+    assert out.iloc[0].tolist() == ["Power sharing", "4", "0.25 [0.18, 0.33]", "11.82 (3)",
+                                    "0.008", "75", "0.017"]

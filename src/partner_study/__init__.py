@@ -13,47 +13,26 @@ are imported on their own.
 
 __version__ = "0.1.0"
 
-from partner_study import (  # noqa: E402
-    agreement,
-    codebook,
-    config,
-    describe,
-    errors,
-    figures,
-    integrate,
-    io,
-    models,
-    params,
-    prepare,
-    provenance,
-    qualitative,
-    report,
-    scales,
-    simulate,
-    tables,
-    validate,
-    writer,
+import importlib as _importlib
+
+#: Submodules reachable as ``ps.<name>``; each is imported on first use, so that the
+#: command line (e.g. a run with nothing to do) starts without pandas or matplotlib.
+_SUBMODULES = (
+    "agreement", "codebook", "config", "describe", "errors", "figures", "integrate", "io",
+    "models", "params", "prepare", "provenance", "qualitative", "report", "scales", "simulate",
+    "tables", "validate", "writer",
 )
 
-__all__ = [
-    "__version__",
-    "agreement",
-    "codebook",
-    "config",
-    "describe",
-    "errors",
-    "figures",
-    "integrate",
-    "io",
-    "models",
-    "params",
-    "prepare",
-    "provenance",
-    "qualitative",
-    "report",
-    "scales",
-    "simulate",
-    "tables",
-    "validate",
-    "writer",
-]
+__all__ = ["__version__", *_SUBMODULES]
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        module = _importlib.import_module(f"partner_study.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'partner_study' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

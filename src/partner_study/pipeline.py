@@ -45,7 +45,6 @@ from partner_study.provenance import (
     sha256_file,
     source_hash,
 )
-from partner_study.writer import write_json
 
 __all__ = ["STAGES", "KernelPool", "Stage", "StageResult", "RunResult", "VerifyResult",
            "run_pipeline",
@@ -217,7 +216,9 @@ class KernelPool:
     whose only state is the imported package.
     """
 
-    WARM_UP = "import partner_study as ps"
+    WARM_UP = ("import partner_study as ps\n"
+               "import partner_study.figures, partner_study.models, partner_study.qualitative\n"
+               "import partner_study.agreement, partner_study.report, partner_study.validate")
 
     def __init__(self, root: Path, size: int) -> None:
         self.root, self.size = root, max(1, size)
@@ -569,6 +570,8 @@ def _handle_failure(root: Path, params: Params, stage: Stage, exc: _StageFailure
 
 
 def _write_manifest(path: Path, root: Path, params: Params, records: dict[str, Any]) -> None:
+    from partner_study.writer import write_json
+
     files: dict[str, str] = {}
     for rec in records.values():
         files.update(rec.get("outputs", {}))

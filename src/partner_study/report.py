@@ -65,6 +65,7 @@ _STRAND = {
     "reliability": "survey",
     "regression": "survey",
     "regression-sensitivity": "survey",
+    "site-heterogeneity": "survey",
     "likert-*": "survey",
     "regression-forest": "survey",
     "engagement-vs-*": "survey",
@@ -123,6 +124,11 @@ _TABLE_TEXT = {
         "Sensitivity analysis of the {study} study{n}: complete-case OLS estimates beside "
         "estimates after multiple imputation by chained equations, with 95% confidence "
         "intervals."
+    ),
+    "site-heterogeneity": (
+        "Between-site heterogeneity of the associations with engagement in the {study} "
+        "study{n}: the joint model fitted within each site, the inverse-variance pooled "
+        "estimate, Cochran's Q, I-squared and the between-site variance."
     ),
     "joint-display": (
         "Joint display of the {study} study{n}: for each theme, the percentage of coded "

@@ -83,6 +83,7 @@ TABLE_KINDS: tuple[str, ...] = (
     "quotes",
     "regression",
     "regression-sensitivity",
+    "site-heterogeneity",
     "joint-display",
 )
 #: Formats of :func:`table_bytes`.
@@ -456,6 +457,27 @@ def _reliability(
     )
 
 
+def _site_heterogeneity(
+    frame: pd.DataFrame, *, digits: int, labels: Mapping[str, str] | None, **_: Any
+) -> pd.DataFrame:
+    data: dict[str, Any] = {"Outcome": frame["term"].map(lambda v: _pretty(v, labels))}
+    data["Sites"] = frame["n_sites"].map(_int)
+    data["Pooled [95% CI]"] = [
+        format_estimate(a, b, c, digits=digits)
+        for a, b, c in zip(frame["pooled"], frame["pooled_ci_low"], frame["pooled_ci_high"],
+                           strict=True)
+    ]
+    data["Q (df)"] = [f"{_num(q, digits)} ({_int(d)})" for q, d in zip(frame["q"], frame["df"],
+                                                                      strict=True)]
+    data["p"] = frame["p_value"].map(_p_text)
+    data["I² (%)"] = frame["i2"].map(lambda v: _num(100 * v, 0))
+    data["τ²"] = frame["tau2"].map(lambda v: _num(v, 3))
+    return _display(
+        data, "Site estimates from the joint model fitted within each site; pooled by inverse "
+              "variance; Q: Cochran's heterogeneity statistic; I²: share of variation due to "
+              "between-site differences; τ²: DerSimonian-Laird between-site variance.")
+
+
 _CUT = re.compile(r"^[^|]+\|[^|]+$")
 _FACTOR = re.compile(r"^(?:C\()?([^\[\(\),]+)(?:,[^\)]*)?\)?\[T\.(.+)\]$")
 
@@ -807,6 +829,7 @@ _FORMATTERS: dict[str, tuple[Callable[..., pd.DataFrame], int, list[str], list[s
     "regression": (_regression, 2, ["term", "estimate"], ["Term"]),
     "regression-sensitivity": (_regression, 2, ["term", "estimate"], ["Term"]),
     "joint-display": (_joint_display, 2, ["theme"], []),
+    "site-heterogeneity": (_site_heterogeneity, 2, ["term", "pooled"], ["Outcome"]),
 }
 
 
