@@ -42,6 +42,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -213,13 +214,18 @@ def _stop_tree(proc: subprocess.Popen) -> None:
 
 def timed(
     cmd: list[str], *, cwd: Path, log: Path, sample: bool = False, env: dict[str, str] | None = None
-) -> tuple[float, int]:
-    """Run ``cmd``; return (wall seconds, peak tree RSS in bytes or 0). Raises RunFailed."""
+) -> tuple[float, int, float]:
+    """Run ``cmd``; return (wall seconds, peak tree RSS in bytes or 0, CPU seconds).
+
+    CPU seconds are user + system time of the command and every descendant it waited for
+    (the runner waits for its kernels): less sensitive than wall time to other people's
+    work on a shared machine. Raises RunFailed."""
     log.parent.mkdir(parents=True, exist_ok=True)
     timeout = float(os.environ.get("BENCH_TIMEOUT") or 0) or None
     with open(log, "wb") as fh:
         fh.write(("$ " + " ".join(cmd) + "\n").encode())
         fh.flush()
+        cpu0 = _children_cpu()
         t0 = time.perf_counter()
         proc = subprocess.Popen(
             cmd, cwd=cwd, env=env or _env(), stdout=fh, stderr=subprocess.STDOUT
@@ -236,6 +242,7 @@ def timed(
             _stop_tree(proc)
             raise
         seconds = time.perf_counter() - t0
+        cpu = _children_cpu() - cpu0
         peak = sampler.stop() if sampler else 0
     if rc is None:
         raise RunFailed(
@@ -244,7 +251,12 @@ def timed(
         )
     if rc != 0:
         raise RunFailed(Path(cmd[0]).name, f"exit status {rc} (log: {_rel(log)})\n{_tail(log)}")
-    return seconds, peak
+    return seconds, peak, cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _rel(path: Path) -> str:
@@ -404,7 +416,7 @@ def measure(size: str, dims: dict[str, int], notes: dict[str, Any]) -> dict[str,
     source_before = package_hash()
     _log("  cold run ...")
     try:
-        secs, peak = timed(
+        secs, peak, cpu = timed(
             [cli, "run", params_rel, "--force"], cwd=project, log=logs / "cold.log", sample=True
         )
     except RunFailed as exc:
@@ -412,12 +424,14 @@ def measure(size: str, dims: dict[str, int], notes: dict[str, Any]) -> dict[str,
         _log(f"  cold run FAILED: {exc.detail}")
         return record
     record["cold_s"], record["peak_rss_mb"] = secs, peak / 1e6
+    notes["cpu"] = {"cold": cpu}
     notes["cold_stages"] = _stage_seconds(project, study)
     _log(f"  cold  {secs:8.2f} s, peak RSS {peak / 1e6:,.0f} MB")
 
     # no-op: nothing changed, every stage skipped
     try:
-        secs, _ = timed([cli, "run", params_rel], cwd=project, log=logs / "noop.log")
+        secs, _, cpu = timed([cli, "run", params_rel], cwd=project, log=logs / "noop.log")
+        notes["cpu"]["noop"] = cpu
         record["noop_s"] = secs
         text = (logs / "noop.log").read_text(encoding="utf-8", errors="replace")
         if "0 stage(s) ran" not in text:
@@ -439,7 +453,7 @@ def measure(size: str, dims: dict[str, int], notes: dict[str, Any]) -> dict[str,
     timings = project / "bench-out" / "inproc-timings.json"
     timings.parent.mkdir(parents=True, exist_ok=True)
     try:
-        secs, peak = timed(
+        secs, peak, cpu = timed(
             [
                 sys.executable,
                 str(BENCH / "inproc.py"),
@@ -457,6 +471,7 @@ def measure(size: str, dims: dict[str, int], notes: dict[str, Any]) -> dict[str,
             sample=True,
         )
         record["inproc_s"] = secs
+        notes["cpu"]["inproc"] = cpu
         notes["inproc_peak_rss_mb"] = round(peak / 1e6, 2)
         notes["inproc_stages"] = {
             k: v for k, v in json.loads(timings.read_text()).items() if k != "total"
@@ -474,10 +489,11 @@ def measure(size: str, dims: dict[str, int], notes: dict[str, Any]) -> dict[str,
     out_dir = project / "bench-out" / "papermill"
     out_dir.mkdir(parents=True, exist_ok=True)
     loop: dict[str, float] = {}
+    loop_cpu = 0.0
     try:
         t0 = time.perf_counter()
         for nb in sorted((project / "notebooks").glob("[0-9][0-9]-*.ipynb")):
-            secs, _ = timed(
+            secs, _, cpu = timed(
                 [
                     pm,
                     f"notebooks/{nb.name}",
@@ -501,8 +517,10 @@ def measure(size: str, dims: dict[str, int], notes: dict[str, Any]) -> dict[str,
                 env=env,
             )
             loop[nb.stem] = secs
+            loop_cpu += cpu
         record["papermill_loop_s"] = time.perf_counter() - t0
         notes["papermill_stages"] = loop
+        notes["cpu"]["papermill_loop"] = loop_cpu
         _log(f"  papermill loop {record['papermill_loop_s']:7.2f} s")
     except RunFailed as exc:
         record.setdefault("error", f"papermill loop: {exc.detail}")
@@ -610,6 +628,9 @@ def markdown(records: list[dict[str, Any]], notes: dict[str, dict[str, Any]]) ->
                 f"1-minute load average {n['load_before']:.1f} before, "
                 f"{n.get('load_after', float('nan')):.1f} after (machine shared)"
             )
+        if n.get("cpu"):
+            shown = ", ".join(f"{k.replace('_', ' ')} {v:,.1f}" for k, v in n["cpu"].items())
+            bits.append(f"CPU seconds (user + system, all processes): {shown}")
         if "inproc_peak_rss_mb" in n:
             bits.append(f"in-process peak RSS {n['inproc_peak_rss_mb']:,.0f} MB")
         if n.get("source_changed"):

@@ -83,6 +83,32 @@ def test_every_output_of_the_contract(project):
     assert "http://" not in html.replace("http://www.w3.org", "")
 
 
+def test_manifest_lists_every_input_and_output_with_its_hash(project):
+    root, _ = project
+    manifest = json.loads((root / "reports" / "example" / "manifest.json").read_text())
+    assert manifest["study"] == "example"
+    assert set(manifest["stages"]) == {"01-prepare", "02-describe", "03-qualitative",
+                                       "04-regression", "05-integrate", "06-report"}
+    for rel, digest in manifest["outputs"].items():
+        assert hashlib.sha256((root / rel).read_bytes()).hexdigest() == digest
+    assert "data/raw/example/survey.csv" in manifest["inputs"]
+    assert manifest["environment"]["packages"]["pandas"]
+    assert all(stage["seconds"] > 0 for stage in manifest["stages"].values())
+    assert manifest["parameters"]["regression"]["dependent"] == "engagement"
+
+
+def test_key_numbers_of_the_example(project):
+    root, _ = project
+    tables = root / "reports" / "example" / "tables"
+    char = pd.read_csv(tables / "characteristics.csv")
+    assert char.set_index(["variable", "role"]).loc[("participants", "all"), "n"] == 600
+    rel = pd.read_csv(tables / "reliability.csv").set_index("scale")
+    assert (rel["alpha"] > 0.7).all()  # items simulated from one true score per scale
+    scored = pd.read_parquet(root / "data" / "processed" / "example" / "scored.parquet")
+    assert len(scored) == 549
+    assert scored["engagement"].dropna().between(1, 5).all()
+
+
 def test_known_effects_inside_their_confidence_intervals(project):
     root, _ = project
     truth = json.loads((root / "data" / "raw" / "example" / "truth.json").read_text())

@@ -196,6 +196,19 @@ def sanitize_notebook(path: Path) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def _kernel_process(km: Any) -> Any:
+    return getattr(getattr(km, "provisioner", None), "process", None)
+
+
+def _reap(process: Any) -> None:
+    """Wait for a kernel process that was shut down, so that none is left unreaped."""
+    if process is not None:
+        with contextlib.suppress(Exception):
+            process.kill()
+        with contextlib.suppress(Exception):
+            process.wait(timeout=30)
+
+
 def _close_thread_event_loop() -> None:
     """Close the event loop jupyter_client's synchronous wrappers left in this worker thread."""
     import asyncio
@@ -263,7 +276,10 @@ class KernelPool:
         self._closed = True
         def stop(fut: Future) -> None:
             try:
-                fut.result().shutdown_kernel(now=True)
+                km = fut.result()
+                process = _kernel_process(km)
+                km.shutdown_kernel(now=True)
+                _reap(process)
             except Exception:  # noqa: BLE001 - a kernel that failed to start needs no stop
                 pass
             finally:
@@ -304,12 +320,13 @@ def _warm_engine() -> str:
 
 
 def _execute(root: Path, stage: Stage, params_path: Path, staging: Path,
-             pool: KernelPool | None = None) -> None:
+             pool: KernelPool) -> None:
     import papermill as pm
 
     out_nb = staging / "notebooks" / stage.notebook
     out_nb.parent.mkdir(parents=True, exist_ok=True)
-    km = pool.take() if pool is not None else None
+    km = pool.take()
+    process = _kernel_process(km)
     try:
         pm.execute_notebook(
             str(notebook_dir(root) / stage.notebook), str(out_nb),
@@ -317,16 +334,19 @@ def _execute(root: Path, stage: Stage, params_path: Path, staging: Path,
             # executed notebooks are the same bytes wherever the project lives.
             parameters={"PARAMS": _relative(params_path, root), "ROOT": ".",
                         "OUT": _relative(staging, root)},
+            # No `cwd=`: papermill would chdir the whole process, which races between
+            # stages running in parallel threads; the kernel was started in the root.
             kernel_name="python3", kernel_manager_class=project_kernel_manager(),
-            cwd=str(root), progress_bar=False, log_output=False, report_mode=False,
+            progress_bar=False, log_output=False, report_mode=False,
             request_save_on_cell_execute=False, km=km,
-            engine_name=_warm_engine() if km is not None else None,
+            engine_name=_warm_engine(),
         )
     except pm.PapermillExecutionError as exc:
         raise _StageFailure(exc.ename, exc.evalue, exc.cell_index, out_nb) from None
     finally:
-        if km is not None and km.has_kernel:
+        if km.has_kernel:
             km.shutdown_kernel(now=True)
+        _reap(process)
         _close_thread_event_loop()
     sanitize_notebook(out_nb)
 
