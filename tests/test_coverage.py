@@ -19,8 +19,13 @@ from partner_study.validate import validate_tables
 pytestmark = pytest.mark.slow
 
 N_STUDIES = 200
-SPEC = {"dependent": "engagement", "outcomes": list(TRUE_EFFECTS),
-        "covariates": ["age", "gender", "role"], "models": ["joint"], "cov_type": "HC3"}
+SPEC = {
+    "dependent": "engagement",
+    "outcomes": list(TRUE_EFFECTS),
+    "covariates": ["age", "gender", "role"],
+    "models": ["joint"],
+    "cov_type": "HC3",
+}
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,7 @@ def test_single_coder_runs_end_to_end_and_says_why_agreement_is_empty(tmp_path):
     root = make_project(tmp_path)
     raw = root / "data" / "raw" / "example"
     seg = pd.read_csv(raw / "segments.csv", dtype=str, keep_default_na=False)
-    seg[seg["coder"] == "coder_a"].to_csv(raw / "segments.csv", index=False,
-                                          lineterminator="\n")
+    seg[seg["coder"] == "coder_a"].to_csv(raw / "segments.csv", index=False, lineterminator="\n")
     result = run_pipeline(root / "params" / "example.yaml", root=root)
     assert all(s.status == "ran" for s in result.stages)
     agreement = pd.read_csv(root / "reports" / "example" / "tables" / "agreement.csv")
@@ -31,10 +30,10 @@ def test_single_site_fits_ols_and_skips_the_mixed_model_with_a_reason(tmp_path):
     keep = set(part.loc[part["site"] == "be_hospital", "participant_id"])
     for name in ("participants", "survey", "segments", "roster"):
         frame = pd.read_csv(raw / f"{name}.csv", dtype=str, keep_default_na=False)
-        frame[frame["participant_id"].isin(keep)].to_csv(raw / f"{name}.csv", index=False,
-                                                         lineterminator="\n")
-    run_pipeline(root / "params" / "example.yaml", root=root,
-                 only=["01-prepare", "04-regression"])
+        frame[frame["participant_id"].isin(keep)].to_csv(
+            raw / f"{name}.csv", index=False, lineterminator="\n"
+        )
+    run_pipeline(root / "params" / "example.yaml", root=root, only=["01-prepare", "04-regression"])
     reg = pd.read_csv(root / "reports" / "example" / "tables" / "regression.csv")
     ols = reg[(reg["model"] == "ols") & (reg["term"] == "communication")]
     assert len(ols) == 1 and ols["std_error"].notna().all()
@@ -49,14 +48,18 @@ def test_survey_only_study_skips_the_qualitative_stages_with_a_reason(tmp_path):
     root = make_project(tmp_path)
     raw = root / "data" / "raw" / "example"
     text = (raw / "codebook.yaml").read_text(encoding="utf-8")
-    (raw / "codebook.yaml").write_text(text[: text.index("\nthemes:")] + "\n",
-                                       encoding="utf-8")
+    (raw / "codebook.yaml").write_text(text[: text.index("\nthemes:")] + "\n", encoding="utf-8")
     (raw / "segments.csv").unlink()
-    result = run_pipeline(root / "params" / "example.yaml", root=root,
-                          only=["01-prepare", "03-qualitative", "05-integrate"])
+    result = run_pipeline(
+        root / "params" / "example.yaml",
+        root=root,
+        only=["01-prepare", "03-qualitative", "05-integrate"],
+    )
     status = {s.name: (s.status, s.reason) for s in result.stages}
-    assert status["03-qualitative"] == ("not applicable",
-                                        "the codebook declares no qualitative codes")
+    assert status["03-qualitative"] == (
+        "not applicable",
+        "the codebook declares no qualitative codes",
+    )
     assert status["05-integrate"][0] == "not applicable"
 
 
@@ -75,11 +78,15 @@ def test_multi_site_params_pool_site_folders_and_show_heterogeneity(tmp_path):
         ids = set(part.loc[part["site"] == site, "participant_id"])
         for name in ("participants", "survey", "segments"):
             frame = pd.read_csv(src / f"{name}.csv", dtype=str, keep_default_na=False)
-            frame[frame["participant_id"].isin(ids)].to_csv(folder / f"{name}.csv",
-                                                            index=False, lineterminator="\n")
+            frame[frame["participant_id"].isin(ids)].to_csv(
+                folder / f"{name}.csv", index=False, lineterminator="\n"
+            )
     params = root / "params" / "example.yaml"
-    params.write_text(params.read_text().replace(
-        "data: data/raw/example", "data: [data/raw/be_hospital, data/raw/qc_establishment]"))
+    params.write_text(
+        params.read_text().replace(
+            "data: data/raw/example", "data: [data/raw/be_hospital, data/raw/qc_establishment]"
+        )
+    )
     run_pipeline(params, root=root, only=["01-prepare", "04-regression"])
     tables = root / "reports" / "example" / "tables"
     by_site = pd.read_csv(tables / "regression-by-site.csv")

@@ -47,15 +47,24 @@ def made_qdpx(tmp_path):
 
 # NVivo selections and the text NVivo shows for them (some after emoji, which count two units).
 KNOWN = [
-    (3137, 3284, "piros", "Senkit nem lehet kötelezni oltásra, ilyet csak ostoba korlátolt agyi "
-     "kapacitással rendelkező emberhulladék hozhat aki nem szaporodhat és nem élhet."),
-    (2780, 2808, "resisting_coercion", "Nem tehetik kötelezővé! \U0001F621\U0001F621"),
+    (
+        3137,
+        3284,
+        "piros",
+        "Senkit nem lehet kötelezni oltásra, ilyet csak ostoba korlátolt agyi "
+        "kapacitással rendelkező emberhulladék hozhat aki nem szaporodhat és nem élhet.",
+    ),
+    (2780, 2808, "resisting_coercion", "Nem tehetik kötelezővé! \U0001f621\U0001f621"),
     (10804, 10831, "ad_populum", "Záhertorta egy alkesz nulla"),
     (10804, 10832, "negligent_healthcare", "Záhertorta egy alkesz nulla."),
-    (62445, 62477, "attituderoots_media", "Mocskos fidess propagandisták!\U0001F92E"),
-    (50648, 50702, "csoportszintu_fogekonysag",
-     "@@szilagyitamas2823 És milyen igazad lett!\u261d\ufe0f\U0001F44C\U0001F44D\U0001F44D"
-     "\U0001F44D\r\n"),
+    (62445, 62477, "attituderoots_media", "Mocskos fidess propagandisták!\U0001f92e"),
+    (
+        50648,
+        50702,
+        "csoportszintu_fogekonysag",
+        "@@szilagyitamas2823 És milyen igazad lett!\u261d\ufe0f\U0001f44c\U0001f44d\U0001f44d"
+        "\U0001f44d\r\n",
+    ),
 ]
 
 
@@ -63,10 +72,14 @@ def test_nvivo_export_validates(nvivo, tmp_path):
     study = validated(nvivo, tmp_path)
     # project.qde: 303 Coding elements in 303 PlainTextSelections, 2 TextSources, no Cases
     assert len(study.segments) == 303
-    assert study.participants["participant_id"].tolist() == ["videos_selection",
-                                                             "videos_10_selected"]
-    assert any(n.startswith("The project has no cases: each document is one participant")
-               for n in nvivo.notes)
+    assert study.participants["participant_id"].tolist() == [
+        "videos_selection",
+        "videos_10_selected",
+    ]
+    assert any(
+        n.startswith("The project has no cases: each document is one participant")
+        for n in nvivo.notes
+    )
     # every Coding@creatingUser is 29518289-... = <User name="Gergo">
     assert set(study.segments["coder"]) == {"Gergo"}
     # texts survive segments.csv unchanged (CRLF and emoji included)
@@ -99,9 +112,14 @@ def test_nvivo_same_span_is_one_segment(nvivo):
     assert span["segment_id"].nunique() == 1
     # six PlainTextSelections at 3137-3284 code: piros, dehumanizálás, szabadság, szuverenitás,
     # Resisting coercion, kötelezőség hatása, szankció hatása negatív
-    assert set(span["code"]) == {"piros", "dehumanizalas", "szabadsag_szuverenitas",
-                                 "resisting_coercion", "kotelezoseg_hatasa",
-                                 "szankcio_hatasa_negativ"}
+    assert set(span["code"]) == {
+        "piros",
+        "dehumanizalas",
+        "szabadsag_szuverenitas",
+        "resisting_coercion",
+        "kotelezoseg_hatasa",
+        "szankcio_hatasa_negativ",
+    }
 
 
 def test_nvivo_codes_and_themes(nvivo):
@@ -130,14 +148,16 @@ def test_made_project(made_qdpx, tmp_path):
     assert lang["text"].iloc[0] == "We need words that both of us use."
     doctor = seg[seg["code"] == "information_sharing_other"]  # second code named "Other"
     assert doctor["participant_id"].tolist() == ["P02"]  # SelectionRef of case P02
-    assert doctor["text"].iloc[0] == "Only my doctor \U0001F469\u200d\u2695\ufe0f and me."
+    assert doctor["text"].iloc[0] == "Only my doctor \U0001f469\u200d\u2695\ufe0f and me."
     assert (int(doctor["start"].iloc[0]), int(doctor["end"].iloc[0])) == (34, 62)
     # a Coding without creatingUser falls back to the selection's creator (Ben)
     assert seg.loc[seg["code"] == "listening_skills", "coder"].tolist() == ["Ben"]
     assert cb.codes["other"].theme == "foundations_of_partnership"
     assert cb.codes["test_results"].theme == "information_sharing"
-    assert any("1 coding(s) of whole documents, 1 picture/audio/video/PDF source(s)" in n
-               for n in raw.notes)
+    assert any(
+        "1 coding(s) of whole documents, 1 picture/audio/video/PDF source(s)" in n
+        for n in raw.notes
+    )
     assert any("'FG1'" in n and "shared by several cases" in n for n in raw.notes)
 
 
@@ -151,10 +171,12 @@ def test_bare_project_qde_with_sources_folder(made_qdpx):
 def test_not_a_zip(tmp_path):
     path = tmp_path / "project.qdpx"
     path.write_text("not a zip", encoding="utf-8")
-    with pytest.raises(StudyDataError,
-                       match=r"project\.qdpx: found a file that is not a zip archive, expected a "
-                             r"REFI-QDA project: a \.qdpx zip holding project\.qde .*Fix: export "
-                             r"the project from your QDA software"):
+    with pytest.raises(
+        StudyDataError,
+        match=r"project\.qdpx: found a file that is not a zip archive, expected a "
+        r"REFI-QDA project: a \.qdpx zip holding project\.qde .*Fix: export "
+        r"the project from your QDA software",
+    ):
         import_qdpx(path)
 
 
@@ -185,9 +207,11 @@ def test_project_without_codings(tmp_path):
     path = tmp_path / "empty.qdpx"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("project.qde", '<Project xmlns="urn:QDA-XML:project:1.0" name="x"/>')
-    with pytest.raises(StudyDataError,
-                       match=r"found no coded text selections, expected text sources with "
-                             r"codings .*Fix: code the documents first"):
+    with pytest.raises(
+        StudyDataError,
+        match=r"found no coded text selections, expected text sources with "
+        r"codings .*Fix: code the documents first",
+    ):
         import_qdpx(path)
 
 

@@ -18,8 +18,10 @@ from partner_study.writer import write_raw_study
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "import" / "redcap"
 REAL = HERE.parents[1] / "shared" / "realdata"
-GPL_SKIP = ("GPL-licensed real data is never copied into the project; this test reads it from "
-            "../shared/realdata, which is absent here")
+GPL_SKIP = (
+    "GPL-licensed real data is never copied into the project; this test reads it from "
+    "../shared/realdata, which is absent here"
+)
 
 
 def pair(name: str) -> tuple[Path, Path]:
@@ -52,7 +54,8 @@ def test_simple_project_validates_drops_identifiers_and_declares_odd_values(tmp_
     assert any(n.startswith("sex: value(s) 'FALSE', 'TRUE'") for n in raw.notes)
     # race is a checkbox "1, American Indian/Alaska Native | ... | 5, White | 6, Unknown"
     assert [c for c in raw.participants.columns if c.startswith("race___")] == [
-        f"race___{k}" for k in range(1, 7)]
+        f"race___{k}" for k in range(1, 7)
+    ]
     assert cb.variables["race___5"].label == "Race (Select all that apply): White"
     assert study.participants["race___5"].tolist() == ["Checked"] * 4 + ["Unchecked"]
     assert set(study.participants["site"]) == {"ok_clinic"}
@@ -64,22 +67,27 @@ def test_checkbox_numeric_and_letter_codes_expand_to_one_variable_per_option(tmp
     cb = codebook(raw)
     expanded = [c for c in raw.participants.columns if "___" in c]
     # check_one: "1, one|2, two|3, three|4, four"; check_two: "a, A|b, B|c, C|d, D|e, E"
-    assert expanded == [*(f"check_one___{k}" for k in "1234"),
-                        *(f"check_two___{k}" for k in "abcde")]
+    assert expanded == [
+        *(f"check_one___{k}" for k in "1234"),
+        *(f"check_two___{k}" for k in "abcde"),
+    ]
     assert cb.variables["check_two___c"].levels == {"0": "Unchecked", "1": "Checked"}
     assert cb.variables["check_two___c"].label == "check two: C"
     # record 1: "check_two___a should be 1 - check_two___c should be 1"
     row = study.participants.set_index("participant_id").loc["1"]
     assert (row["check_two___a"], row["check_two___b"], row["check_two___c"]) == (
-        "Checked", "Unchecked", "Checked")
+        "Checked",
+        "Unchecked",
+        "Checked",
+    )
 
 
 def test_longitudinal_export_without_event_names_the_events_and_the_fix():
     with pytest.raises(
         StudyDataError,
         match=r"longitudinal__data\.csv: column 'redcap_event_name': found a longitudinal export "
-              r"with 12 events \('enrollment_arm_1', 'dose_1_arm_1', .*expected one row per "
-              r"participant\. Fix: choose the event .*event='enrollment_arm_1'",
+        r"with 12 events \('enrollment_arm_1', 'dose_1_arm_1', .*expected one row per "
+        r"participant\. Fix: choose the event .*event='enrollment_arm_1'",
     ):
         import_redcap(*pair("longitudinal"))
 
@@ -96,14 +104,20 @@ def test_longitudinal_export_keeps_the_chosen_event(tmp_path):
 
 
 def test_unknown_event_lists_the_events():
-    with pytest.raises(StudyDataError, match=r"found no rows of event 'baseline', expected one "
-                                             r"of the events 'enrollment_arm_1'"):
+    with pytest.raises(
+        StudyDataError,
+        match=r"found no rows of event 'baseline', expected one "
+        r"of the events 'enrollment_arm_1'",
+    ):
         import_redcap(*pair("longitudinal"), event="baseline")
 
 
 def test_event_on_a_classic_project_is_an_error():
-    with pytest.raises(StudyDataError, match=r"found event='baseline' but no column "
-                                             r"'redcap_event_name'.*Fix: leave out event="):
+    with pytest.raises(
+        StudyDataError,
+        match=r"found event='baseline' but no column "
+        r"'redcap_event_name'.*Fix: leave out event=",
+    ):
         import_redcap(*pair("simple"), event="baseline")
 
 
@@ -113,13 +127,14 @@ def test_repeating_instrument_rows_are_left_out(tmp_path):
     # 6 rows: records 1 and 2 plus four 'bp' instances
     assert study.participants["participant_id"].tolist() == ["1", "2"]
     assert not {"bp_systolic", "bp_diastolic", "date_bp"} & set(raw.participants.columns)
-    assert any(n.startswith("Repeating instruments ('bp')") and "4 row(s)" in n
-               for n in raw.notes)
+    assert any(n.startswith("Repeating instruments ('bp')") and "4 row(s)" in n for n in raw.notes)
 
 
 def test_bom_and_curly_quote_dictionary(tmp_path):
-    data, dictionary = (DATA / "potentially-problematic__data.csv",
-                        DATA / "potentially-problematic-dictionary__dictionary.csv")
+    data, dictionary = (
+        DATA / "potentially-problematic__data.csv",
+        DATA / "potentially-problematic-dictionary__dictionary.csv",
+    )
     assert dictionary.read_bytes().startswith(b"\xef\xbb\xbf")  # the dictionary has a BOM
     raw = import_redcap(data, dictionary, site="s", role="patient")
     validated(raw, tmp_path)
@@ -132,8 +147,9 @@ def test_bom_and_curly_quote_dictionary(tmp_path):
 
 # --- made fixtures: API header style, matrix, letters, slider, site/role columns ---------------
 def test_matrix_and_likert_blocks_become_scales(tmp_path):
-    raw = import_redcap(*pair("matrix"), site_column="site_code", role_column="respondent",
-                        study="matrix")
+    raw = import_redcap(
+        *pair("matrix"), site_column="site_code", role_column="respondent", study="matrix"
+    )
     study = validated(raw, tmp_path)
     cb = codebook(raw)
     eng = cb.scales["engagement"]  # matrix_group_name 'engagement'
@@ -149,8 +165,12 @@ def test_matrix_and_likert_blocks_become_scales(tmp_path):
     assert study.scored["participant_id"].tolist() == ["101", "102", "104"]
     assert pd.isna(study.scored.set_index("participant_id").loc["102", "eng_3"])
     parts = study.participants.set_index("participant_id")
-    assert parts["site"].tolist() == ["belgian_hospital", "belgian_hospital",
-                                      "quebec_etablissement", "quebec_etablissement"]
+    assert parts["site"].tolist() == [
+        "belgian_hospital",
+        "belgian_hospital",
+        "quebec_etablissement",
+        "quebec_etablissement",
+    ]
     assert parts["role"].tolist() == ["patient", "professional", "patient", "professional"]
     assert "email" not in raw.participants.columns
     assert cb.variables["age"].missing == ("UNK",)
@@ -196,66 +216,82 @@ def test_site_from_data_access_group(tmp_path):
     raw = import_redcap(records, dictionary, role="patient")
     study = validated(raw, tmp_path)
     assert study.participants["site"].tolist() == ["brussels", "brussels", "oslo", "oslo"]
-    assert any("Site taken from the source's 'redcap_data_access_group'" in n
-               for n in raw.notes)
+    assert any("Site taken from the source's 'redcap_data_access_group'" in n for n in raw.notes)
 
 
 # --- bad input -------------------------------------------------------------------------------
 def test_dictionary_without_fields():
     data, _ = pair("simple")
     empty = pd.DataFrame({"Variable / Field Name": [""], "Field Type": [""]})
-    with pytest.raises(StudyDataError, match=r"found a dictionary without fields, expected one "
-                                             r"row per REDCap field\. Fix: download"):
+    with pytest.raises(
+        StudyDataError,
+        match=r"found a dictionary without fields, expected one "
+        r"row per REDCap field\. Fix: download",
+    ):
         import_redcap(data, empty)
 
 
 def test_empty_record_id():
     _, dictionary = pair("simple")
     records = pd.DataFrame({"record_id": ["1", ""], "age": ["30", "40"]})
-    with pytest.raises(StudyDataError, match=r"row 3, column 'record_id': found an empty record "
-                                             r"id on row\(s\) 3.*Fix: give every record its id"):
+    with pytest.raises(
+        StudyDataError,
+        match=r"row 3, column 'record_id': found an empty record "
+        r"id on row\(s\) 3.*Fix: give every record its id",
+    ):
         import_redcap(records, dictionary)
 
 
 def test_empty_site_name():
-    with pytest.raises(StudyDataError, match=r"found an empty site name, expected a site name\. "
-                                             r"Fix: pass site='name'"):
+    with pytest.raises(
+        StudyDataError,
+        match=r"found an empty site name, expected a site name\. "
+        r"Fix: pass site='name'",
+    ):
         import_redcap(*pair("simple"), site="  ")
 
 
 def test_dictionary_without_its_columns():
     data, _ = pair("simple")
     bad = pd.DataFrame({"name": ["record_id"], "type": ["text"]})
-    with pytest.raises(StudyDataError,
-                       match=r"<REDCap dictionary data frame>: row 1: found the columns 'name', "
-                             r"'type', expected a REDCap data dictionary with 'Variable / Field "
-                             r"Name' and 'Field Type' columns .*Fix: download the dictionary"):
+    with pytest.raises(
+        StudyDataError,
+        match=r"<REDCap dictionary data frame>: row 1: found the columns 'name', "
+        r"'type', expected a REDCap data dictionary with 'Variable / Field "
+        r"Name' and 'Field Type' columns .*Fix: download the dictionary",
+    ):
         import_redcap(data, bad)
 
 
 def test_records_without_the_record_id_column():
     _, dictionary = pair("simple")
     records = pd.DataFrame({"study_id": ["1"], "age": ["30"]})
-    with pytest.raises(StudyDataError,
-                       match=r"row 1, column 'record_id': found no record id column \(columns: "
-                             r"'study_id', 'age'\), expected the record id field 'record_id'.*"
-                             r"Fix: export the records as 'CSV \(raw data\)'"):
+    with pytest.raises(
+        StudyDataError,
+        match=r"row 1, column 'record_id': found no record id column \(columns: "
+        r"'study_id', 'age'\), expected the record id field 'record_id'.*"
+        r"Fix: export the records as 'CSV \(raw data\)'",
+    ):
         import_redcap(records, dictionary)
 
 
 def test_repeated_record_ids():
     _, dictionary = pair("simple")
     records = pd.DataFrame({"record_id": ["1", "2", "1"], "age": ["30", "40", "50"]})
-    with pytest.raises(StudyDataError,
-                       match=r"row 2, column 'record_id': found record id\(s\) used on several "
-                             r"rows \('1'\) on row\(s\) 2, 4.*Fix: keep one row per participant"):
+    with pytest.raises(
+        StudyDataError,
+        match=r"row 2, column 'record_id': found record id\(s\) used on several "
+        r"rows \('1'\) on row\(s\) 2, 4.*Fix: keep one row per participant",
+    ):
         import_redcap(records, dictionary)
 
 
 def test_missing_role_column():
-    with pytest.raises(StudyDataError,
-                       match=r"column 'job': found no such column, expected the column holding "
-                             r"each participant's role .*Fix: pass role_column="):
+    with pytest.raises(
+        StudyDataError,
+        match=r"column 'job': found no such column, expected the column holding "
+        r"each participant's role .*Fix: pass role_column=",
+    ):
         import_redcap(*pair("matrix"), role_column="job")
 
 
@@ -263,9 +299,11 @@ def test_empty_role_cells():
     data, dictionary = pair("matrix")
     records = pd.read_csv(data, dtype=str, keep_default_na=False)
     records.loc[2, "respondent"] = ""
-    with pytest.raises(StudyDataError,
-                       match=r"row 4, column 'respondent': found no role on 1 row\(s\) \(rows 4\)"
-                             r", expected a role for every participant"):
+    with pytest.raises(
+        StudyDataError,
+        match=r"row 4, column 'respondent': found no role on 1 row\(s\) \(rows 4\)"
+        r", expected a role for every participant",
+    ):
         import_redcap(records, dictionary, role_column="respondent")
 
 
@@ -279,13 +317,19 @@ def test_missing_file():
 @pytest.mark.skipif(not (REAL / "redcapapi").is_dir(), reason=GPL_SKIP)
 def test_api_style_dictionary_from_redcapapi(tmp_path):
     folder = REAL / "redcapapi"
-    raw = import_redcap(folder / "offlineConnectionFiles__TestRedcapAPI_Records.csv",
-                        folder / "offlineConnectionFiles__TestRedcapAPI_DataDictionary.csv",
-                        site="s", role="patient")
+    raw = import_redcap(
+        folder / "offlineConnectionFiles__TestRedcapAPI_Records.csv",
+        folder / "offlineConnectionFiles__TestRedcapAPI_DataDictionary.csv",
+        site="s",
+        role="patient",
+    )
     study = validated(raw, tmp_path)
     assert len(study.participants) == 20
-    raw = import_redcap(folder / "extdata__data.csv", folder / "extdata__metadata.csv",
-                        site="s", role="patient")
+    raw = import_redcap(
+        folder / "extdata__data.csv", folder / "extdata__metadata.csv", site="s", role="patient"
+    )
     assert parse_codebook(raw.codebook_text).variables["prereq_checkbox___abc"].levels == {
-        "0": "Unchecked", "1": "Checked"}
+        "0": "Unchecked",
+        "1": "Checked",
+    }
     validated(raw, tmp_path / "api")

@@ -21,10 +21,18 @@ from partner_study.writer import write_raw_study
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "import" / "spss"
 REAL = HERE.parents[1] / "shared" / "realdata"
-GPL_SKIP = ("GPL-licensed real data is never copied into the project; this test reads it from "
-            "../shared/realdata, which is absent here")
-LIKERT = {1.0: "Strongly disagree", 2.0: "Disagree", 3.0: "Neutral", 4.0: "Agree",
-          5.0: "Strongly agree", 9.0: "No answer"}
+GPL_SKIP = (
+    "GPL-licensed real data is never copied into the project; this test reads it from "
+    "../shared/realdata, which is absent here"
+)
+LIKERT = {
+    1.0: "Strongly disagree",
+    2.0: "Disagree",
+    3.0: "Neutral",
+    4.0: "Agree",
+    5.0: "Strongly agree",
+    9.0: "No answer",
+}
 
 
 def validated(raw, tmp_path):
@@ -94,12 +102,17 @@ def test_umlauts_and_wrong_encoding(tmp_path):
     validated(raw, tmp_path)
     var = codebook(raw).variables["var1"]
     assert var.label == "This is an \u00e4-umlaut"
-    assert list(var.levels.values()) == ["the \u00e4 umlaut", "the \u00fc umlaut",
-                                         "the \u00f6 umlaut"]
-    with pytest.raises(StudyDataError,
-                       match=r"umlauts\.sav: found text that is not in the file's declared "
-                             r"encoding .*Fix: pass the encoding the file was written in, e\.g\. "
-                             r"encoding='latin1'"):
+    assert list(var.levels.values()) == [
+        "the \u00e4 umlaut",
+        "the \u00fc umlaut",
+        "the \u00f6 umlaut",
+    ]
+    with pytest.raises(
+        StudyDataError,
+        match=r"umlauts\.sav: found text that is not in the file's declared "
+        r"encoding .*Fix: pass the encoding the file was written in, e\.g\. "
+        r"encoding='latin1'",
+    ):
         import_spss(DATA / "haven__spss__umlauts.sav", encoding="ascii")
 
 
@@ -110,55 +123,79 @@ def test_stata_extended_missing_values(tmp_path):
     var = codebook(raw).variables["x"]
     assert (var.type, var.missing) == ("integer", (".a", ".h", ".z"))
     assert raw.participants["x"].tolist() == ["1", "2", "3", "4", "5", ".a", ".h", ".z"]
-    np.testing.assert_array_equal(study.participants["x"].to_numpy(),
-                                  [1, 2, 3, 4, 5, np.nan, np.nan, np.nan])
+    np.testing.assert_array_equal(
+        study.participants["x"].to_numpy(), [1, 2, 3, 4, 5, np.nan, np.nan, np.nan]
+    )
 
 
 def test_stata_missing_only_variables(tmp_path):
     # pyreadstat missing_test.dta: var1..var6 hold .a .b .c .x .y .z, var7/var8 '.', var9 1
-    raw = import_spss(DATA / "pyreadstat__missing_data__missing_test.dta", site="s",
-                      role="patient")
+    raw = import_spss(DATA / "pyreadstat__missing_data__missing_test.dta", site="s", role="patient")
     validated(raw, tmp_path)
     cb = codebook(raw)
     assert [raw.participants[f"var{k}"].iloc[0] for k in range(1, 10)] == [
-        ".a", ".b", ".c", ".x", ".y", ".z", "", "", "1"]
+        ".a",
+        ".b",
+        ".c",
+        ".x",
+        ".y",
+        ".z",
+        "",
+        "",
+        "1",
+    ]
     assert cb.variables["var4"].missing == (".x",)
 
 
 def test_multiple_response_sets_and_unlabelled_codes(tmp_path):
     # pyreadstat simple_alltypes.sav: mrset 'mymrset' = bool1..bool3 (dichotomy, counted 1);
     # x labels 1 red 2 green 3 blue, missing 7, 8, 99, data also 4 and 9; z missing -999..0, 999
-    raw = import_spss(DATA / "pyreadstat__multiple_response__simple_alltypes.sav", site="s",
-                      role="patient")
+    raw = import_spss(
+        DATA / "pyreadstat__multiple_response__simple_alltypes.sav", site="s", role="patient"
+    )
     validated(raw, tmp_path)
     cb = codebook(raw)
     assert cb.variables["bool1"].label == "My multiple response set: Response #1"
     assert any("'mymrset'" in n and "the value 1 means selected" in n for n in raw.notes)
-    assert cb.variables["x"].levels == {"1": "red", "2": "green", "3": "blue", "4": "4",
-                                        "9": "9"}
+    assert cb.variables["x"].levels == {"1": "red", "2": "green", "3": "blue", "4": "4", "9": "9"}
     assert cb.variables["x"].missing == ("7", "8", "99")
     assert set(cb.variables["z"].missing) == {"-9", "999"}
 
 
 def write_likert_sav(path: Path, ids=("R1", "R2", "R3", "R4")) -> None:
-    frame = pd.DataFrame({
-        "respondent_id": list(ids),
-        "centre": [1.0, 1.0, 2.0, 2.0],
-        "group": [1.0, 2.0, 1.0, 2.0],
-        "overall": [4.0, 4.0, 2.0, 3.0],
-        "Age": [54.0, 41.0, 67.0, np.nan],
-        "tru1": [4.0, 5.0, 9.0, np.nan], "tru2": [4.0, 4.0, 2.0, np.nan],
-        "tru3": [5.0, 3.0, 2.0, np.nan], "tru4": [3.0, 4.0, 1.0, np.nan],
-    })
+    frame = pd.DataFrame(
+        {
+            "respondent_id": list(ids),
+            "centre": [1.0, 1.0, 2.0, 2.0],
+            "group": [1.0, 2.0, 1.0, 2.0],
+            "overall": [4.0, 4.0, 2.0, 3.0],
+            "Age": [54.0, 41.0, 67.0, np.nan],
+            "tru1": [4.0, 5.0, 9.0, np.nan],
+            "tru2": [4.0, 4.0, 2.0, np.nan],
+            "tru3": [5.0, 3.0, 2.0, np.nan],
+            "tru4": [3.0, 4.0, 1.0, np.nan],
+        }
+    )
     items = ["tru1", "tru2", "tru3", "tru4", "overall"]
     pyreadstat.write_sav(
-        frame, str(path),
-        column_labels=["Respondent", "Centre", "Group", "Overall", "Age (years)",
-                       "I trust the team", "They keep promises", "I can be open",
-                       "They act in my interest"],
-        variable_value_labels={"centre": {1.0: "Liège", 2.0: "Oslo kommune"},
-                               "group": {1.0: "Patient", 2.0: "Professional"},
-                               **{c: LIKERT for c in items}},
+        frame,
+        str(path),
+        column_labels=[
+            "Respondent",
+            "Centre",
+            "Group",
+            "Overall",
+            "Age (years)",
+            "I trust the team",
+            "They keep promises",
+            "I can be open",
+            "They act in my interest",
+        ],
+        variable_value_labels={
+            "centre": {1.0: "Liège", 2.0: "Oslo kommune"},
+            "group": {1.0: "Patient", 2.0: "Professional"},
+            **{c: LIKERT for c in items},
+        },
         missing_ranges={c: [9.0] for c in items},
         variable_measure={"centre": "nominal", "group": "nominal"},
     )
@@ -174,8 +211,13 @@ def test_likert_block_becomes_a_scale(tmp_path):
     tru = cb.scales["tru"]
     assert tru.items == ("tru1", "tru2", "tru3", "tru4")
     assert (tru.low, tru.high, tru.min_items, tru.missing) == (1, 5, 2, ("9",))
-    assert tru.labels == {1: "Strongly disagree", 2: "Disagree", 3: "Neutral", 4: "Agree",
-                          5: "Strongly agree"}
+    assert tru.labels == {
+        1: "Strongly disagree",
+        2: "Disagree",
+        3: "Neutral",
+        4: "Agree",
+        5: "Strongly agree",
+    }
     assert tru.item_labels["tru1"] == "I trust the team"
     # 'overall' has the same labels but is not adjacent to the block: a category
     assert cb.variables["overall"].levels["5"] == "Strongly agree"
@@ -193,11 +235,14 @@ def test_block_without_a_common_name_is_numbered(tmp_path):
     frame = pd.DataFrame({"q1a": [1.0, 2.0], "q1b": [3.0, 4.0], "q1c": [5.0, 1.0]})
     # 9 'No answer' is labelled but not declared missing here: codes 1-5 and 9 are not a
     # consecutive response scale, so no scale (the heuristic needs 1..k)
-    pyreadstat.write_sav(frame, str(path),
-                         variable_value_labels={c: LIKERT for c in frame.columns})
+    pyreadstat.write_sav(frame, str(path), variable_value_labels={c: LIKERT for c in frame.columns})
     assert codebook(import_spss(path, site="s", role="patient")).scales == {}
-    pyreadstat.write_sav(frame, str(path), variable_value_labels={
-        c: LIKERT for c in frame.columns}, missing_ranges={c: [9.0] for c in frame.columns})
+    pyreadstat.write_sav(
+        frame,
+        str(path),
+        variable_value_labels={c: LIKERT for c in frame.columns},
+        missing_ranges={c: [9.0] for c in frame.columns},
+    )
     raw = import_spss(path, site="s", role="patient")
     validated(raw, tmp_path)
     assert codebook(raw).scales["scale_1"].items == ("q1a", "q1b", "q1c")
@@ -208,8 +253,11 @@ def test_block_without_a_common_name_is_numbered(tmp_path):
 def test_file_without_cases(tmp_path):
     path = tmp_path / "empty.sav"
     pyreadstat.write_sav(pd.DataFrame({"q1": pd.Series([], dtype=float)}), str(path))
-    with pytest.raises(StudyDataError, match=r"empty\.sav: found a file without cases, expected "
-                                             r"one row per participant"):
+    with pytest.raises(
+        StudyDataError,
+        match=r"empty\.sav: found a file without cases, expected "
+        r"one row per participant",
+    ):
         import_spss(path)
 
 
@@ -221,42 +269,53 @@ def test_missing_file():
 def test_wrong_kind_of_file(tmp_path):
     path = tmp_path / "survey.csv"
     path.write_text("id,q1\n1,2\n", encoding="utf-8")
-    with pytest.raises(StudyDataError,
-                       match=r"survey\.csv: found a '\.csv' file, expected an SPSS "
-                             r"\.sav/\.zsav/\.por or Stata \.dta file\. Fix: save the data"):
+    with pytest.raises(
+        StudyDataError,
+        match=r"survey\.csv: found a '\.csv' file, expected an SPSS "
+        r"\.sav/\.zsav/\.por or Stata \.dta file\. Fix: save the data",
+    ):
         import_spss(path)
 
 
 def test_not_an_spss_file(tmp_path):
     path = tmp_path / "broken.sav"
     path.write_bytes(b"this is not SPSS")
-    with pytest.raises(StudyDataError,
-                       match=r"broken\.sav: found a file pyreadstat cannot read .*expected a "
-                             r"valid \.sav file\. Fix: re-save it"):
+    with pytest.raises(
+        StudyDataError,
+        match=r"broken\.sav: found a file pyreadstat cannot read .*expected a "
+        r"valid \.sav file\. Fix: re-save it",
+    ):
         import_spss(path)
 
 
 def test_id_column_not_found(tmp_path):
     path = tmp_path / "trust.sav"
     write_likert_sav(path)
-    with pytest.raises(StudyDataError,
-                       match=r"column 'pid': found no such variable, expected one of the file's "
-                             r"variables \('respondent_id', 'centre'"):
+    with pytest.raises(
+        StudyDataError,
+        match=r"column 'pid': found no such variable, expected one of the file's "
+        r"variables \('respondent_id', 'centre'",
+    ):
         import_spss(path, id_column="pid")
 
 
 def test_repeated_ids(tmp_path):
     path = tmp_path / "trust.sav"
     write_likert_sav(path, ids=("R1", "R2", "R1", "R4"))
-    with pytest.raises(StudyDataError,
-                       match=r"column 'respondent_id': found empty or repeated ids in case\(s\) "
-                             r"1, 3 \(e\.g\. 'R1'\), expected one case per participant"):
+    with pytest.raises(
+        StudyDataError,
+        match=r"column 'respondent_id': found empty or repeated ids in case\(s\) "
+        r"1, 3 \(e\.g\. 'R1'\), expected one case per participant",
+    ):
         import_spss(path)
 
 
 def test_import_stata_needs_a_dta_file():
-    with pytest.raises(StudyDataError, match=r"found a '\.sav' file, expected a Stata \.dta "
-                                             r"file\. Fix: use import_spss"):
+    with pytest.raises(
+        StudyDataError,
+        match=r"found a '\.sav' file, expected a Stata \.dta "
+        r"file\. Fix: use import_spss",
+    ):
         import_stata(DATA / "haven__spss__umlauts.sav")
 
 

@@ -16,8 +16,10 @@ from partner_study.writer import write_raw_study
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "import" / "taguette"
 REAL = HERE.parents[1] / "shared" / "realdata"
-GPL_SKIP = ("GPL-licensed real data is never copied into the project; this test reads it from "
-            "../shared/realdata, which is absent here")
+GPL_SKIP = (
+    "GPL-licensed real data is never copied into the project; this test reads it from "
+    "../shared/realdata, which is absent here"
+)
 
 
 def validated(raw, tmp_path):
@@ -57,12 +59,18 @@ def test_new_layout_with_parents(tmp_path):
     assert cb.codes["with_whom"].theme == "information_sharing"
     assert cb.codes["teamwork"].theme == "teamwork"
     assert study.segments.loc[study.segments["segment_id"] == "21", "code"].tolist() == [
-        "what", "common_language"]
+        "what",
+        "common_language",
+    ]
 
 
 def test_offsets_layout_and_pattern(tmp_path):
-    raw = import_taguette(DATA / "highlights_offsets.csv", participant_pattern=r"participant-(\d+)",
-                          role="patient", site="s")
+    raw = import_taguette(
+        DATA / "highlights_offsets.csv",
+        participant_pattern=r"participant-(\d+)",
+        role="patient",
+        site="s",
+    )
     study = validated(raw, tmp_path)
     seg = study.segments
     assert seg["segment_id"].tolist() == ["31", "32", "33"]
@@ -78,7 +86,8 @@ def test_pattern_without_group():
 def test_excel_export(tmp_path):
     path = tmp_path / "highlights.xlsx"
     pd.read_csv(DATA / "highlights_old.csv", dtype=str, keep_default_na=False).to_excel(
-        path, index=False)
+        path, index=False
+    )
     from_csv = import_taguette(DATA / "highlights_old.csv")
     from_xlsx = import_taguette(path)
     pd.testing.assert_frame_equal(from_csv.segments, from_xlsx.segments)
@@ -86,47 +95,60 @@ def test_excel_export(tmp_path):
 
 def test_defaults_are_noted():
     raw = import_taguette(DATA / "highlights_old.csv")
-    assert any("everyone was given role 'patient'. Pass role='...' (or edit participants.csv)"
-               in n for n in raw.notes)
+    assert any(
+        "everyone was given role 'patient'. Pass role='...' (or edit participants.csv)" in n
+        for n in raw.notes
+    )
 
 
 # --- bad input -------------------------------------------------------------------------------
 def test_not_a_taguette_export(tmp_path):
     path = tmp_path / "codes.csv"
     path.write_text("code,count\nteamwork,3\n", encoding="utf-8")
-    with pytest.raises(StudyDataError,
-                       match=r"codes\.csv: row 1: found the columns 'code', 'count', expected a "
-                             r"Taguette highlights export with columns id, document, tag, content "
-                             r"\(missing: document, content\)\. Fix: in Taguette"):
+    with pytest.raises(
+        StudyDataError,
+        match=r"codes\.csv: row 1: found the columns 'code', 'count', expected a "
+        r"Taguette highlights export with columns id, document, tag, content "
+        r"\(missing: document, content\)\. Fix: in Taguette",
+    ):
         import_taguette(path)
 
 
 def test_document_without_participant_id(tmp_path):
     path = tmp_path / "h.csv"
-    path.write_text("id,document,tag,content\n1,interview_anna.odt,Teamwork,We plan.\n",
-                    encoding="utf-8")
-    with pytest.raises(StudyDataError,
-                       match=r"column 'document': found document name\(s\) without a participant "
-                             r"id: 'interview_anna\.odt', expected names matching "
-                             r"participant_pattern '\^\(P\\d\+\)'\. Fix: rename the documents"):
+    path.write_text(
+        "id,document,tag,content\n1,interview_anna.odt,Teamwork,We plan.\n", encoding="utf-8"
+    )
+    with pytest.raises(
+        StudyDataError,
+        match=r"column 'document': found document name\(s\) without a participant "
+        r"id: 'interview_anna\.odt', expected names matching "
+        r"participant_pattern '\^\(P\\d\+\)'\. Fix: rename the documents",
+    ):
         import_taguette(path)
 
 
 def test_bad_pattern():
-    with pytest.raises(StudyDataError,
-                       match=r"found participant_pattern '\(P' \(missing \), unterminated "
-                             r"subpattern.*expected a regular expression"):
+    with pytest.raises(
+        StudyDataError,
+        match=r"found participant_pattern '\(P' \(missing \), unterminated "
+        r"subpattern.*expected a regular expression",
+    ):
         import_taguette(DATA / "highlights_old.csv", participant_pattern="(P")
 
 
 # --- GPL real data, read in place -----------------------------------------------------------
 @pytest.mark.skipif(not (REAL / "serdif-pssuq-taguette").is_dir(), reason=GPL_SKIP)
 def test_serdif_export(tmp_path):
-    raw = import_taguette(REAL / "serdif-pssuq-taguette" / "csv__all_tags_20220303.csv",
-                          role="patient", site="ie_serdif")
+    raw = import_taguette(
+        REAL / "serdif-pssuq-taguette" / "csv__all_tags_20220303.csv",
+        role="patient",
+        site="ie_serdif",
+    )
     study = validated(raw, tmp_path)
     # 1,930 rows, 17 participants P1-P17, 22 tags (codebook_20220303_8.csv)
     assert len(study.segments) == 1930
     assert sorted(study.participants["participant_id"], key=lambda p: int(p[1:])) == [
-        f"P{k}" for k in range(1, 18)]
+        f"P{k}" for k in range(1, 18)
+    ]
     assert len(parse_codebook(raw.codebook_text).codes) == 22

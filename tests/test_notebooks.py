@@ -12,8 +12,14 @@ from conftest import make_project
 
 pytestmark = [pytest.mark.slow, pytest.mark.notebooks, pytest.mark.xdist_group("nbval")]
 
-ORDER = ["01-prepare", "02-describe", "03-qualitative", "04-regression", "05-integrate",
-         "06-report"]
+ORDER = [
+    "01-prepare",
+    "02-describe",
+    "03-qualitative",
+    "04-regression",
+    "05-integrate",
+    "06-report",
+]
 
 
 def test_templates_execute_under_nbval(tmp_path):
@@ -22,15 +28,34 @@ def test_templates_execute_under_nbval(tmp_path):
     # one (JUPYTER_PATH comes first): the notebooks run on the project's .venv.
     spec = tmp_path / "jupyter" / "kernels" / "python3"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "partner-study", "language": "python"}), encoding="utf-8")
-    env = {"JUPYTER_PATH": str(tmp_path / "jupyter"), "PATH": "/usr/bin:/bin",
-           "HOME": str(tmp_path)}
-    args = [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider",
-            "-p", "no:xdist", "-q", *[f"notebooks/{name}.ipynb" for name in ORDER]]
-    proc = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True,
-                          timeout=900)
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "partner-study",
+                "language": "python",
+            }
+        ),
+        encoding="utf-8",
+    )
+    env = {
+        "JUPYTER_PATH": str(tmp_path / "jupyter"),
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+    }
+    args = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--nbval-lax",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:xdist",
+        "-q",
+        *[f"notebooks/{name}.ipynb" for name in ORDER],
+    ]
+    proc = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert " passed" in proc.stdout and " failed" not in proc.stdout
     # Key numbers of the example, written by the notebooks themselves.

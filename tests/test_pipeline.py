@@ -17,7 +17,6 @@ from partner_study.pipeline import run_pipeline
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
 
-
 def digests(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()

@@ -22,14 +22,33 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("runner")]
 
 # 20 identifiers planted in segment texts: roster names, e-mails, phones, dates of birth,
 # health and national identifiers. None may appear anywhere under reports/.
-ROSTER = {"BE-0001": "Griet Vandenbroucke", "BE-0002": "Jef Verhaegen",
-          "QC-0001": "Mathilde Lapointe", "NO-0001": "Solveig Haugland"}
+ROSTER = {
+    "BE-0001": "Griet Vandenbroucke",
+    "BE-0002": "Jef Verhaegen",
+    "QC-0001": "Mathilde Lapointe",
+    "NO-0001": "Solveig Haugland",
+}
 PLANTED = [
-    "Griet Vandenbroucke", "Jef Verhaegen", "Mathilde Lapointe", "Solveig Haugland",
-    "Vandenbroucke", "griet.vandenbroucke@azsintjan.be", "m.lapointe@ciusss.qc.ca",
-    "solveig@kommune.no", "+32 470 12 34 56", "0470 98 76 54", "(514) 555-0199",
-    "+47 912 34 567", "07700 900123", "12/03/1961", "1958-11-02", "943 476 5919",
-    "85.07.30-033.61", "LAPM 6205 1234", "01017012345", "MRN 00482913",
+    "Griet Vandenbroucke",
+    "Jef Verhaegen",
+    "Mathilde Lapointe",
+    "Solveig Haugland",
+    "Vandenbroucke",
+    "griet.vandenbroucke@azsintjan.be",
+    "m.lapointe@ciusss.qc.ca",
+    "solveig@kommune.no",
+    "+32 470 12 34 56",
+    "0470 98 76 54",
+    "(514) 555-0199",
+    "+47 912 34 567",
+    "07700 900123",
+    "12/03/1961",
+    "1958-11-02",
+    "943 476 5919",
+    "85.07.30-033.61",
+    "LAPM 6205 1234",
+    "01017012345",
+    "MRN 00482913",
 ]
 
 
@@ -43,7 +62,8 @@ def plant(project: Path) -> None:
     roster = pd.read_csv(raw / "roster.csv", dtype=str)
     extra = pd.DataFrame({"participant_id": list(ROSTER), "name": list(ROSTER.values())})
     pd.concat([roster[~roster["participant_id"].isin(ROSTER)], extra]).to_csv(
-        raw / "roster.csv", index=False, lineterminator="\n")
+        raw / "roster.csv", index=False, lineterminator="\n"
+    )
 
 
 def digests(root: Path) -> dict[str, str]:
@@ -67,15 +87,29 @@ def project(tmp_path_factory):
 def test_every_output_of_the_contract(project):
     root, _ = project
     rep = root / "reports" / "example"
-    for name in ("characteristics", "likert", "reliability", "codes", "cooccurrence",
-                 "agreement", "quotes", "regression", "regression-sensitivity",
-                 "joint-display"):
+    for name in (
+        "characteristics",
+        "likert",
+        "reliability",
+        "codes",
+        "cooccurrence",
+        "agreement",
+        "quotes",
+        "regression",
+        "regression-sensitivity",
+        "joint-display",
+    ):
         assert (rep / "tables" / f"{name}.csv").is_file(), name
     for name in ("characteristics", "reliability", "regression", "codes", "joint-display"):
         for fmt in ("md", "tex", "docx"):
             assert (rep / "tables" / f"{name}.{fmt}").is_file(), (name, fmt)
-    for name in ("likert-engagement", "regression-forest", "themes-by-role", "joint-display",
-                 "engagement-vs-communication"):
+    for name in (
+        "likert-engagement",
+        "regression-forest",
+        "themes-by-role",
+        "joint-display",
+        "engagement-vs-communication",
+    ):
         for fmt in ("pdf", "svg", "png", "tiff"):
             assert (rep / "figures" / f"{name}.{fmt}").is_file(), (name, fmt)
     html = (rep / "report.html").read_text(encoding="utf-8")
@@ -87,8 +121,14 @@ def test_manifest_lists_every_input_and_output_with_its_hash(project):
     root, _ = project
     manifest = json.loads((root / "reports" / "example" / "manifest.json").read_text())
     assert manifest["study"] == "example"
-    assert set(manifest["stages"]) == {"01-prepare", "02-describe", "03-qualitative",
-                                       "04-regression", "05-integrate", "06-report"}
+    assert set(manifest["stages"]) == {
+        "01-prepare",
+        "02-describe",
+        "03-qualitative",
+        "04-regression",
+        "05-integrate",
+        "06-report",
+    }
     for rel, digest in manifest["outputs"].items():
         assert hashlib.sha256((root / rel).read_bytes()).hexdigest() == digest
     assert "data/raw/example/survey.csv" in manifest["inputs"]
@@ -113,8 +153,9 @@ def test_known_effects_inside_their_confidence_intervals(project):
     root, _ = project
     truth = json.loads((root / "data" / "raw" / "example" / "truth.json").read_text())
     reg = pd.read_csv(root / "reports" / "example" / "tables" / "regression.csv")
-    joint = reg[reg["model"].isin(["joint_ols", "joint_mixed"]) & reg["term"].isin(
-        truth["effects"])]
+    joint = reg[
+        reg["model"].isin(["joint_ols", "joint_mixed"]) & reg["term"].isin(truth["effects"])
+    ]
     assert len(joint) == 2 * len(truth["effects"])
     for _, row in joint.iterrows():
         assert row["ci_low"] <= truth["effects"][row["term"]] <= row["ci_high"], row["term"]
@@ -145,7 +186,8 @@ def test_no_planted_identifier_reaches_reports(project):
     root, _ = project
     text = _all_text_under(root / "reports")
     text_processed = "\n".join(
-        pd.read_parquet(root / "data" / "processed" / "example" / "segments.parquet")["text"])
+        pd.read_parquet(root / "data" / "processed" / "example" / "segments.parquet")["text"]
+    )
     for ident in PLANTED:
         assert ident not in text, ident
         assert ident not in text_processed, ident
@@ -167,9 +209,14 @@ def test_touching_one_notebook_reruns_it_and_its_dependants(project):
     nb.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     result = run_pipeline(root / "params" / "example.yaml", root=root)
     status = {s.name: s.status for s in result.stages}
-    assert status == {"01-prepare": "skipped", "02-describe": "skipped",
-                      "03-qualitative": "ran", "04-regression": "skipped",
-                      "05-integrate": "ran", "06-report": "ran"}
+    assert status == {
+        "01-prepare": "skipped",
+        "02-describe": "skipped",
+        "03-qualitative": "ran",
+        "04-regression": "skipped",
+        "05-integrate": "ran",
+        "06-report": "ran",
+    }
     after = digests(root)
     changed = {k for k in before if before[k] != after.get(k)}
     assert changed == {"reports/example/notebooks/03-qualitative.ipynb"}
@@ -183,9 +230,13 @@ def test_verify_passes_then_names_a_changed_file(project):
     original = target.read_bytes()
     target.write_bytes(original[:-2] + b"9\n")
     try:
-        proc = subprocess.run([sys.executable, "-m", "partner_study.cli", "verify",
-                               "params/example.yaml"], cwd=root, capture_output=True,
-                              text=True, timeout=600)
+        proc = subprocess.run(
+            [sys.executable, "-m", "partner_study.cli", "verify", "params/example.yaml"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     finally:
         target.write_bytes(original)
     assert proc.returncode == 1
@@ -203,10 +254,14 @@ def test_sigkill_at_five_moments_then_rerun_is_complete(project, tmp_path):
         shutil.copytree(reference_root / name, root / name)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     for delay in (1.5, 4.0, 7.0, 11.0, 16.0):
-        proc = subprocess.Popen([sys.executable, "-m", "partner_study.cli", "run",
-                                 "params/example.yaml"], cwd=root, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "partner_study.cli", "run", "params/example.yaml"],
+            cwd=root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         time.sleep(delay)
         os.killpg(proc.pid, signal.SIGKILL)  # the runner and its kernels
         proc.wait()
@@ -215,6 +270,5 @@ def test_sigkill_at_five_moments_then_rerun_is_complete(project, tmp_path):
     manifest = json.loads((root / "reports" / "example" / "manifest.json").read_text())
     for rel, digest in manifest["outputs"].items():
         assert hashlib.sha256((root / rel).read_bytes()).hexdigest() == digest, rel
-    assert digests(root) == {k: v for k, v in digests(reference_root).items()
-                             if "failed" not in k}
+    assert digests(root) == {k: v for k, v in digests(reference_root).items() if "failed" not in k}
     assert not (root / ".staging").exists()

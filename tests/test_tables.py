@@ -647,9 +647,27 @@ def test_wide_docx_tables_are_landscape():
 
 
 def test_site_heterogeneity_display():
-    het = pd.DataFrame({"term": ["power_sharing"], "n_sites": [4], "pooled": [0.251],
-                        "pooled_ci_low": [0.177], "pooled_ci_high": [0.326], "q": [11.82],
-                        "df": [3], "p_value": [0.008], "i2": [0.746], "tau2": [0.017]})
+    het = pd.DataFrame(
+        {
+            "term": ["power_sharing"],
+            "n_sites": [4],
+            "pooled": [0.251],
+            "pooled_ci_low": [0.177],
+            "pooled_ci_high": [0.326],
+            "q": [11.82],
+            "df": [3],
+            "p_value": [0.008],
+            "i2": [0.746],
+            "tau2": [0.017],
+        }
+    )
     out = T.format_table(het, "site-heterogeneity")
-    assert out.iloc[0].tolist() == ["Power sharing", "4", "0.25 [0.18, 0.33]", "11.82 (3)",
-                                    "0.008", "75", "0.017"]
+    assert out.iloc[0].tolist() == [
+        "Power sharing",
+        "4",
+        "0.25 [0.18, 0.33]",
+        "11.82 (3)",
+        "0.008",
+        "75",
+        "0.017",
+    ]

@@ -24,8 +24,16 @@ import shutil
 import sys
 from pathlib import Path
 
-__all__ = ["PROJECT_ROOT", "DEFAULT_REALDATA", "DEFAULT_OUT_BASE", "WORKAROUNDS", "parse_args",
-           "prepare_root", "write_study", "write_params"]
+__all__ = [
+    "PROJECT_ROOT",
+    "DEFAULT_REALDATA",
+    "DEFAULT_OUT_BASE",
+    "WORKAROUNDS",
+    "parse_args",
+    "prepare_root",
+    "write_study",
+    "write_params",
+]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_REALDATA = PROJECT_ROOT.parent / "shared" / "realdata"
@@ -36,21 +44,36 @@ DEFAULT_OUT_BASE = Path("/tmp/partner-study-realdata")
 #: why). A patch whose text is no longer in the notebook (the defect was fixed) does
 #: nothing. ``--strict`` runs the notebooks as they are, to show the defect.
 WORKAROUNDS: tuple[tuple[str, str, str, str], ...] = (
-    ("02-describe.ipynb", 'figures[\\"likert-engagement\\"]', "figures[next(iter(figures))]",
-     "the last cell displays figures['likert-engagement'], a KeyError for any study without "
-     "a scale named 'engagement'"),
+    (
+        "02-describe.ipynb",
+        'figures[\\"likert-engagement\\"]',
+        "figures[next(iter(figures))]",
+        "the last cell displays figures['likert-engagement'], a KeyError for any study without "
+        "a scale named 'engagement'",
+    ),
 )
 
 
 def parse_args(study: str, description: str, argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--realdata", type=Path, default=DEFAULT_REALDATA,
-                        help=f"folder of the shared real data (default {DEFAULT_REALDATA})")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT_BASE / study,
-                        help="scratch project root to write, outside the repository "
-                             f"(default {DEFAULT_OUT_BASE / study})")
-    parser.add_argument("--strict", action="store_true",
-                        help="copy the notebooks unpatched (see WORKAROUNDS in _common.py)")
+    parser.add_argument(
+        "--realdata",
+        type=Path,
+        default=DEFAULT_REALDATA,
+        help=f"folder of the shared real data (default {DEFAULT_REALDATA})",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT_BASE / study,
+        help="scratch project root to write, outside the repository "
+        f"(default {DEFAULT_OUT_BASE / study})",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="copy the notebooks unpatched (see WORKAROUNDS in _common.py)",
+    )
     return parser.parse_args(argv)
 
 
@@ -70,9 +93,11 @@ def prepare_root(out: Path, study: str, *, strict: bool = False) -> Path:
     """
     out = out.resolve()
     if _inside(out, PROJECT_ROOT):
-        sys.exit(f"error: --out {out} is inside the repository {PROJECT_ROOT}; the real data "
-                 "may not be written there (GPL / non-commercial licences). Fix: choose a "
-                 "folder outside it, e.g. the default under /tmp.")
+        sys.exit(
+            f"error: --out {out} is inside the repository {PROJECT_ROOT}; the real data "
+            "may not be written there (GPL / non-commercial licences). Fix: choose a "
+            "folder outside it, e.g. the default under /tmp."
+        )
     out.mkdir(parents=True, exist_ok=True)
     raw = out / "data" / "raw" / study
     shutil.rmtree(raw, ignore_errors=True)
@@ -86,8 +111,10 @@ def prepare_root(out: Path, study: str, *, strict: bool = False) -> Path:
                 print(f"note: --strict: notebooks/{notebook} left as it is: {why}")
             else:
                 path.write_text(source.replace(text, replacement), encoding="utf-8")
-                print(f"WORKAROUND (scratch copy only): notebooks/{notebook}: {why}; "
-                      f"replaced {text!r} by {replacement!r}")
+                print(
+                    f"WORKAROUND (scratch copy only): notebooks/{notebook}: {why}; "
+                    f"replaced {text!r} by {replacement!r}"
+                )
     lock = PROJECT_ROOT / "requirements.lock"
     if lock.is_file():
         shutil.copyfile(lock, out / "requirements.lock")

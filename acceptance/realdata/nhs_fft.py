@@ -33,51 +33,115 @@ from partner_study.io import RawStudy  # noqa: E402
 STUDY = "nhs_fft"
 FOLDER = "nhs-fft-pxtextmining"
 DATA = "datasets__v6framework_230831.csv"
-META = ["Comment ID", "Trust", "Respondent ID", "Date", "Service type 1", "Service type 2",
-        "FFT categorical answer", "FFT question", "FFT answer", "Person identifiable info?",
-        "Comment sentiment"]
+META = [
+    "Comment ID",
+    "Trust",
+    "Respondent ID",
+    "Date",
+    "Service type 1",
+    "Service type 2",
+    "FFT categorical answer",
+    "FFT question",
+    "FFT answer",
+    "Person identifiable info?",
+    "Comment sentiment",
+]
 NO_ANSWER = {"", "did not answer"}
 
 #: Themes (major categories) of the QDC framework v6, from pxtextmining 0.5.4
 #: ``pxtextmining/params.py`` (``major_cat_dict``, "v6"). The last entries are columns of the
 #: v6 file that the dictionary does not list; their theme is OUR assignment (see the doc).
 THEMES: dict[str, tuple[str, list[str]]] = {
-    "general": ("General", [
-        "Labelling not possible", "Positive experience & gratitude",
-        "Negative experience & dissatisfaction", "Not assigned", "Organisation & efficiency",
-        "Funding & use of financial resources", "Learning organisation"]),
-    "staff": ("Staff", [
-        "Staff manner & personal attributes", "Number & deployment of staff",
-        "Staff responsiveness", "Staff continuity", "Competence & training"]),
-    "communication_involvement": ("Communication & involvement", [
-        "Unspecified communication", "Staff listening, understanding & involving patients",
-        "Information directly from staff during care", "Information provision & guidance",
-        "Being kept informed, clarity & consistency of information",
-        "Interaction with family/ carers"]),
-    "access_to_care": ("Access to medical care & support", [
-        "Contacting services", "Appointment arrangements", "Appointment method",
-        "Timeliness of care", "Psychological therapy arrangements", "Existence of services",
-        "Choice of services", "Out of hours support (community services)"]),
+    "general": (
+        "General",
+        [
+            "Labelling not possible",
+            "Positive experience & gratitude",
+            "Negative experience & dissatisfaction",
+            "Not assigned",
+            "Organisation & efficiency",
+            "Funding & use of financial resources",
+            "Learning organisation",
+        ],
+    ),
+    "staff": (
+        "Staff",
+        [
+            "Staff manner & personal attributes",
+            "Number & deployment of staff",
+            "Staff responsiveness",
+            "Staff continuity",
+            "Competence & training",
+        ],
+    ),
+    "communication_involvement": (
+        "Communication & involvement",
+        [
+            "Unspecified communication",
+            "Staff listening, understanding & involving patients",
+            "Information directly from staff during care",
+            "Information provision & guidance",
+            "Being kept informed, clarity & consistency of information",
+            "Interaction with family/ carers",
+        ],
+    ),
+    "access_to_care": (
+        "Access to medical care & support",
+        [
+            "Contacting services",
+            "Appointment arrangements",
+            "Appointment method",
+            "Timeliness of care",
+            "Psychological therapy arrangements",
+            "Existence of services",
+            "Choice of services",
+            "Out of hours support (community services)",
+        ],
+    ),
     "medication": ("Medication", ["Supplying & understanding medication", "Pain management"]),
-    "patient_journey": ("Patient journey & service coordination", [
-        "Diagnosis & triage", "Referals & continuity of care", "Admission", "Discharge",
-        "Care plans", "Patient records", "Impact of treatment/ care"]),
+    "patient_journey": (
+        "Patient journey & service coordination",
+        [
+            "Diagnosis & triage",
+            "Referals & continuity of care",
+            "Admission",
+            "Discharge",
+            "Care plans",
+            "Patient records",
+            "Impact of treatment/ care",
+        ],
+    ),
     "food_diet": ("Food & diet", ["Food & drink provision & facilities"]),
-    "category_tbc": ("Category TBC (framework v6)", [
-        "Feeling safe", "Patient appearance & grooming", "Equality, Diversity & Inclusion"]),
+    "category_tbc": (
+        "Category TBC (framework v6)",
+        ["Feeling safe", "Patient appearance & grooming", "Equality, Diversity & Inclusion"],
+    ),
     "activities": ("Activities", ["Activities & access to fresh air", "Electronic entertainment"]),
-    "environment_equipment": ("Environment & equipment", [
-        "Cleanliness, tidiness & infection control", "Sensory experience",
-        "Environment & Facilities", "Provision of medical equipment"]),
+    "environment_equipment": (
+        "Environment & equipment",
+        [
+            "Cleanliness, tidiness & infection control",
+            "Sensory experience",
+            "Environment & Facilities",
+            "Provision of medical equipment",
+        ],
+    ),
     "mental_health_specifics": ("Mental Health specifics", ["Mental Health Act"]),
-    "service_location_transport": ("Service location, travel & transport", [
-        "Service location", "Transport to/ from services", "Parking"]),
+    "service_location_transport": (
+        "Service location, travel & transport",
+        ["Service location", "Transport to/ from services", "Parking"],
+    ),
     "safeguarding": ("Safeguarding flag", ["Safeguarding concerns?"]),
 }
 #: Columns of the v6 file whose theme is not in pxtextmining's dictionary (our assignment).
-OUR_THEMES = ("Learning organisation", "Psychological therapy arrangements",
-              "Existence of services", "Choice of services",
-              "Out of hours support (community services)", "Safeguarding concerns?")
+OUR_THEMES = (
+    "Learning organisation",
+    "Psychological therapy arrangements",
+    "Existence of services",
+    "Choice of services",
+    "Out of hours support (community services)",
+    "Safeguarding concerns?",
+)
 
 #: The FFT question of each comment -> the sentiment item it feeds (question kinds as in
 #: pxtextmining: what_good, could_improve, nonspecific; the 111 question kept apart).
@@ -92,7 +156,7 @@ QUESTION_ITEMS = {
 SENTIMENT_ITEMS = {
     "sent_why": "Sentiment of the answer to 'FFT Why?' (NEAS)",
     "sent_improve": "Sentiment of the answer to 'How could we improve?' / 'What could we do "
-                    "better?'",
+    "better?'",
     "sent_good": "Sentiment of the answer to 'What was good?' (NHFT)",
     "sent_111": "Sentiment of the answer to the 111 question (NEAS 111)",
 }
@@ -108,8 +172,11 @@ def _snake(label: str) -> str:
 
 def _clean(values: pd.Series) -> pd.Series:
     """Categorical text: non-breaking spaces to spaces, runs of white space to one, trimmed."""
-    return values.str.replace("\u00a0", " ", regex=False).str.replace(
-        r"\s+", " ", regex=True).str.strip()
+    return (
+        values.str.replace("\u00a0", " ", regex=False)
+        .str.replace(r"\s+", " ", regex=True)
+        .str.strip()
+    )
 
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, dict[str, int]]:
@@ -120,15 +187,18 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, dict[str, int]]:
     """
     parts = values.str.extract(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$").astype(float)
     day_first = pd.to_datetime(
-        {"year": parts[2], "month": parts[1], "day": parts[0]}, errors="coerce")
+        {"year": parts[2], "month": parts[1], "day": parts[0]}, errors="coerce"
+    )
     month_first = pd.to_datetime(
-        {"year": parts[2], "month": parts[0], "day": parts[1]}, errors="coerce")
+        {"year": parts[2], "month": parts[0], "day": parts[1]}, errors="coerce"
+    )
     dates = day_first.fillna(month_first)
     counts = {
         "day_first": int(day_first.notna().sum()),
         "month_first_only": int((day_first.isna() & month_first.notna()).sum()),
-        "ambiguous_read_day_first": int((day_first.notna() & month_first.notna()
-                                         & (parts[0] != parts[1])).sum()),
+        "ambiguous_read_day_first": int(
+            (day_first.notna() & month_first.notna() & (parts[0] != parts[1])).sum()
+        ),
         "unreadable": int(dates.isna().sum()),
     }
     return dates, counts
@@ -150,24 +220,34 @@ def convert(frame: pd.DataFrame, *, rating_only: bool = False) -> tuple[RawStudy
     themed = {label: theme for theme, (_, labels) in THEMES.items() for label in labels}
     unthemed = [c for c in codes if c not in themed]
     if unthemed:
-        sys.exit(f"error: {DATA}: code column(s) {unthemed} have no theme in THEMES. Fix: add "
-                 "them to THEMES in acceptance/realdata/nhs_fft.py.")
+        sys.exit(
+            f"error: {DATA}: code column(s) {unthemed} have no theme in THEMES. Fix: add "
+            "them to THEMES in acceptance/realdata/nhs_fft.py."
+        )
     values = pd.unique(frame[codes].to_numpy().ravel())
     if not set(values) <= {"", "0", "1"}:
         sys.exit(f"error: {DATA}: code columns hold {sorted(set(values))}, expected 0/1 or empty")
 
     f = frame.copy()
-    for column in ("Trust", "Respondent ID", "Service type 1", "FFT question",
-                   "FFT categorical answer", "Comment sentiment"):
+    for column in (
+        "Trust",
+        "Respondent ID",
+        "Service type 1",
+        "FFT question",
+        "FFT categorical answer",
+        "Comment sentiment",
+    ):
         f[column] = _clean(f[column])
     f["answer"] = f["FFT answer"].str.replace("\u00a0", " ", regex=False)  # keep line breaks
     f["has_text"] = ~f["answer"].str.strip().str.lower().isin(NO_ANSWER)
     dates, counts = parse_dates(f["Date"])
     f["year"] = dates.dt.year.astype("Int64").astype(str).replace("<NA>", "")
-    notes.append(f"dates: {counts['day_first']} read DD/MM/YYYY, {counts['month_first_only']} "
-                 f"only readable as MM/DD/YYYY (e.g. '1/14/2022'), "
-                 f"{counts['ambiguous_read_day_first']} ambiguous read day-first, "
-                 f"{counts['unreadable']} unreadable; only the year is used")
+    notes.append(
+        f"dates: {counts['day_first']} read DD/MM/YYYY, {counts['month_first_only']} "
+        f"only readable as MM/DD/YYYY (e.g. '1/14/2022'), "
+        f"{counts['ambiguous_read_day_first']} ambiguous read day-first, "
+        f"{counts['unreadable']} unreadable; only the year is used"
+    )
     unknown_q = sorted(set(f["FFT question"]) - set(QUESTION_ITEMS))
     if unknown_q:
         sys.exit(f"error: {DATA}: FFT question(s) {unknown_q} not in QUESTION_ITEMS.")
@@ -178,30 +258,44 @@ def convert(frame: pd.DataFrame, *, rating_only: bool = False) -> tuple[RawStudy
     service, c_service = _one_per_respondent(f, "Service type 1")
     year, c_year = _one_per_respondent(f, "year")
     n_text = f.groupby("Respondent ID", sort=False)["has_text"].sum()
-    for what, n in (("trust", c_trust), ("rating", c_rating), ("service", c_service),
-                    ("year", c_year)):
+    for what, n in (
+        ("trust", c_trust),
+        ("rating", c_rating),
+        ("service", c_service),
+        ("year", c_year),
+    ):
         if n:
             notes.append(f"{n} respondent(s) have more than one {what}; the first is used")
     ids = trust.index.to_series()
-    participants = pd.DataFrame({
-        "participant_id": ids.to_numpy(), "site": trust.to_numpy(), "role": "patient",
-        "collection": "survey", "group_id": "",
-        "service": service.fillna("").to_numpy(), "year": year.fillna("").to_numpy(),
-        "n_comments": n_text.reindex(ids).astype(int).astype(str).to_numpy(),
-    })
+    participants = pd.DataFrame(
+        {
+            "participant_id": ids.to_numpy(),
+            "site": trust.to_numpy(),
+            "role": "patient",
+            "collection": "survey",
+            "group_id": "",
+            "service": service.fillna("").to_numpy(),
+            "year": year.fillna("").to_numpy(),
+            "n_comments": n_text.reindex(ids).astype(int).astype(str).to_numpy(),
+        }
+    )
 
     # ---- survey: the rating (scale item and ordinal level) and sentiment items ------------
-    survey = pd.DataFrame({"participant_id": ids.to_numpy(),
-                           "fft_rating": rating.fillna("").to_numpy()})
+    survey = pd.DataFrame(
+        {"participant_id": ids.to_numpy(), "fft_rating": rating.fillna("").to_numpy()}
+    )
     survey["rating_level"] = survey["fft_rating"]
     if not rating_only:
         texted = f[f["has_text"]].assign(item=f["FFT question"].map(QUESTION_ITEMS))
         dup = texted.duplicated(["Respondent ID", "item"]).sum()
         if dup:
-            notes.append(f"{dup} respondent(s) answered the same question kind twice; the first "
-                         "sentiment is used")
+            notes.append(
+                f"{dup} respondent(s) answered the same question kind twice; the first "
+                "sentiment is used"
+            )
         wide = texted.drop_duplicates(["Respondent ID", "item"]).pivot(
-            index="Respondent ID", columns="item", values="Comment sentiment")
+            index="Respondent ID", columns="item", values="Comment sentiment"
+        )
         for item in SENTIMENT_ITEMS:
             col = wide[item] if item in wide.columns else pd.Series(dtype=object)
             survey[item] = col.reindex(ids).fillna("").to_numpy()
@@ -211,35 +305,56 @@ def convert(frame: pd.DataFrame, *, rating_only: bool = False) -> tuple[RawStudy
     onehot = kept[codes].eq("1").to_numpy()
     rows, cols = np.nonzero(onehot)
     code_ids = {c: _snake(c) for c in codes}
-    segments = pd.DataFrame({
-        "segment_id": kept["Comment ID"].to_numpy()[rows],
-        "participant_id": kept["Respondent ID"].to_numpy()[rows],
-        "document": kept["Comment ID"].to_numpy()[rows],
-        "start": "", "end": "", "coder": "labeller",
-        "code": np.array([code_ids[c] for c in codes], dtype=object)[cols],
-        "text": kept["answer"].to_numpy()[rows],
-    })
+    segments = pd.DataFrame(
+        {
+            "segment_id": kept["Comment ID"].to_numpy()[rows],
+            "participant_id": kept["Respondent ID"].to_numpy()[rows],
+            "document": kept["Comment ID"].to_numpy()[rows],
+            "start": "",
+            "end": "",
+            "coder": "labeller",
+            "code": np.array([code_ids[c] for c in codes], dtype=object)[cols],
+            "text": kept["answer"].to_numpy()[rows],
+        }
+    )
     dropped = f[~f["has_text"]]
-    notes.append(f"{len(dropped)} comment(s) with no text ('' or 'Did not answer') are not "
-                 f"segments (their codes: "
-                 f"{(dropped[codes] == '1').sum().loc[lambda s: s > 0].to_dict()}); their "
-                 "respondents keep their rating")
-    notes.append(f"{len(kept)} comment(s) with text -> {len(segments)} coded segment rows "
-                 f"({kept[codes].eq('1').sum(axis=1).gt(1).sum()} comment(s) with several codes)")
+    notes.append(
+        f"{len(dropped)} comment(s) with no text ('' or 'Did not answer') are not "
+        f"segments (their codes: "
+        f"{(dropped[codes] == '1').sum().loc[lambda s: s > 0].to_dict()}); their "
+        "respondents keep their rating"
+    )
+    notes.append(
+        f"{len(kept)} comment(s) with text -> {len(segments)} coded segment rows "
+        f"({kept[codes].eq('1').sum(axis=1).gt(1).sum()} comment(s) with several codes)"
+    )
     used = pd.Series(cols).map(dict(enumerate(codes))).value_counts()
     empty_codes = [c for c in codes if c not in used.index]
     notes.append(f"codes declared but never used on a comment with text: {empty_codes}")
 
     text = codebook_text(codes, code_ids, themed, rating_only=rating_only)
-    raw = RawStudy(codebook_text=text, participants=participants, survey=survey,
-                   segments=segments, notes=tuple(notes))
+    raw = RawStudy(
+        codebook_text=text,
+        participants=participants,
+        survey=survey,
+        segments=segments,
+        notes=tuple(notes),
+    )
     return raw, notes
 
 
-def codebook_text(codes: list[str], code_ids: dict[str, str], themed: dict[str, str], *,
-                  rating_only: bool) -> str:
-    services = ["111", "PTS - Patient Transport", "See and Convey", "Community health services",
-                "Forensic", "Local partnerships- MH", "Specialist Services and CYP"]
+def codebook_text(
+    codes: list[str], code_ids: dict[str, str], themed: dict[str, str], *, rating_only: bool
+) -> str:
+    services = [
+        "111",
+        "PTS - Patient Transport",
+        "See and Convey",
+        "Community health services",
+        "Forensic",
+        "Local partnerships- MH",
+        "Specialist Services and CYP",
+    ]
     lines = [
         "# Codebook of the NHS Friends & Family Test comments (QDC framework v6), written by",
         "# acceptance/realdata/nhs_fft.py from The-Strategy-Unit/pxtextmining (Care Opinion",
@@ -342,31 +457,48 @@ def main(argv: list[str] | None = None) -> int:
     rating_only = "--rating-only" in (argv if argv is not None else sys.argv[1:])
     argv = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--rating-only"]
     study = STUDY + ("_rating_only" if rating_only else "")
-    args = parse_args(study, "Convert the NHS FFT comments into a scratch project "
-                             "(--rating-only: the rating as the only scale).", argv)
+    args = parse_args(
+        study,
+        "Convert the NHS FFT comments into a scratch project "
+        "(--rating-only: the rating as the only scale).",
+        argv,
+    )
     path = args.realdata / FOLDER / DATA
     if not path.is_file():
-        sys.exit(f"error: {path}: no such file. Fix: pass --realdata, the folder holding "
-                 f"{FOLDER}/.")
+        sys.exit(
+            f"error: {path}: no such file. Fix: pass --realdata, the folder holding {FOLDER}/."
+        )
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     raw, notes = convert(frame, rating_only=rating_only)
     if rating_only:
-        raw = RawStudy(codebook_text=raw.codebook_text.replace(f"study: {STUDY}",
-                                                               f"study: {study}"),
-                       participants=raw.participants, survey=raw.survey,
-                       segments=raw.segments, notes=raw.notes)
+        raw = RawStudy(
+            codebook_text=raw.codebook_text.replace(f"study: {STUDY}", f"study: {study}"),
+            participants=raw.participants,
+            survey=raw.survey,
+            segments=raw.segments,
+            notes=raw.notes,
+        )
     folder = prepare_root(args.out, study, strict=args.strict)
     out = args.out.resolve()
     written = write_study(raw, folder)
-    written.append(write_params(out, study, PARAMS.format(
-        study=study, regression=REGRESSION_RATING_ONLY if rating_only else REGRESSION)))
+    written.append(
+        write_params(
+            out,
+            study,
+            PARAMS.format(
+                study=study, regression=REGRESSION_RATING_ONLY if rating_only else REGRESSION
+            ),
+        )
+    )
     for note in notes:
         print(f"note: {note}")
     rating = pd.to_numeric(raw.survey["fft_rating"], errors="coerce")
-    print(f"{study}: {len(raw.participants)} respondents in "
-          f"{raw.participants['site'].nunique()} trusts; ratings 6/7 (declared missing): "
-          f"{int(rating.isin([6, 7]).sum())}; {raw.segments['segment_id'].nunique()} comments "
-          f"-> {len(raw.segments)} coded segment rows")
+    print(
+        f"{study}: {len(raw.participants)} respondents in "
+        f"{raw.participants['site'].nunique()} trusts; ratings 6/7 (declared missing): "
+        f"{int(rating.isin([6, 7]).sum())}; {raw.segments['segment_id'].nunique()} comments "
+        f"-> {len(raw.segments)} coded segment rows"
+    )
     for p in written:
         print(f"  wrote {p}")
     print(f"scratch project: {out}")

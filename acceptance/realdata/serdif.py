@@ -38,7 +38,7 @@ SCORES = "scores__SERDIF_PSSUQ_P2.csv"
 TAGS = "csv__all_tags_20220303.csv"
 TAG_CODEBOOK = "codebooks__codebook_20220303_8.csv"
 
-#: PSSUQ version 2 (19 items) subscales, Lewis (2002) doi:10.1207/S15327590IJHC1403_3:
+#: PSSUQ version 2 (19 items) subscales, Lewis (1995) doi:10.1080/10447319509526110:
 #: SYSUSE items 1-8, INFOQUAL 9-15, INTERQUAL 16-18, OVERALL 1-19. Item 19 ("Overall, I am
 #: satisfied with this system") is the regression's dependent, on its own (see the doc).
 SUBSCALES = {
@@ -47,8 +47,15 @@ SUBSCALES = {
     "interqual": ("Interface quality (PSSUQ INTERQUAL, items 16-18)", range(16, 19), 2),
     "satisfaction": ("Overall satisfaction (PSSUQ item 19)", range(19, 20), 1),
 }
-LABELS = {1: "Strongly agree", 2: "Agree", 3: "Somewhat agree", 4: "Neither",
-          5: "Somewhat disagree", 6: "Disagree", 7: "Strongly disagree"}
+LABELS = {
+    1: "Strongly agree",
+    2: "Agree",
+    3: "Somewhat agree",
+    4: "Neither",
+    5: "Somewhat disagree",
+    6: "Disagree",
+    7: "Strongly disagree",
+}
 
 
 def _q(text: str) -> str:
@@ -61,12 +68,15 @@ def read_pssuq(path: Path) -> tuple[pd.DataFrame, dict[str, str], pd.Series]:
     items each participant commented on (free-text "Comments" cells not empty)."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     id_cols = [c for c in frame.columns if c.lower().startswith("input your participant")]
-    items = {int(m.group(1)): c for c in frame.columns
-             if (m := re.match(r"^\s*(\d+)\.\s*(.+?)\s*$", c))}
+    items = {
+        int(m.group(1)): c for c in frame.columns if (m := re.match(r"^\s*(\d+)\.\s*(.+?)\s*$", c))
+    }
     if len(id_cols) != 1 or sorted(items) != list(range(1, 20)):
-        sys.exit(f"error: {path}: found id column(s) {id_cols} and items {sorted(items)}, "
-                 "expected one participant-number column and PSSUQ items 1-19. Fix: check the "
-                 "file is the SERDIF Phase 2 PSSUQ export.")
+        sys.exit(
+            f"error: {path}: found id column(s) {id_cols} and items {sorted(items)}, "
+            "expected one participant-number column and PSSUQ items 1-19. Fix: check the "
+            "file is the SERDIF Phase 2 PSSUQ export."
+        )
     ids = frame[id_cols[0]].str.strip().str.upper().str.replace(" ", "", regex=False)
     comments = [c for c in frame.columns if c.split(".")[0].strip() == "Comments"]
     n_comments = frame[comments].apply(lambda col: col.str.strip().ne("")).sum(axis=1)
@@ -80,15 +90,14 @@ def read_pssuq(path: Path) -> tuple[pd.DataFrame, dict[str, str], pd.Series]:
     return survey, wording, n_comments
 
 
-def codebook_text(raw_codebook: str, wording: dict[str, str],
-                  descriptions: dict[str, str]) -> str:
+def codebook_text(raw_codebook: str, wording: dict[str, str], descriptions: dict[str, str]) -> str:
     """The study codebook: roles, PSSUQ scales (source direction), the authors' 22 tags."""
     draft = yaml.safe_load(raw_codebook)
     lines = [
         "# Codebook of the SERDIF usability study (Phase 2), written by",
         "# acceptance/realdata/serdif.py from navarral/swj2022-usability-paper (GPL-3.0).",
         "# Scales keep the PSSUQ direction: 1 = strongly agree (best) ... 7 = strongly disagree,",
-        "# so a LOW score means BETTER usability, as in the PSSUQ norms (Lewis 2002).",
+        "# so a LOW score means BETTER usability, as in the PSSUQ norms (Lewis 1995, 2002).",
         "# The PSSUQ OVERALL score (items 1-19) is not declared: an item may belong to one",
         "# scale only, and items 1-18 are in the subscales (see docs/studies/serdif.md).",
         f"study: {STUDY}",
@@ -170,43 +179,67 @@ def main(argv: list[str] | None = None) -> int:
     source = args.realdata / FOLDER
     for name in (SCORES, TAGS, TAG_CODEBOOK):
         if not (source / name).is_file():
-            sys.exit(f"error: {source / name}: no such file. Fix: pass --realdata, the folder "
-                     "holding serdif-pssuq-taguette/.")
+            sys.exit(
+                f"error: {source / name}: no such file. Fix: pass --realdata, the folder "
+                "holding serdif-pssuq-taguette/."
+            )
     survey, wording, n_comments = read_pssuq(source / SCORES)
     imported = import_taguette(source / TAGS, study=STUDY, role="user", site=STUDY)
     tagbook = pd.read_csv(source / TAG_CODEBOOK, dtype=str, keep_default_na=False)
     descriptions = dict(zip(tagbook["tag"].str.strip(), tagbook["description"], strict=True))
 
-    seg_ids, survey_ids = set(imported.participants["participant_id"]), set(survey["participant_id"])
+    seg_ids, survey_ids = (
+        set(imported.participants["participant_id"]),
+        set(survey["participant_id"]),
+    )
     if seg_ids != survey_ids:
-        print(f"note: participants only in the transcripts: {sorted(seg_ids - survey_ids)}; "
-              f"only in the PSSUQ: {sorted(survey_ids - seg_ids)}")
+        print(
+            f"note: participants only in the transcripts: {sorted(seg_ids - survey_ids)}; "
+            f"only in the PSSUQ: {sorted(survey_ids - seg_ids)}"
+        )
     order = sorted(seg_ids | survey_ids, key=lambda p: int(re.sub(r"\D", "", p) or 0))
-    participants = pd.DataFrame({"participant_id": order, "site": STUDY, "role": "user",
-                                 "collection": "interview", "group_id": ""})
-    participants["n_comments"] = participants["participant_id"].map(n_comments).astype(
-        "Int64").astype(str).replace("<NA>", "")
+    participants = pd.DataFrame(
+        {
+            "participant_id": order,
+            "site": STUDY,
+            "role": "user",
+            "collection": "interview",
+            "group_id": "",
+        }
+    )
+    participants["n_comments"] = (
+        participants["participant_id"]
+        .map(n_comments)
+        .astype("Int64")
+        .astype(str)
+        .replace("<NA>", "")
+    )
     segments = imported.segments.copy()
     segments["_n"] = pd.to_numeric(segments["segment_id"], errors="coerce")
     segments = segments.sort_values(["_n", "code"], kind="mergesort").drop(columns="_n")
     q19 = pd.to_numeric(survey["q19"], errors="coerce")
-    survey["satisfaction_level"] = q19.clip(upper=3).astype("Int64").astype(str).replace(
-        "<NA>", "")
+    survey["satisfaction_level"] = q19.clip(upper=3).astype("Int64").astype(str).replace("<NA>", "")
     survey["_n"] = survey["participant_id"].str[1:].astype(int)
     survey = survey.sort_values("_n").drop(columns="_n").reset_index(drop=True)
 
-    raw = RawStudy(codebook_text=codebook_text(imported.codebook_text, wording, descriptions),
-                   participants=participants, survey=survey, segments=segments.reset_index(drop=True),
-                   notes=imported.notes)
+    raw = RawStudy(
+        codebook_text=codebook_text(imported.codebook_text, wording, descriptions),
+        participants=participants,
+        survey=survey,
+        segments=segments.reset_index(drop=True),
+        notes=imported.notes,
+    )
     folder = prepare_root(args.out, STUDY, strict=args.strict)
     out = args.out.resolve()
     written = write_study(raw, folder)
     written.append(write_params(out, STUDY, PARAMS))
     for note in imported.notes:
         print(f"import_taguette: {note}")
-    print(f"{STUDY}: {len(participants)} participants, {len(survey)} PSSUQ answers "
-          f"({int(survey.iloc[:, 1:].eq('').sum().sum())} blank item(s) = N/A), "
-          f"{segments['segment_id'].nunique()} coded segments ({len(segments)} rows)")
+    print(
+        f"{STUDY}: {len(participants)} participants, {len(survey)} PSSUQ answers "
+        f"({int(survey.iloc[:, 1:].eq('').sum().sum())} blank item(s) = N/A), "
+        f"{segments['segment_id'].nunique()} coded segments ({len(segments)} rows)"
+    )
     for path in written:
         print(f"  wrote {path}")
     print(f"scratch project: {out}")

@@ -18,9 +18,25 @@ import importlib as _importlib
 #: Submodules reachable as ``ps.<name>``; each is imported on first use, so that the
 #: command line (e.g. a run with nothing to do) starts without pandas or matplotlib.
 _SUBMODULES = (
-    "agreement", "codebook", "config", "describe", "errors", "figures", "integrate", "io",
-    "models", "params", "prepare", "provenance", "qualitative", "report", "scales", "simulate",
-    "tables", "validate", "writer",
+    "agreement",
+    "codebook",
+    "config",
+    "describe",
+    "errors",
+    "figures",
+    "integrate",
+    "io",
+    "models",
+    "params",
+    "prepare",
+    "provenance",
+    "qualitative",
+    "report",
+    "scales",
+    "simulate",
+    "tables",
+    "validate",
+    "writer",
 )
 
 __all__ = ["__version__", *_SUBMODULES]

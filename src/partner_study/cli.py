@@ -20,8 +20,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from partner_study.pipeline import run_pipeline
 
     print(f"partner-study {__version__}: running {args.params}")
-    result = run_pipeline(args.params, force=args.force, jobs=args.jobs, only=args.only,
-                          progress=lambda line: print(line, flush=True))
+    result = run_pipeline(
+        args.params,
+        force=args.force,
+        jobs=args.jobs,
+        only=args.only,
+        progress=lambda line: print(line, flush=True),
+    )
     _summary(result)
     return 0
 
@@ -30,8 +35,10 @@ def _summary(result) -> None:
     root = result.manifest.parent
     ran = [s for s in result.stages if s.status == "ran"]
     skipped = [s for s in result.stages if s.status == "skipped"]
-    print(f"\n{result.study}: {len(ran)} stage(s) ran, {len(skipped)} up to date, "
-          f"in {result.seconds:.1f} s")
+    print(
+        f"\n{result.study}: {len(ran)} stage(s) ran, {len(skipped)} up to date, "
+        f"in {result.seconds:.1f} s"
+    )
     files: dict[str, int] = {}
     for stage in result.stages:
         for rel in stage.outputs:
@@ -74,9 +81,11 @@ def _cmd_new_site(args: argparse.Namespace) -> int:
     print(f"scaffolded study '{args.name}' from '{args.source}':")
     for path in written:
         print(f"  {path.relative_to(root)}")
-    print(f"next: fill the tables (see data/raw/{args.name}/README.md), then\n"
-          f"  partner-study validate data/raw/{args.name}\n"
-          f"  partner-study run params/{args.name}.yaml")
+    print(
+        f"next: fill the tables (see data/raw/{args.name}/README.md), then\n"
+        f"  partner-study validate data/raw/{args.name}\n"
+        f"  partner-study run params/{args.name}.yaml"
+    )
     return 0
 
 
@@ -90,29 +99,49 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if out.exists() and any(out.iterdir()):
         raise PartnerStudyError(
             f"{out}: found a folder that is not empty, expected a new study folder. "
-            "Fix: choose another --out or empty the folder.")
+            "Fix: choose another --out or empty the folder."
+        )
     common = {k: v for k, v in (("site", args.site), ("role", args.role)) if v}
     study = args.study or out.name
     if args.source == "redcap":
         from partner_study.io.redcap import import_redcap
+
         if not args.dictionary:
-            raise PartnerStudyError("import redcap: found no --dictionary, expected the data "
-                                    "dictionary CSV. Fix: add --dictionary DD.csv.")
-        raw = import_redcap(args.file, args.dictionary, event=args.event, study=study,
-                            site_column=args.site_column, role_column=args.role_column,
-                            **common)
+            raise PartnerStudyError(
+                "import redcap: found no --dictionary, expected the data "
+                "dictionary CSV. Fix: add --dictionary DD.csv."
+            )
+        raw = import_redcap(
+            args.file,
+            args.dictionary,
+            event=args.event,
+            study=study,
+            site_column=args.site_column,
+            role_column=args.role_column,
+            **common,
+        )
     elif args.source in ("spss", "stata"):
         from partner_study.io.spss import import_spss
-        raw = import_spss(args.file, study=study, site_column=args.site_column,
-                          role_column=args.role_column, id_column=args.id_column,
-                          encoding=args.encoding, **common)
+
+        raw = import_spss(
+            args.file,
+            study=study,
+            site_column=args.site_column,
+            role_column=args.role_column,
+            id_column=args.id_column,
+            encoding=args.encoding,
+            **common,
+        )
     elif args.source == "qdpx":
         from partner_study.io.qdpx import import_qdpx
+
         raw = import_qdpx(args.file, study=study, **common)
     else:
         from partner_study.io.taguette import import_taguette
-        kwargs = {"participant_pattern": args.participant_pattern} if args.participant_pattern \
-            else {}
+
+        kwargs = (
+            {"participant_pattern": args.participant_pattern} if args.participant_pattern else {}
+        )
         raw = import_taguette(args.file, study=study, **kwargs, **common)
     written = write_raw_study(raw, out)
     print(f"wrote {len(written)} files to {out}:")
@@ -121,8 +150,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
     for note in raw.notes:
         print(f"note: {note}")
     checked = validate_study(out)
-    print(f"{out}: valid. {len(checked.participants)} participants. Review the draft "
-          f"codebook ({out / 'codebook.yaml'}) before analysing.")
+    print(
+        f"{out}: valid. {len(checked.participants)} participants. Review the draft "
+        f"codebook ({out / 'codebook.yaml'}) before analysing."
+    )
     return 0
 
 
@@ -132,9 +163,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     study = validate_study(args.folder)
     n_s = 0 if study.scored is None else len(study.scored)
     n_g = 0 if study.segments is None else len(study.segments)
-    print(f"{args.folder}: valid. {len(study.participants)} participants, {n_s} survey "
-          f"answers, {n_g} coded segments, {len(study.codebook.scales)} scales, "
-          f"{len(study.codebook.codes)} codes.")
+    print(
+        f"{args.folder}: valid. {len(study.participants)} participants, {n_s} survey "
+        f"answers, {n_g} coded segments, {len(study.codebook.scales)} scales, "
+        f"{len(study.codebook.codes)} codes."
+    )
     return 0
 
 
@@ -148,8 +181,10 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             sizes[key] = getattr(args, key)
     sim = simulate_study(seed=args.seed, study=args.study, **sizes)
     paths = write_raw_study(sim, args.out)
-    print(f"wrote {len(paths)} files to {args.out} (seed {args.seed}, "
-          f"{len(sim.participants)} participants, {len(sim.segments)} coded segments)")
+    print(
+        f"wrote {len(paths)} files to {args.out} (seed {args.seed}, "
+        f"{len(sim.participants)} participants, {len(sim.segments)} coded segments)"
+    )
     return 0
 
 
@@ -167,8 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("params", nargs="?", default="params/example.yaml")
     p.add_argument("--force", action="store_true", help="rerun every stage")
     p.add_argument("--jobs", type=int, default=None, help="stages at once (default: cores)")
-    p.add_argument("--only", action="append", metavar="STAGE",
-                   help="run only this stage (repeatable), e.g. --only 02-describe")
+    p.add_argument(
+        "--only",
+        action="append",
+        metavar="STAGE",
+        help="run only this stage (repeatable), e.g. --only 02-describe",
+    )
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("verify", help="rerun in a scratch folder and compare every output")
@@ -179,12 +218,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("new-site", help="scaffold data/raw/NAME and params/NAME.yaml")
     p.add_argument("name")
-    p.add_argument("--from", dest="source", default="example",
-                   help="study whose codebook and parameters are copied (default: example)")
+    p.add_argument(
+        "--from",
+        dest="source",
+        default="example",
+        help="study whose codebook and parameters are copied (default: example)",
+    )
     p.set_defaults(func=_cmd_new_site)
 
-    p = sub.add_parser("import", help="turn a REDCap, SPSS/Stata, REFI-QDA or Taguette export "
-                                      "into a study folder with a draft codebook")
+    p = sub.add_parser(
+        "import",
+        help="turn a REDCap, SPSS/Stata, REFI-QDA or Taguette export "
+        "into a study folder with a draft codebook",
+    )
     p.add_argument("source", choices=["redcap", "spss", "stata", "qdpx", "taguette"])
     p.add_argument("file", help="the export (REDCap: the data CSV or .xlsx)")
     p.add_argument("--out", required=True, help="study folder to write (data/raw/<study>)")
@@ -197,9 +243,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role-column", dest="role_column")
     p.add_argument("--id-column", dest="id_column")
     p.add_argument("--encoding", help="text encoding of an SPSS/Stata file (e.g. latin1)")
-    p.add_argument("--participant-pattern", dest="participant_pattern",
-                   help="Taguette: regex whose first group is the participant id in a "
-                        "document name (default ^(P\\d+))")
+    p.add_argument(
+        "--participant-pattern",
+        dest="participant_pattern",
+        help="Taguette: regex whose first group is the participant id in a "
+        "document name (default ^(P\\d+))",
+    )
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("validate", help="check a raw study folder against its codebook")

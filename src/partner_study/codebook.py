@@ -40,11 +40,30 @@ __all__ = [
 
 VARIABLE_TYPES = ("integer", "number", "category", "text")
 _TOP_KEYS = {
-    "study", "title", "id", "role", "site", "collection", "variables", "engagement_level",
-    "scales", "codes", "themes", "description",
+    "study",
+    "title",
+    "id",
+    "role",
+    "site",
+    "collection",
+    "variables",
+    "engagement_level",
+    "scales",
+    "codes",
+    "themes",
+    "description",
 }
 _VARIABLE_KEYS = {"type", "levels", "min", "max", "missing", "label", "roles"}
-_SCALE_KEYS = {"items", "range", "reverse", "min_items", "labels", "missing", "label", "item_labels"}
+_SCALE_KEYS = {
+    "items",
+    "range",
+    "reverse",
+    "min_items",
+    "labels",
+    "missing",
+    "label",
+    "item_labels",
+}
 
 
 @dataclass(frozen=True)
@@ -127,7 +146,7 @@ class Codebook:
 
     def scale_label(self, scale: str) -> str:
         s = self.scales.get(scale)
-        return (s.label if s and s.label else scale.replace("_", " ").capitalize())
+        return s.label if s and s.label else scale.replace("_", " ").capitalize()
 
     def variable_label(self, name: str) -> str:
         v = self.variables.get(name)
@@ -183,8 +202,11 @@ class _Checker:
         key = ".".join(path) if path else "(document)"
         self.problems.append(
             Problem(
-                file=self.source, line=self.line(*path), found=f"{found} at '{key}'",
-                expected=expected, fix=fix,
+                file=self.source,
+                line=self.line(*path),
+                found=f"{found} at '{key}'",
+                expected=expected,
+                fix=fix,
             )
         )
 
@@ -239,12 +261,18 @@ def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
         context = getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         if context is not None and mark is not None and context.line != mark.line:
-            kind = (getattr(exc, "context", None) or "block").replace("while parsing a ", "").replace("while parsing ", "")
+            kind = (
+                (getattr(exc, "context", None) or "block")
+                .replace("while parsing a ", "")
+                .replace("while parsing ", "")
+            )
             problem += f", in the {kind} that starts on line {context.line + 1}"
         raise CodebookError(
             Problem(
-                file=source, line=(mark.line + 1) if mark else None,
-                column=None, found=f"a YAML syntax error ({problem})",
+                file=source,
+                line=(mark.line + 1) if mark else None,
+                column=None,
+                found=f"a YAML syntax error ({problem})",
                 expected="valid YAML",
                 fix="check indentation, colons and quotes on that line (tabs are not allowed)",
             )
@@ -252,26 +280,41 @@ def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
     lines = _Lines(text)
     chk = _Checker(source, lines)
     if not isinstance(doc, dict):
-        chk.add((), f"a {type(doc).__name__}" if doc is not None else "an empty document",
-                "a mapping with keys study, id, role, site, ...",
-                "start from a codebook made by `partner-study new-site`")
+        chk.add(
+            (),
+            f"a {type(doc).__name__}" if doc is not None else "an empty document",
+            "a mapping with keys study, id, role, site, ...",
+            "start from a codebook made by `partner-study new-site`",
+        )
         raise CodebookError(chk.problems)
 
     for key in doc:
         if key not in _TOP_KEYS:
-            chk.add((str(key),), f"unknown key '{key}'", f"one of {sorted(_TOP_KEYS)}",
-                    "remove the key or correct its spelling")
+            chk.add(
+                (str(key),),
+                f"unknown key '{key}'",
+                f"one of {sorted(_TOP_KEYS)}",
+                "remove the key or correct its spelling",
+            )
     for key in ("study", "id", "role", "site"):
         if key not in doc:
-            chk.add((), f"no '{key}' key", f"'{key}' to be declared",
-                    f"add '{key}:' to the codebook (see docs/data-contract.md)")
+            chk.add(
+                (),
+                f"no '{key}' key",
+                f"'{key}' to be declared",
+                f"add '{key}:' to the codebook (see docs/data-contract.md)",
+            )
 
     role = doc.get("role") or {}
     if isinstance(role, str):
         role = {"column": role, "levels": ["patient", "professional"]}
     if not isinstance(role, dict) or "column" not in role:
-        chk.add(("role",), repr(role), "{column: role, levels: [patient, professional]}",
-                "declare the role column and its levels")
+        chk.add(
+            ("role",),
+            repr(role),
+            "{column: role, levels: [patient, professional]}",
+            "declare the role column and its levels",
+        )
         role = {"column": "role", "levels": []}
     role_levels = _as_strs(role.get("levels", ["patient", "professional"]))
 
@@ -285,14 +328,23 @@ def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
     if doc.get("engagement_level") is not None:
         spec = doc["engagement_level"]
         if not isinstance(spec, dict) or "levels" not in spec:
-            chk.add(("engagement_level",), repr(spec),
-                    "{column: eng_level, levels: {1: information, ...}}",
-                    "declare the column and its ordered levels")
+            chk.add(
+                ("engagement_level",),
+                repr(spec),
+                "{column: eng_level, levels: {1: information, ...}}",
+                "declare the column and its ordered levels",
+            )
         else:
             spec = {"type": "category", **spec}
             col = spec.pop("column", "engagement_level")
-            engagement = _parse_variable(chk, ("engagement_level",), "engagement_level",
-                                         {k: v for k, v in spec.items()}, role_levels, column=col)
+            engagement = _parse_variable(
+                chk,
+                ("engagement_level",),
+                "engagement_level",
+                {k: v for k, v in spec.items()},
+                role_levels,
+                column=col,
+            )
 
     scales: dict[str, Scale] = {}
     seen_items: dict[str, str] = {}
@@ -302,9 +354,12 @@ def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
             continue
         for item in scale.items:
             if item in seen_items:
-                chk.add(("scales", str(name), "items"), f"item '{item}' also in scale "
-                        f"'{seen_items[item]}'", "each item in one scale only",
-                        "remove the item from one of the scales")
+                chk.add(
+                    ("scales", str(name), "items"),
+                    f"item '{item}' also in scale '{seen_items[item]}'",
+                    "each item in one scale only",
+                    "remove the item from one of the scales",
+                )
             seen_items[item] = str(name)
         scales[str(name)] = scale
 
@@ -312,56 +367,94 @@ def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
     themes: dict[str, str] = {}
     if isinstance(themes_raw, dict):
         for t, v in themes_raw.items():
-            themes[str(t)] = (v.get("label", "") if isinstance(v, dict) else str(v or ""))
+            themes[str(t)] = v.get("label", "") if isinstance(v, dict) else str(v or "")
     codes: dict[str, Code] = {}
     for name, spec in (doc.get("codes") or {}).items():
         path = ("codes", str(name))
         if isinstance(spec, str):
             spec = {"theme": spec}
         if not isinstance(spec, dict) or not spec.get("theme"):
-            chk.add(path, "a code without a theme", "{theme: <theme>, label: <label>}",
-                    f"give code '{name}' the theme it belongs to")
+            chk.add(
+                path,
+                "a code without a theme",
+                "{theme: <theme>, label: <label>}",
+                f"give code '{name}' the theme it belongs to",
+            )
             continue
         codes[str(name)] = Code(str(name), str(spec["theme"]), str(spec.get("label", "")))
 
     names = [str(doc.get(k, "")) for k in ("id", "site")] + [str(role.get("column", ""))]
     clash = set(variables) & set(seen_items)
     for c in sorted(clash):
-        chk.add(("variables", c), f"'{c}' declared as a variable and as a scale item",
-                "distinct names", "rename one of them")
+        chk.add(
+            ("variables", c),
+            f"'{c}' declared as a variable and as a scale item",
+            "distinct names",
+            "rename one of them",
+        )
     for c in sorted(set(names) & (set(variables) | set(seen_items))):
         chk.add(("variables", c), f"'{c}' declared twice", "distinct names", "rename one of them")
 
     if chk.problems:
         raise CodebookError(chk.problems)
     return Codebook(
-        study=str(doc["study"]), id=str(doc["id"]), role_column=str(role["column"]),
-        role_levels=role_levels, site=str(doc["site"]),
-        collection=str(doc.get("collection", "collection")), title=str(doc.get("title", "")),
-        variables=variables, engagement_level=engagement, scales=scales, codes=codes,
-        themes=themes, source=source,
+        study=str(doc["study"]),
+        id=str(doc["id"]),
+        role_column=str(role["column"]),
+        role_levels=role_levels,
+        site=str(doc["site"]),
+        collection=str(doc.get("collection", "collection")),
+        title=str(doc.get("title", "")),
+        variables=variables,
+        engagement_level=engagement,
+        scales=scales,
+        codes=codes,
+        themes=themes,
+        source=source,
     )
 
 
-def _parse_variable(chk: _Checker, path: tuple[str, ...], name: str, spec: Any,
-                    role_levels: tuple[str, ...], column: str | None = None) -> Variable | None:
+def _parse_variable(
+    chk: _Checker,
+    path: tuple[str, ...],
+    name: str,
+    spec: Any,
+    role_levels: tuple[str, ...],
+    column: str | None = None,
+) -> Variable | None:
     if not isinstance(spec, dict):
-        chk.add(path, repr(spec), "a mapping such as {type: integer, min: 18, max: 100}",
-                f"describe variable '{name}' with at least its type")
+        chk.add(
+            path,
+            repr(spec),
+            "a mapping such as {type: integer, min: 18, max: 100}",
+            f"describe variable '{name}' with at least its type",
+        )
         return None
     for key in spec:
         if key not in _VARIABLE_KEYS:
-            chk.add((*path, str(key)), f"unknown key '{key}'", f"one of {sorted(_VARIABLE_KEYS)}",
-                    "remove the key or correct its spelling")
+            chk.add(
+                (*path, str(key)),
+                f"unknown key '{key}'",
+                f"one of {sorted(_VARIABLE_KEYS)}",
+                "remove the key or correct its spelling",
+            )
     vtype = spec.get("type", "category" if "levels" in spec else None)
     if vtype not in VARIABLE_TYPES:
-        chk.add((*path, "type"), f"type {vtype!r}", f"one of {list(VARIABLE_TYPES)}",
-                f"set 'type' of '{name}'")
+        chk.add(
+            (*path, "type"),
+            f"type {vtype!r}",
+            f"one of {list(VARIABLE_TYPES)}",
+            f"set 'type' of '{name}'",
+        )
         return None
     levels = _as_levels(spec.get("levels"))
     if vtype == "category" and not levels:
-        chk.add(path, "a category without levels", "levels: [a, b] or {1: a, 2: b}",
-                f"list the levels of '{name}'")
+        chk.add(
+            path,
+            "a category without levels",
+            "levels: [a, b] or {1: a, 2: b}",
+            f"list the levels of '{name}'",
+        )
         return None
     bounds = {}
     for key in ("min", "max"):
@@ -373,12 +466,22 @@ def _parse_variable(chk: _Checker, path: tuple[str, ...], name: str, spec: Any,
     roles = _as_strs(spec.get("roles"))
     for r in roles:
         if r not in role_levels:
-            chk.add((*path, "roles"), f"role '{r}'", f"one of {list(role_levels)}",
-                    "name roles as declared under role.levels")
+            chk.add(
+                (*path, "roles"),
+                f"role '{r}'",
+                f"one of {list(role_levels)}",
+                "name roles as declared under role.levels",
+            )
     return Variable(
-        name=name, type=str(vtype), column=column or name, levels=levels,
-        min=bounds["min"], max=bounds["max"], missing=_as_strs(spec.get("missing")),
-        label=str(spec.get("label", "")), roles=roles,
+        name=name,
+        type=str(vtype),
+        column=column or name,
+        levels=levels,
+        min=bounds["min"],
+        max=bounds["max"],
+        missing=_as_strs(spec.get("missing")),
+        label=str(spec.get("label", "")),
+        roles=roles,
     )
 
 
@@ -389,29 +492,53 @@ def _parse_scale(chk: _Checker, name: str, spec: Any) -> Scale | None:
         return None
     for key in spec:
         if key not in _SCALE_KEYS:
-            chk.add((*path, str(key)), f"unknown key '{key}'", f"one of {sorted(_SCALE_KEYS)}",
-                    "remove the key or correct its spelling")
+            chk.add(
+                (*path, str(key)),
+                f"unknown key '{key}'",
+                f"one of {sorted(_SCALE_KEYS)}",
+                "remove the key or correct its spelling",
+            )
     items = spec.get("items")
     if not isinstance(items, list) or not items:
-        chk.add((*path, "items"), repr(items), "a non-empty list of item columns",
-                f"list the items of scale '{name}'")
+        chk.add(
+            (*path, "items"),
+            repr(items),
+            "a non-empty list of item columns",
+            f"list the items of scale '{name}'",
+        )
         return None
     items_t = tuple(str(i) for i in items)
     rng = spec.get("range", [1, 5])
-    if (not isinstance(rng, list) or len(rng) != 2 or not all(isinstance(v, int) for v in rng)
-            or rng[0] >= rng[1]):
-        chk.add((*path, "range"), repr(rng), "[low, high] as two integers, low < high",
-                "write e.g. range: [1, 5]")
+    if (
+        not isinstance(rng, list)
+        or len(rng) != 2
+        or not all(isinstance(v, int) for v in rng)
+        or rng[0] >= rng[1]
+    ):
+        chk.add(
+            (*path, "range"),
+            repr(rng),
+            "[low, high] as two integers, low < high",
+            "write e.g. range: [1, 5]",
+        )
         return None
     reverse = tuple(str(i) for i in (spec.get("reverse") or []))
     for r in reverse:
         if r not in items_t:
-            chk.add((*path, "reverse"), f"reverse item '{r}' not among the items",
-                    f"one of {list(items_t)}", "add it to 'items' or correct the name")
+            chk.add(
+                (*path, "reverse"),
+                f"reverse item '{r}' not among the items",
+                f"one of {list(items_t)}",
+                "add it to 'items' or correct the name",
+            )
     min_items = spec.get("min_items", len(items_t))
     if not isinstance(min_items, int) or not 1 <= min_items <= len(items_t):
-        chk.add((*path, "min_items"), repr(min_items), f"an integer from 1 to {len(items_t)}",
-                "set min_items to the fewest answered items that still give a score")
+        chk.add(
+            (*path, "min_items"),
+            repr(min_items),
+            f"an integer from 1 to {len(items_t)}",
+            "set min_items to the fewest answered items that still give a score",
+        )
         return None
     if len(set(items_t)) != len(items_t):
         chk.add((*path, "items"), "a repeated item", "each item once", "remove the repeat")
@@ -420,14 +547,25 @@ def _parse_scale(chk: _Checker, name: str, spec: Any) -> Scale | None:
     if isinstance(labels_raw, dict):
         for k, v in labels_raw.items():
             if not isinstance(k, int) or not rng[0] <= k <= rng[1]:
-                chk.add((*path, "labels"), f"label key {k!r}", f"an integer in {rng[0]}-{rng[1]}",
-                        "key labels by response value")
+                chk.add(
+                    (*path, "labels"),
+                    f"label key {k!r}",
+                    f"an integer in {rng[0]}-{rng[1]}",
+                    "key labels by response value",
+                )
             else:
                 labels[k] = str(v)
     item_labels = {str(k): str(v) for k, v in (spec.get("item_labels") or {}).items()}
     return Scale(
-        name=name, items=items_t, low=rng[0], high=rng[1], reverse=reverse, min_items=min_items,
-        labels=labels, missing=_as_strs(spec.get("missing")), label=str(spec.get("label", "")),
+        name=name,
+        items=items_t,
+        low=rng[0],
+        high=rng[1],
+        reverse=reverse,
+        min_items=min_items,
+        labels=labels,
+        missing=_as_strs(spec.get("missing")),
+        label=str(spec.get("label", "")),
         item_labels=item_labels,
     )
 
@@ -450,15 +588,24 @@ def read_codebook(path: Path | str, *, display: str | None = None) -> Codebook:
     path = Path(path)
     name = display or str(path)
     if not path.is_file():
-        raise CodebookError(Problem(
-            file=name, found="no such file", expected="a codebook.yaml describing the study",
-            fix="create it (`partner-study new-site NAME` writes a template) or check the folder",
-        ))
+        raise CodebookError(
+            Problem(
+                file=name,
+                found="no such file",
+                expected="a codebook.yaml describing the study",
+                fix="create it (`partner-study new-site NAME` writes a template) or check the "
+                "folder",
+            )
+        )
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise CodebookError(Problem(
-            file=name, found=f"bytes that are not UTF-8 (at byte {exc.start})",
-            expected="a UTF-8 text file", fix="save the codebook as UTF-8",
-        )) from None
+        raise CodebookError(
+            Problem(
+                file=name,
+                found=f"bytes that are not UTF-8 (at byte {exc.start})",
+                expected="a UTF-8 text file",
+                fix="save the codebook as UTF-8",
+            )
+        ) from None
     return parse_codebook(text, source=name)

@@ -10,11 +10,28 @@ import pandas as pd
 
 from partner_study.codebook import Codebook
 
-__all__ = ["CHARACTERISTICS_COLUMNS", "LIKERT_COLUMNS", "suppress_small_counts",
-           "table_characteristics", "table_likert"]
+__all__ = [
+    "CHARACTERISTICS_COLUMNS",
+    "LIKERT_COLUMNS",
+    "suppress_small_counts",
+    "table_characteristics",
+    "table_likert",
+]
 
-CHARACTERISTICS_COLUMNS = ["variable", "level", "role", "n", "percent", "mean", "sd", "median",
-                           "q1", "q3", "missing", "suppressed"]
+CHARACTERISTICS_COLUMNS = [
+    "variable",
+    "level",
+    "role",
+    "n",
+    "percent",
+    "mean",
+    "sd",
+    "median",
+    "q1",
+    "q3",
+    "missing",
+    "suppressed",
+]
 LIKERT_COLUMNS = ["scale", "item", "role", "response", "n", "percent"]
 _ALL = "all"
 
@@ -71,8 +88,9 @@ def table_characteristics(
     names = variables if variables is not None else ["site", *cb.variables]
     rows: list[dict] = []
     for role, group in _groups(participants, by):
-        rows.append({"variable": "participants", "level": "", "role": role, "n": len(group),
-                     "missing": 0})
+        rows.append(
+            {"variable": "participants", "level": "", "role": role, "n": len(group), "missing": 0}
+        )
     for name in names:
         var = cb.variables.get(name)
         applies = var.roles if var is not None and var.roles else None
@@ -85,26 +103,40 @@ def table_characteristics(
             missing = int(values.isna().sum())
             if numeric:
                 v = values.dropna().astype(float)
-                rows.append({
-                    "variable": name, "level": "", "role": role, "n": len(v),
-                    "mean": v.mean() if len(v) else np.nan,
-                    "sd": v.std(ddof=1) if len(v) > 1 else np.nan,
-                    "median": v.median() if len(v) else np.nan,
-                    "q1": v.quantile(0.25) if len(v) else np.nan,
-                    "q3": v.quantile(0.75) if len(v) else np.nan,
-                    "missing": missing,
-                })
+                rows.append(
+                    {
+                        "variable": name,
+                        "level": "",
+                        "role": role,
+                        "n": len(v),
+                        "mean": v.mean() if len(v) else np.nan,
+                        "sd": v.std(ddof=1) if len(v) > 1 else np.nan,
+                        "median": v.median() if len(v) else np.nan,
+                        "q1": v.quantile(0.25) if len(v) else np.nan,
+                        "q3": v.quantile(0.75) if len(v) else np.nan,
+                        "missing": missing,
+                    }
+                )
                 continue
-            levels = (var.ordered_labels if var is not None
-                      else sorted(pd.unique(participants[name].dropna().astype(str))))
+            levels = (
+                var.ordered_labels
+                if var is not None
+                else sorted(pd.unique(participants[name].dropna().astype(str)))
+            )
             counts = values.astype("object").value_counts()
             answered = int(values.notna().sum())
             for level in levels:
                 k = int(counts.get(level, 0))
-                rows.append({
-                    "variable": name, "level": level, "role": role, "n": k,
-                    "percent": 100 * k / answered if answered else np.nan, "missing": missing,
-                })
+                rows.append(
+                    {
+                        "variable": name,
+                        "level": level,
+                        "role": role,
+                        "n": k,
+                        "percent": 100 * k / answered if answered else np.nan,
+                        "missing": missing,
+                    }
+                )
     table = pd.DataFrame(rows).reindex(columns=CHARACTERISTICS_COLUMNS)
     table["suppressed"] = False
     return suppress_small_counts(table, threshold=suppress_below)
@@ -120,8 +152,13 @@ def suppress_small_counts(table: pd.DataFrame, *, threshold: int) -> pd.DataFram
     t["missing"] = t["missing"].astype(float)
     # Cells: one per row (its n) plus one "missing" cell per (variable, role).
     cells = t[["variable", "level", "role", "n"]].copy()
-    miss = (t[t["variable"] != "participants"].groupby(["variable", "role"], sort=False)["missing"]
-            .first().reset_index().rename(columns={"missing": "n"}))
+    miss = (
+        t[t["variable"] != "participants"]
+        .groupby(["variable", "role"], sort=False)["missing"]
+        .first()
+        .reset_index()
+        .rename(columns={"missing": "n"})
+    )
     miss["level"] = "(missing)"
     cells = pd.concat([cells, miss[["variable", "level", "role", "n"]]], ignore_index=True)
     numeric = t.groupby("variable")["level"].transform(lambda s: (s == "").all())
@@ -138,7 +175,7 @@ def suppress_small_counts(table: pd.DataFrame, *, threshold: int) -> pd.DataFram
             sub = cells[cells["variable"] != "participants"]
             n_sup = sub.groupby(keys)["sup"].transform("sum")
             lonely = sub[(n_sup == 1)]
-            for key, grp in lonely.groupby(keys):
+            for _key, grp in lonely.groupby(keys):
                 cand = grp[~grp["sup"] & (grp["n"] > 0)]
                 if cand.empty:
                     continue
@@ -146,7 +183,7 @@ def suppress_small_counts(table: pd.DataFrame, *, threshold: int) -> pd.DataFram
         if int(cells["sup"].sum()) == before:
             break
     row_sup = cells.iloc[: len(t)]["sup"].to_numpy()
-    miss_sup = cells.iloc[len(t):].set_index(["variable", "role"])["sup"]
+    miss_sup = cells.iloc[len(t) :].set_index(["variable", "role"])["sup"]
     t["suppressed"] = row_sup
     key = pd.MultiIndex.from_frame(t[["variable", "role"]])
     t.loc[miss_sup.reindex(key).fillna(False).to_numpy(dtype=bool), "missing"] = np.nan
@@ -174,16 +211,21 @@ def table_likert(scored: pd.DataFrame, codebook: Codebook, *, by: str = "role") 
             block = group[list(scale.items)]
             counts = block.apply(lambda s: s.value_counts()).reindex(scale.responses).fillna(0)
             long = counts.reset_index(names="response").melt(
-                id_vars="response", var_name="item", value_name="n")
+                id_vars="response", var_name="item", value_name="n"
+            )
             answered = long.groupby("item")["n"].transform("sum")
-            long["percent"] = np.where(answered > 0, 100 * long["n"] / answered.where(answered > 0),
-                                       np.nan)
+            long["percent"] = np.where(
+                answered > 0, 100 * long["n"] / answered.where(answered > 0), np.nan
+            )
             long["scale"], long["role"] = name, role
             frames.append(long)
     out = pd.concat(frames, ignore_index=True)
     out["n"] = out["n"].astype(int)
     out["response"] = out["response"].astype(int)
     order = {item: i for i, item in enumerate(codebook.items)}
-    out = out.assign(_o=out["item"].map(order)).sort_values(
-        ["_o", "role", "response"], kind="stable").drop(columns="_o")
+    out = (
+        out.assign(_o=out["item"].map(order))
+        .sort_values(["_o", "role", "response"], kind="stable")
+        .drop(columns="_o")
+    )
     return out[LIKERT_COLUMNS].reset_index(drop=True)

@@ -1435,13 +1435,21 @@ def fit_mice(
     if n_imputations < 2:
         raise ParamsError(f"n_imputations must be at least 2, got {n_imputations}.")
     parsed = _read_formula(formula, data)
-    completed, n_dropped, notes = _impute(data, list(parsed.variables), groups=groups,
-                                          n_imputations=n_imputations, seed=seed,
-                                          n_burnin=n_burnin, n_skip=n_skip)
+    completed, n_dropped, notes = _impute(
+        data,
+        list(parsed.variables),
+        groups=groups,
+        n_imputations=n_imputations,
+        seed=seed,
+        n_burnin=n_burnin,
+        n_skip=n_skip,
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fits = [fit_ols(done, formula, cov_type=cov_type, groups=groups, outcome=outcome)
-                for done in completed]
+        fits = [
+            fit_ols(done, formula, cov_type=cov_type, groups=groups, outcome=outcome)
+            for done in completed
+        ]
     caught = [*notes, *caught]
     pooled = pool_imputations(fits)
     extra = _messages(caught)
@@ -1694,8 +1702,13 @@ def fit_sensitivity(
         formulas[outcome] = f"{_quote(s.dependent)} ~ {_rhs(scored, predictors)}"
     variables = list(dict.fromkeys([s.dependent, *s.outcomes, *s.covariates]))
     completed, n_dropped, notes = _impute(
-        scored, variables, groups=kwargs.get("groups"), n_imputations=n_imputations, seed=seed,
-        n_burnin=n_burnin, n_skip=n_skip,
+        scored,
+        variables,
+        groups=kwargs.get("groups"),
+        n_imputations=n_imputations,
+        seed=seed,
+        n_burnin=n_burnin,
+        n_skip=n_skip,
     )
     extra = _messages(notes)
     frames: list[pd.DataFrame] = []
@@ -1727,11 +1740,29 @@ def table_diagnostics(scored: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
     predictors = [*s.outcomes, *[c for c in s.covariates if c not in s.outcomes]]
     formula = f"{_quote(s.dependent)} ~ {_rhs(scored, predictors)}"
     v = vif(scored, predictors)
-    v = pd.DataFrame({"test": "vif", "term": v["term"], "statistic": v["vif"],
-                      "df": np.nan, "p_value": np.nan, "n": np.nan, "note": ""})
+    v = pd.DataFrame(
+        {
+            "test": "vif",
+            "term": v["term"],
+            "statistic": v["vif"],
+            "df": np.nan,
+            "p_value": np.nan,
+            "n": np.nan,
+            "note": "",
+        }
+    )
     r = residual_diagnostics(scored, formula)
-    r = pd.DataFrame({"test": r["test"], "term": "(residuals)", "statistic": r["statistic"],
-                      "df": r["df"], "p_value": r["p_value"], "n": r["n"], "note": r["note"]})
+    r = pd.DataFrame(
+        {
+            "test": r["test"],
+            "term": "(residuals)",
+            "statistic": r["statistic"],
+            "df": r["df"],
+            "p_value": r["p_value"],
+            "n": r["n"],
+            "note": r["note"],
+        }
+    )
     return pd.concat([v, r], ignore_index=True)
 
 
@@ -1748,10 +1779,29 @@ def model_notes(regression: pd.DataFrame) -> pd.DataFrame:
     return noted[cols].drop_duplicates(["model", "outcome", "note"]).reset_index(drop=True)
 
 
-BY_SITE_COLUMNS = ("site", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n",
-                   "note")
-HETEROGENEITY_COLUMNS = ("term", "n_sites", "pooled", "pooled_ci_low", "pooled_ci_high", "q",
-                         "df", "p_value", "i2", "tau2")
+BY_SITE_COLUMNS = (
+    "site",
+    "term",
+    "estimate",
+    "std_error",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "n",
+    "note",
+)
+HETEROGENEITY_COLUMNS = (
+    "term",
+    "n_sites",
+    "pooled",
+    "pooled_ci_low",
+    "pooled_ci_high",
+    "q",
+    "df",
+    "p_value",
+    "i2",
+    "tau2",
+)
 
 
 def fit_by_site(scored: pd.DataFrame, spec: Mapping, *, min_n: int = 30) -> pd.DataFrame:
@@ -1781,17 +1831,32 @@ def fit_by_site(scored: pd.DataFrame, spec: Mapping, *, min_n: int = 30) -> pd.D
         formula = f"{_quote(s.dependent)} ~ {_rhs(data, [*s.outcomes, *used])}"
         complete = data[[s.dependent, *s.outcomes, *used]].dropna()
         if len(complete) < min_n:
-            rows += [{"site": site, "term": o, "n": len(complete),
-                      "note": f"not fitted: {len(complete)} complete cases (< {min_n})"}
-                     for o in s.outcomes]
+            rows += [
+                {
+                    "site": site,
+                    "term": o,
+                    "n": len(complete),
+                    "note": f"not fitted: {len(complete)} complete cases (< {min_n})",
+                }
+                for o in s.outcomes
+            ]
             continue
         fit = fit_ols(data, formula, cov_type="HC3")
         fit = fit[fit["term"].isin(s.outcomes)]
         for _, r in fit.iterrows():
-            rows.append({"site": site, "term": r["term"], "estimate": r["estimate"],
-                         "std_error": r["std_error"], "ci_low": r["ci_low"],
-                         "ci_high": r["ci_high"], "p_value": r["p_value"], "n": r["n"],
-                         "note": r["note"]})
+            rows.append(
+                {
+                    "site": site,
+                    "term": r["term"],
+                    "estimate": r["estimate"],
+                    "std_error": r["std_error"],
+                    "ci_low": r["ci_low"],
+                    "ci_high": r["ci_high"],
+                    "p_value": r["p_value"],
+                    "n": r["n"],
+                    "note": r["note"],
+                }
+            )
     out = pd.DataFrame(rows).reindex(columns=list(BY_SITE_COLUMNS))
     out["note"] = out["note"].fillna("")
     return out
@@ -1830,9 +1895,18 @@ def site_heterogeneity(by_site: pd.DataFrame) -> pd.DataFrame:
         df = k - 1
         i2 = max(0.0, (q - df) / q) if q > 0 else 0.0
         tau2 = max(0.0, (q - df) / (w.sum() - (w**2).sum() / w.sum())) if k > 1 else 0.0
-        rows.append({"term": term, "n_sites": k, "pooled": pooled,
-                     "pooled_ci_low": pooled - 1.959963984540054 * se,
-                     "pooled_ci_high": pooled + 1.959963984540054 * se, "q": q, "df": df,
-                     "p_value": float(stats.chi2.sf(q, df)) if df > 0 else np.nan,
-                     "i2": i2, "tau2": tau2})
+        rows.append(
+            {
+                "term": term,
+                "n_sites": k,
+                "pooled": pooled,
+                "pooled_ci_low": pooled - 1.959963984540054 * se,
+                "pooled_ci_high": pooled + 1.959963984540054 * se,
+                "q": q,
+                "df": df,
+                "p_value": float(stats.chi2.sf(q, df)) if df > 0 else np.nan,
+                "i2": i2,
+                "tau2": tau2,
+            }
+        )
     return pd.DataFrame(rows).reindex(columns=list(HETEROGENEITY_COLUMNS))

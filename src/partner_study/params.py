@@ -21,8 +21,15 @@ from partner_study.codebook import Codebook, read_codebook
 from partner_study.config import FIGURE_FORMATS, MODEL_KINDS, StudyPaths, find_root
 from partner_study.errors import ParamsError
 
-__all__ = ["DEFAULTS", "Params", "RunContext", "load_params", "check_params", "run_context",
-           "params_hash"]
+__all__ = [
+    "DEFAULTS",
+    "Params",
+    "RunContext",
+    "load_params",
+    "check_params",
+    "run_context",
+    "params_hash",
+]
 
 DEFAULTS: dict[str, Any] = {
     "seed": 20231121,
@@ -73,8 +80,11 @@ class Params:
 
 def params_hash(params: Params) -> str:
     """sha256 of the parameters in canonical JSON."""
-    blob = json.dumps({"study": params.study, "data": list(params.data), **params.values},
-                      sort_keys=True, default=str)
+    blob = json.dumps(
+        {"study": params.study, "data": list(params.data), **params.values},
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -89,19 +99,25 @@ def load_params(path: Path | str, *, root: Path | str | None = None, check: bool
     path = Path(path)
     root = Path(root) if root else find_root(path.parent)
     if not path.is_file():
-        raise ParamsError(f"{path}: no such parameters file. Fix: give the path of a "
-                          "params/<study>.yaml (params/example.yaml is the example study).")
+        raise ParamsError(
+            f"{path}: no such parameters file. Fix: give the path of a "
+            "params/<study>.yaml (params/example.yaml is the example study)."
+        )
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f": line {mark.line + 1}" if mark else ""
-        raise ParamsError(f"{path}{line}: found a YAML syntax error "
-                          f"({getattr(exc, 'problem', exc)}), expected valid YAML. Fix: check "
-                          "indentation, colons and quotes on that line.") from None
+        raise ParamsError(
+            f"{path}{line}: found a YAML syntax error "
+            f"({getattr(exc, 'problem', exc)}), expected valid YAML. Fix: check "
+            "indentation, colons and quotes on that line."
+        ) from None
     if not isinstance(doc, dict) or "study" not in doc:
-        raise ParamsError(f"{path}: found no 'study:' key, expected the study name. "
-                          "Fix: add e.g. 'study: example'.")
+        raise ParamsError(
+            f"{path}: found no 'study:' key, expected the study name. "
+            "Fix: add e.g. 'study: example'."
+        )
     study = str(doc["study"])
     data = doc.get("data", f"data/raw/{study}")
     data_t = tuple(str(d) for d in (data if isinstance(data, list) else [data]))
@@ -110,20 +126,25 @@ def load_params(path: Path | str, *, root: Path | str | None = None, check: bool
     if check:
         problems = check_params(params, root=root)
         if problems:
-            raise ParamsError(f"{len(problems)} problem(s) in {path}:\n"
-                              + "\n".join(f"  {p}" for p in problems))
+            raise ParamsError(
+                f"{len(problems)} problem(s) in {path}:\n" + "\n".join(f"  {p}" for p in problems)
+            )
     return params
 
 
-def check_params(params: Params, *, root: Path | str, codebook: Codebook | None = None) -> list[str]:
+def check_params(
+    params: Params, *, root: Path | str, codebook: Codebook | None = None
+) -> list[str]:
     """Problems in ``params`` (unknown keys and names), each naming the key and allowed values."""
     src = params.source
     out: list[str] = []
     for key in params.values:
         if key not in DEFAULTS:
-            out.append(f"{src}: key '{key}': found an unknown key, expected one of "
-                       f"{sorted(['study', 'data', *DEFAULTS])}. Fix: remove it or correct "
-                       "its spelling.")
+            out.append(
+                f"{src}: key '{key}': found an unknown key, expected one of "
+                f"{sorted(['study', 'data', *DEFAULTS])}. Fix: remove it or correct "
+                "its spelling."
+            )
     for section, defaults in DEFAULTS.items():
         value = params.values.get(section)
         if isinstance(defaults, dict):
@@ -132,16 +153,20 @@ def check_params(params: Params, *, root: Path | str, codebook: Codebook | None 
                 continue
             for key in value:
                 if key not in defaults:
-                    out.append(f"{src}: key '{section}.{key}': found an unknown key, expected "
-                               f"one of {sorted(defaults)}. Fix: remove it or correct its "
-                               "spelling.")
+                    out.append(
+                        f"{src}: key '{section}.{key}': found an unknown key, expected "
+                        f"one of {sorted(defaults)}. Fix: remove it or correct its "
+                        "spelling."
+                    )
     root = Path(root)
     if codebook is None:
         folder = root / params.data[0]
         if not (folder / "codebook.yaml").is_file():
-            out.append(f"{src}: key 'data': found '{params.data[0]}' without a codebook.yaml, "
-                       "expected a raw study folder. Fix: correct the path (relative to the "
-                       "project root) or create the study with `partner-study new-site`.")
+            out.append(
+                f"{src}: key 'data': found '{params.data[0]}' without a codebook.yaml, "
+                "expected a raw study folder. Fix: correct the path (relative to the "
+                "project root) or create the study with `partner-study new-site`."
+            )
             return out
         try:
             codebook = read_codebook(folder / "codebook.yaml")
@@ -151,8 +176,10 @@ def check_params(params: Params, *, root: Path | str, codebook: Codebook | None 
     fmts = params.values.get("figures", {}).get("formats", [])
     for f in fmts if isinstance(fmts, list) else [fmts]:
         if f not in FIGURE_FORMATS:
-            out.append(f"{src}: key 'figures.formats': found '{f}', expected one of "
-                       f"{list(FIGURE_FORMATS)}.")
+            out.append(
+                f"{src}: key 'figures.formats': found '{f}', expected one of "
+                f"{list(FIGURE_FORMATS)}."
+            )
     by = params.values.get("describe", {}).get("by", "role")
     allowed_by = [codebook.role_column, "role", "site", *codebook.variables]
     if by not in allowed_by:
@@ -168,38 +195,52 @@ def _check_regression(params: Params, cb: Codebook) -> list[str]:
     if not scales:
         return out
     if reg.get("dependent") not in scales:
-        out.append(f"{src}: key 'regression.dependent': found '{reg.get('dependent')}', "
-                   f"expected one of the codebook's scales {scales}.")
+        out.append(
+            f"{src}: key 'regression.dependent': found '{reg.get('dependent')}', "
+            f"expected one of the codebook's scales {scales}."
+        )
     outcomes = reg.get("outcomes")
     if outcomes is None:
         reg["outcomes"] = [s for s in scales if s != reg.get("dependent")]
     else:
         for o in outcomes:
             if o not in scales or o == reg.get("dependent"):
-                out.append(f"{src}: key 'regression.outcomes': found unknown scale '{o}', "
-                           f"expected some of {[s for s in scales if s != reg.get('dependent')]}.")
+                out.append(
+                    f"{src}: key 'regression.outcomes': found unknown scale '{o}', "
+                    f"expected some of {[s for s in scales if s != reg.get('dependent')]}."
+                )
     covariate_names = ["role", "site", *cb.variables]
     for c in reg.get("covariates") or []:
         if c not in covariate_names:
-            out.append(f"{src}: key 'regression.covariates': found unknown covariate '{c}', "
-                       f"expected some of {covariate_names}.")
+            out.append(
+                f"{src}: key 'regression.covariates': found unknown covariate '{c}', "
+                f"expected some of {covariate_names}."
+            )
     groups = reg.get("groups") or "site"
     reg["groups"] = groups
     if groups not in ["site", *cb.variables]:
-        out.append(f"{src}: key 'regression.groups': found '{groups}', expected one of "
-                   f"{['site', *cb.variables]}.")
+        out.append(
+            f"{src}: key 'regression.groups': found '{groups}', expected one of "
+            f"{['site', *cb.variables]}."
+        )
     for m in reg.get("models") or []:
         if m not in MODEL_KINDS:
-            out.append(f"{src}: key 'regression.models': found unknown model kind '{m}', "
-                       f"expected some of {list(MODEL_KINDS)}.")
+            out.append(
+                f"{src}: key 'regression.models': found unknown model kind '{m}', "
+                f"expected some of {list(MODEL_KINDS)}."
+            )
     if reg.get("ordinal_dependent") and "ordinal" in (reg.get("models") or []):
         if cb.engagement_level is None and reg["ordinal_dependent"] not in cb.variables:
-            out.append(f"{src}: key 'regression.ordinal_dependent': found "
-                       f"'{reg['ordinal_dependent']}', expected the codebook's engagement_level "
-                       "or a category variable.")
+            out.append(
+                f"{src}: key 'regression.ordinal_dependent': found "
+                f"'{reg['ordinal_dependent']}', expected the codebook's engagement_level "
+                "or a category variable."
+            )
     if reg.get("cov_type") not in _COV_TYPES:
-        out.append(f"{src}: key 'regression.cov_type': found '{reg.get('cov_type')}', expected "
-                   f"one of {list(_COV_TYPES)}.")
+        out.append(
+            f"{src}: key 'regression.cov_type': found '{reg.get('cov_type')}', expected "
+            f"one of {list(_COV_TYPES)}."
+        )
     return out
 
 

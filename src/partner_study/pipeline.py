@@ -46,9 +46,19 @@ from partner_study.provenance import (
     source_hash,
 )
 
-__all__ = ["STAGES", "KernelPool", "Stage", "StageResult", "RunResult", "VerifyResult",
-           "run_pipeline",
-           "stage_hashes", "project_kernel_manager", "sanitize_notebook", "verify"]
+__all__ = [
+    "STAGES",
+    "KernelPool",
+    "Stage",
+    "StageResult",
+    "RunResult",
+    "VerifyResult",
+    "run_pipeline",
+    "stage_hashes",
+    "project_kernel_manager",
+    "sanitize_notebook",
+    "verify",
+]
 
 MANIFEST_VERSION = 1
 
@@ -72,8 +82,10 @@ STAGES: tuple[Stage, ...] = (
     Stage("03-qualitative", ("01-prepare",), ("codes",)),
     Stage("04-regression", ("01-prepare",), ("scales",)),
     Stage("05-integrate", ("01-prepare", "03-qualitative"), ("scales", "codes")),
-    Stage("06-report", ("01-prepare", "02-describe", "03-qualitative", "04-regression",
-                        "05-integrate")),
+    Stage(
+        "06-report",
+        ("01-prepare", "02-describe", "03-qualitative", "04-regression", "05-integrate"),
+    ),
 )
 
 
@@ -113,7 +125,8 @@ def project_kernel_manager() -> type:
             if self._kernel_spec is None:
                 self._kernel_spec = KernelSpec(
                     argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                    display_name="partner-study (.venv)", language="python",
+                    display_name="partner-study (.venv)",
+                    language="python",
                     env={"PYDEVD_DISABLE_FILE_VALIDATION": "1"},
                 )
             return self._kernel_spec
@@ -142,8 +155,9 @@ def _raw_inputs(root: Path, params: Params) -> dict[str, Path]:
     return files
 
 
-def stage_hashes(root: Path, params: Params, manifest: dict[str, Any],
-                 outputs: dict[str, dict[str, str]]) -> Callable[[Stage], str]:
+def stage_hashes(
+    root: Path, params: Params, manifest: dict[str, Any], outputs: dict[str, dict[str, str]]
+) -> Callable[[Stage], str]:
     """Function giving a stage's input hash, from current upstream outputs."""
     env = _environment_fingerprint(root)
     phash = params_hash(params)
@@ -181,8 +195,15 @@ def sanitize_notebook(path: Path) -> None:
     nb = json.loads(path.read_text(encoding="utf-8"))
     meta = nb.get("metadata", {})
     pm = meta.get("papermill", {})
-    for key in ("start_time", "end_time", "duration", "input_path", "output_path",
-                "environment_variables", "version"):
+    for key in (
+        "start_time",
+        "end_time",
+        "duration",
+        "input_path",
+        "output_path",
+        "environment_variables",
+        "version",
+    ):
         pm.pop(key, None)
     meta.get("language_info", {}).pop("version", None)
     for i, cell in enumerate(nb.get("cells", [])):
@@ -229,9 +250,11 @@ class KernelPool:
     whose only state is the imported package.
     """
 
-    WARM_UP = ("import partner_study as ps\n"
-               "import partner_study.figures, partner_study.models, partner_study.qualitative\n"
-               "import partner_study.agreement, partner_study.report, partner_study.validate")
+    WARM_UP = (
+        "import partner_study as ps\n"
+        "import partner_study.figures, partner_study.models, partner_study.qualitative\n"
+        "import partner_study.agreement, partner_study.report, partner_study.validate"
+    )
 
     def __init__(self, root: Path, size: int) -> None:
         self.root, self.size = root, max(1, size)
@@ -249,14 +272,14 @@ class KernelPool:
     def _start_kernel(self) -> Any:
         km = project_kernel_manager()()
         # As nbclient starts kernels: IPython history in memory, never in ~/.ipython.
-        km.start_kernel(cwd=str(self.root),
-                        extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        km.start_kernel(cwd=str(self.root), extra_arguments=["--HistoryManager.hist_file=:memory:"])
         kc = km.client()
         kc.start_channels()
         try:
             kc.wait_for_ready(timeout=120)
-            kc.execute_interactive(self.WARM_UP, timeout=300, store_history=False,
-                                   output_hook=lambda msg: None)
+            kc.execute_interactive(
+                self.WARM_UP, timeout=300, store_history=False, output_hook=lambda msg: None
+            )
         finally:
             kc.stop_channels()
         return km
@@ -274,6 +297,7 @@ class KernelPool:
 
     def close(self) -> None:
         self._closed = True
+
         def stop(fut: Future) -> None:
             try:
                 km = fut.result()
@@ -304,13 +328,27 @@ def _warm_engine() -> str:
 
     class WarmKernelEngine(NBClientEngine):
         @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
-                                     stdout_file=None, stderr_file=None, start_timeout=60,
-                                     execution_timeout=None, **kwargs):
+        def execute_managed_notebook(
+            cls,
+            nb_man,
+            kernel_name,
+            log_output=False,
+            stdout_file=None,
+            stderr_file=None,
+            start_timeout=60,
+            execution_timeout=None,
+            **kwargs,
+        ):
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
-            final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
-                                 kernel_name=kernel_name, log_output=log_output,
-                                 stdout_file=stdout_file, stderr_file=stderr_file)
+            final = merge_kwargs(
+                kwargs,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+            )
             client = PapermillNotebookClient(nb_man, **final)
             client.owns_km = True  # the pool's kernel is this notebook's alone
             return client.execute()
@@ -319,8 +357,7 @@ def _warm_engine() -> str:
     return name
 
 
-def _execute(root: Path, stage: Stage, params_path: Path, staging: Path,
-             pool: KernelPool) -> None:
+def _execute(root: Path, stage: Stage, params_path: Path, staging: Path, pool: KernelPool) -> None:
     import papermill as pm
 
     out_nb = staging / "notebooks" / stage.notebook
@@ -329,16 +366,24 @@ def _execute(root: Path, stage: Stage, params_path: Path, staging: Path,
     process = _kernel_process(km)
     try:
         pm.execute_notebook(
-            str(notebook_dir(root) / stage.notebook), str(out_nb),
+            str(notebook_dir(root) / stage.notebook),
+            str(out_nb),
             # Paths relative to the project root (the kernel's working folder), so that the
             # executed notebooks are the same bytes wherever the project lives.
-            parameters={"PARAMS": _relative(params_path, root), "ROOT": ".",
-                        "OUT": _relative(staging, root)},
+            parameters={
+                "PARAMS": _relative(params_path, root),
+                "ROOT": ".",
+                "OUT": _relative(staging, root),
+            },
             # No `cwd=`: papermill would chdir the whole process, which races between
             # stages running in parallel threads; the kernel was started in the root.
-            kernel_name="python3", kernel_manager_class=project_kernel_manager(),
-            progress_bar=False, log_output=False, report_mode=False,
-            request_save_on_cell_execute=False, km=km,
+            kernel_name="python3",
+            kernel_manager_class=project_kernel_manager(),
+            progress_bar=False,
+            log_output=False,
+            report_mode=False,
+            request_save_on_cell_execute=False,
+            km=km,
             engine_name=_warm_engine(),
         )
     except pm.PapermillExecutionError as exc:
@@ -361,7 +406,12 @@ def _relative(path: Path, root: Path) -> str:
 class _StageFailure(Exception):
     def __init__(self, ename: str, evalue: str, cell_index: int, notebook: Path) -> None:
         super().__init__(f"{ename}: {evalue}")
-        self.ename, self.evalue, self.cell_index, self.notebook = ename, evalue, cell_index, notebook
+        self.ename, self.evalue, self.cell_index, self.notebook = (
+            ename,
+            evalue,
+            cell_index,
+            notebook,
+        )
 
 
 _USER_ERRORS = {"StudyDataError", "CodebookError", "ParamsError"}
@@ -388,8 +438,7 @@ def _promote(root: Path, params: Params, staging: Path) -> dict[str, str]:
             files = [(sub, target)]
         else:
             base = dest.get(sub.name, dest["report"] / sub.name)
-            files = [(f, base / f.relative_to(sub)) for f in sorted(sub.rglob("*"))
-                     if f.is_file()]
+            files = [(f, base / f.relative_to(sub)) for f in sorted(sub.rglob("*")) if f.is_file()]
         for src, target in files:
             target.parent.mkdir(parents=True, exist_ok=True)
             digest = sha256_file(src)
@@ -454,14 +503,17 @@ def run_pipeline(
     hasher = stage_hashes(root, params, old, outputs)
     unknown = sorted(set(only or []) - {s.name for s in STAGES})
     if unknown:
-        raise PartnerStudyError(f"--only {unknown[0]}: found an unknown stage, expected one of "
-                                f"{[s.name for s in STAGES]}.")
+        raise PartnerStudyError(
+            f"--only {unknown[0]}: found an unknown stage, expected one of "
+            f"{[s.name for s in STAGES]}."
+        )
     selected = [s for s in STAGES if only is None or s.name in only]
     for stage in selected:
         if not (notebook_dir(root) / stage.notebook).is_file():
             raise PartnerStudyError(
                 f"{notebook_dir(root) / stage.notebook}: found no such notebook, expected the "
-                f"stage template. Fix: restore it (`git checkout notebooks/{stage.notebook}`).")
+                f"stage template. Fix: restore it (`git checkout notebooks/{stage.notebook}`)."
+            )
     pending = {s.name: s for s in selected}
     running: dict[Future, tuple[Stage, str, Path, float]] = {}
     failure: BaseException | None = None
@@ -469,11 +521,13 @@ def run_pipeline(
     strands = _strands(root, params)
 
     def ready(stage: Stage) -> bool:
-        return all(n in results or n not in pending and n not in
-                   {s.name for s in selected} for n in stage.needs) and all(
-            results.get(n, StageResult(n, "skipped")).status in ("ran", "skipped",
-                                                                 "not applicable")
-            for n in stage.needs)
+        return all(
+            n in results or n not in pending and n not in {s.name for s in selected}
+            for n in stage.needs
+        ) and all(
+            results.get(n, StageResult(n, "skipped")).status in ("ran", "skipped", "not applicable")
+            for n in stage.needs
+        )
 
     kernels = KernelPool(root, jobs)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -487,10 +541,10 @@ def run_pipeline(
                 del pending[name]
                 lacking = [r for r in stage.requires if not strands.get(r)]
                 if lacking:
-                    reason = ("the codebook declares no "
-                              + " and no ".join({"scales": "survey scales",
-                                                 "codes": "qualitative codes"}[r]
-                                                for r in lacking))
+                    reason = "the codebook declares no " + " and no ".join(
+                        {"scales": "survey scales", "codes": "qualitative codes"}[r]
+                        for r in lacking
+                    )
                     for rel in _prev_outputs(records, name):
                         (root / rel).unlink(missing_ok=True)
                     records.pop(name, None)
@@ -500,8 +554,11 @@ def run_pipeline(
                     continue
                 digest = hasher(stage)
                 prev = old_stages.get(name, {})
-                if (not force and prev.get("hash") == digest
-                        and _outputs_intact(root, prev.get("outputs", {}))):
+                if (
+                    not force
+                    and prev.get("hash") == digest
+                    and _outputs_intact(root, prev.get("outputs", {}))
+                ):
                     outputs[name] = prev.get("outputs", {})
                     results[name] = StageResult(name, "skipped", 0.0, outputs[name])
                     progress(f"  {name:<15} up to date, skipped")
@@ -539,8 +596,12 @@ def run_pipeline(
                 with contextlib.suppress(OSError):
                     (dest["report"] / "failed").rmdir()
                 outputs[stage.name] = new
-                records[stage.name] = {"hash": digest, "seconds": round(seconds, 3),
-                                       "outputs": new, "notebook": f"notebooks/{stage.notebook}"}
+                records[stage.name] = {
+                    "hash": digest,
+                    "seconds": round(seconds, 3),
+                    "outputs": new,
+                    "notebook": f"notebooks/{stage.notebook}",
+                }
                 results[stage.name] = StageResult(stage.name, "ran", seconds, new)
                 progress(f"  {stage.name:<15} done in {seconds:.1f} s ({len(new)} files)")
                 _write_manifest(manifest_path, root, params, records)
@@ -576,8 +637,9 @@ def _prev_outputs(records: dict[str, dict[str, Any]], name: str) -> list[str]:
     return list(records.get(name, {}).get("outputs", {}))
 
 
-def _handle_failure(root: Path, params: Params, stage: Stage, exc: _StageFailure,
-                    staging_root: Path) -> BaseException:
+def _handle_failure(
+    root: Path, params: Params, stage: Stage, exc: _StageFailure, staging_root: Path
+) -> BaseException:
     if exc.ename in _USER_ERRORS:
         # Bad data or parameters: the message is the user's, nothing is kept or written.
         shutil.rmtree(staging_root, ignore_errors=True)
@@ -585,8 +647,12 @@ def _handle_failure(root: Path, params: Params, stage: Stage, exc: _StageFailure
     failed = root / "reports" / params.study / "failed" / stage.notebook
     failed.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(exc.notebook, failed)
-    return StageError(stage.notebook, str(failed.relative_to(root)), exc.cell_index + 1,
-                      f"{exc.ename}: {exc.evalue}")
+    return StageError(
+        stage.notebook,
+        str(failed.relative_to(root)),
+        exc.cell_index + 1,
+        f"{exc.ename}: {exc.evalue}",
+    )
 
 
 def _write_manifest(path: Path, root: Path, params: Params, records: dict[str, Any]) -> None:
@@ -675,7 +741,8 @@ def verify(
         raise PartnerStudyError(
             f"{manifest_path.relative_to(root)}: found no manifest with outputs, expected the "
             "manifest of an earlier run. Fix: run `partner-study run` first, or check out the "
-            "committed reports/.")
+            "committed reports/."
+        )
     with tempfile.TemporaryDirectory(prefix="partner-study-verify-") as tmp:
         scratch = Path(tmp)
         shutil.copytree(notebook_dir(root), notebook_dir(scratch))
@@ -690,8 +757,9 @@ def verify(
         saved = os.environ.get("PARTNER_STUDY_COMMIT")
         os.environ["PARTNER_STUDY_COMMIT"] = code_commit(root) or "unknown (not a git checkout)"
         try:
-            rerun = run_pipeline(scratch / rel_params, root=scratch, force=True, jobs=jobs,
-                                 progress=progress)
+            rerun = run_pipeline(
+                scratch / rel_params, root=scratch, force=True, jobs=jobs, progress=progress
+            )
         finally:
             if saved is None:
                 os.environ.pop("PARTNER_STUDY_COMMIT", None)
@@ -712,8 +780,7 @@ def verify(
             elif on_disk != ref:
                 rows.append((rel, "different", "the file on disk differs from the manifest"))
             elif new != ref:
-                extra = (_first_differing_cell(disk, scratch / rel)
-                         if rel.endswith(".ipynb") else "")
+                extra = _first_differing_cell(disk, scratch / rel) if rel.endswith(".ipynb") else ""
                 rows.append((rel, "different", f"the rerun gives other bytes{extra}"))
             else:
                 rows.append((rel, "identical", ""))

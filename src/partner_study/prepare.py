@@ -72,11 +72,20 @@ def redact_segments(study: Study) -> tuple[Study, pd.DataFrame]:
         per_segment = per.reindex(study.segments.drop_duplicates("segment_id")["text"])
         counts = per_segment.sum().to_frame().T
         n_segments = (per_segment > 0).sum()
-    table = pd.DataFrame({"kind": list(REDACTION_KINDS),
-                          "n_redactions": [int(counts[k].iloc[0]) for k in REDACTION_KINDS],
-                          "n_segments": [int(n_segments[k]) for k in REDACTION_KINDS]})
-    total = pd.DataFrame({"kind": ["total"], "n_redactions": [int(table["n_redactions"].sum())],
-                          "n_segments": [np.nan]})
+    table = pd.DataFrame(
+        {
+            "kind": list(REDACTION_KINDS),
+            "n_redactions": [int(counts[k].iloc[0]) for k in REDACTION_KINDS],
+            "n_segments": [int(n_segments[k]) for k in REDACTION_KINDS],
+        }
+    )
+    total = pd.DataFrame(
+        {
+            "kind": ["total"],
+            "n_redactions": [int(table["n_redactions"].sum())],
+            "n_segments": [np.nan],
+        }
+    )
     table = pd.concat([table, total], ignore_index=True)
     table["n_segments"] = table["n_segments"].astype("Int64")
     return Study(study.codebook, study.participants, study.scored, segments, None), table
@@ -111,12 +120,27 @@ def prepare_study(study: Study) -> Study:
     if study.segments is not None:
         themes = {name: code.theme for name, code in cb.codes.items()}
         segments = study.segments.merge(
-            participants[["participant_id", "site", "role"]], on="participant_id", how="left",
+            participants[["participant_id", "site", "role"]],
+            on="participant_id",
+            how="left",
             validate="many_to_one",
         )
         segments["theme"] = segments["code"].map(themes)
-        segments = segments[["segment_id", "participant_id", "site", "role", "document", "start",
-                             "end", "coder", "code", "theme", "text"]]
+        segments = segments[
+            [
+                "segment_id",
+                "participant_id",
+                "site",
+                "role",
+                "document",
+                "start",
+                "end",
+                "coder",
+                "code",
+                "theme",
+                "text",
+            ]
+        ]
     return Study(cb, participants, scored, segments)
 
 
@@ -135,7 +159,8 @@ def summarise(study: Study) -> pd.DataFrame:
         out["survey"] = s.groupby(["site", "role"]).size()
     if study.segments is not None:
         g = study.segments[["segment_id", "participant_id", "coder"]].merge(
-            p[["participant_id", "site", "role"]])
+            p[["participant_id", "site", "role"]]
+        )
         out["segments"] = g.drop_duplicates("segment_id").groupby(["site", "role"]).size()
         out["coders"] = g.groupby(["site", "role"])["coder"].nunique()
     return out.fillna(0).astype(int).reset_index()

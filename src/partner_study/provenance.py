@@ -36,9 +36,23 @@ __all__ = [
 #: What the outputs are made from: a commit touching none of these leaves them as they are.
 CODE_PATHS = ("src", "notebooks", "params", "data/raw", "requirements.lock", "pyproject.toml")
 
-KEY_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "pyarrow", "papermill",
-                "nbformat", "ipykernel", "pyyaml", "pillow", "openpyxl", "pyreadstat",
-                "python-docx", "partner-study")
+KEY_PACKAGES = (
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "pyarrow",
+    "papermill",
+    "nbformat",
+    "ipykernel",
+    "pyyaml",
+    "pillow",
+    "openpyxl",
+    "pyreadstat",
+    "python-docx",
+    "partner-study",
+)
 
 
 def sha256_file(path: Path | str, *, chunk: int = 1 << 20) -> str:
@@ -80,11 +94,20 @@ def package_versions() -> dict[str, str]:
 def git_commit(root: Path) -> str | None:
     """The checked-out commit of ``root`` (with ``-dirty`` when tracked files changed)."""
     try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                              text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
-                                "--untracked-files=no"], capture_output=True, text=True,
-                               timeout=10, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
         return head + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return None
@@ -121,11 +144,20 @@ def code_commit(root: Path) -> str | None:
         return env
     paths = [p for p in CODE_PATHS if (Path(root) / p).exists()]
     try:
-        head = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%H", "--", *paths],
-                              capture_output=True, text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
-                                "--untracked-files=no", "--", *paths], capture_output=True,
-                               text=True, timeout=10, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "-C", str(root), "log", "-1", "--format=%H", "--", *paths],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no", "--", *paths],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return (head + ("-dirty" if dirty else "")) if head else None
@@ -134,6 +166,9 @@ def code_commit(root: Path) -> str | None:
 def report_provenance(root: Path, params_sha256: str) -> dict[str, Any]:
     """What the report footer states: code commit, parameters hash, Python, versions."""
     env = environment()
-    return {"commit": code_commit(root) or "unknown (not a git checkout)",
-            "params_sha256": params_sha256, "python": env["python"],
-            "versions": env["packages"]}
+    return {
+        "commit": code_commit(root) or "unknown (not a git checkout)",
+        "params_sha256": params_sha256,
+        "python": env["python"],
+        "versions": env["packages"],
+    }

@@ -836,11 +836,15 @@ def check_disclosure(report: pd.DataFrame) -> pd.DataFrame:
     """
     left = report[report["n_remaining"] > 0]
     if len(left):
-        kinds = ", ".join(f"{k} ({n})" for k, n in zip(left["kind"], left["n_remaining"],
-                                                      strict=True))
-        raise StudyDataError(Problem(
-            file="quotes", found=f"identifiers left after redaction: {kinds}",
-            expected="no e-mail, phone, date, identifier or roster name in a quote",
-            fix="add the names to roster.csv or report the pattern; no quote was written",
-        ))
+        kinds = ", ".join(
+            f"{k} ({n})" for k, n in zip(left["kind"], left["n_remaining"], strict=True)
+        )
+        raise StudyDataError(
+            Problem(
+                file="quotes",
+                found=f"identifiers left after redaction: {kinds}",
+                expected="no e-mail, phone, date, identifier or roster name in a quote",
+                fix="add the names to roster.csv or report the pattern; no quote was written",
+            )
+        )
     return report

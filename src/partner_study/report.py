@@ -579,17 +579,27 @@ def _first_sentence(caption: str) -> str:
 
 
 #: Tables that go in a paper, also written as Markdown, LaTeX and DOCX.
-PAPER_TABLES: tuple[str, ...] = ("characteristics", "reliability", "regression", "codes",
-                                 "agreement", "joint-display")
+PAPER_TABLES: tuple[str, ...] = (
+    "characteristics",
+    "reliability",
+    "regression",
+    "codes",
+    "agreement",
+    "joint-display",
+)
 
 
-def paper_tables(tables: Mapping[str, pd.DataFrame], *, suppress_below: int = 5) -> dict[str, pd.DataFrame]:
+def paper_tables(
+    tables: Mapping[str, pd.DataFrame], *, suppress_below: int = 5
+) -> dict[str, pd.DataFrame]:
     """Display versions (:func:`partner_study.tables.format_table`) of the tidy tables,
     in report order."""
     from partner_study.tables import format_table
 
-    return {name: format_table(frame, name, suppress_below=suppress_below)
-            for name, frame in tables.items()}
+    return {
+        name: format_table(frame, name, suppress_below=suppress_below)
+        for name, frame in tables.items()
+    }
 
 
 def caption_counts(tables: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, int]]:
@@ -598,8 +608,7 @@ def caption_counts(tables: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, in
     char = tables.get("characteristics")
     if char is not None:
         rows = char[(char["variable"] == "participants") & char["n"].notna()]
-        out["participants"] = {str(r): int(n) for r, n in zip(rows["role"], rows["n"],
-                                                               strict=True)}
+        out["participants"] = {str(r): int(n) for r, n in zip(rows["role"], rows["n"], strict=True)}
     rel = tables.get("reliability")
     if rel is not None and len(rel):
         out["survey"] = {"all": int(rel["n"].max())}
@@ -608,6 +617,7 @@ def caption_counts(tables: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, in
         theme = codes[codes["code"] == "(theme)"]
         per = theme.assign(total=theme["n_participants"] / (theme["pct_participants"] / 100))
         per = per.replace([float("inf")], float("nan")).dropna(subset=["total"])
-        out["coded"] = {str(r): int(round(t)) for r, t in
-                        per.groupby("role")["total"].max().items()}
+        out["coded"] = {
+            str(r): int(round(t)) for r, t in per.groupby("role")["total"].max().items()
+        }
     return out

@@ -72,18 +72,21 @@ def new_site(name: str, *, root: Path, source: str = "example") -> list[Path]:
     if not _NAME.match(name):
         raise PartnerStudyError(
             f"new-site {name!r}: found a name with characters other than lower-case letters, "
-            "digits, '_' or '-', expected e.g. 'liege_hospital'. Fix: choose such a name.")
+            "digits, '_' or '-', expected e.g. 'liege_hospital'. Fix: choose such a name."
+        )
     new, src = StudyPaths(root, name), StudyPaths(root, source)
     src_codebook = src.raw / "codebook.yaml"
     if not src_codebook.is_file():
         raise PartnerStudyError(
             f"{src_codebook}: found no such file, expected the codebook of study '{source}'. "
-            "Fix: pass --from with an existing study (a folder in data/raw/).")
+            "Fix: pass --from with an existing study (a folder in data/raw/)."
+        )
     for path in (new.raw, new.params):
         if path.exists():
             raise PartnerStudyError(
                 f"{path}: found an existing {'folder' if path.suffix == '' else 'file'}, "
-                f"expected a new site. Fix: choose another name or remove {path} first.")
+                f"expected a new site. Fix: choose another name or remove {path} first."
+            )
     text = src_codebook.read_text(encoding="utf-8-sig")
     text = re.sub(r"^study:.*$", f"study: {name}", text, count=1, flags=re.M)
     codebook = read_codebook(src_codebook)
@@ -91,21 +94,33 @@ def new_site(name: str, *, root: Path, source: str = "example") -> list[Path]:
     written = [write_text(new.raw / "codebook.yaml", text)]
     for table, header in columns.items():
         written.append(write_text(new.raw / f"{table}.csv", ",".join(header) + "\n"))
-    written.append(write_text(new.raw / "README.md", _README.format(
-        name=name, source=f"data/raw/{source}/codebook.yaml",
-        participants=", ".join(columns["participants"]),
-        survey=", ".join(columns.get("survey", [])) or "(no survey)",
-        segments=", ".join(columns.get("segments", [])) or "(no coded segments)",
-        roles=" or ".join(codebook.role_levels),
-    )))
+    written.append(
+        write_text(
+            new.raw / "README.md",
+            _README.format(
+                name=name,
+                source=f"data/raw/{source}/codebook.yaml",
+                participants=", ".join(columns["participants"]),
+                survey=", ".join(columns.get("survey", [])) or "(no survey)",
+                segments=", ".join(columns.get("segments", [])) or "(no coded segments)",
+                roles=" or ".join(codebook.role_levels),
+            ),
+        )
+    )
     params_src = src.params
-    params_text = (params_src.read_text(encoding="utf-8") if params_src.is_file()
-                   else f"study: {source}\ndata: data/raw/{source}\n")
+    params_text = (
+        params_src.read_text(encoding="utf-8")
+        if params_src.is_file()
+        else f"study: {source}\ndata: data/raw/{source}\n"
+    )
     params_text = re.sub(r"^study:.*$", f"study: {name}", params_text, count=1, flags=re.M)
-    params_text = re.sub(r"^data:.*$", f"data: data/raw/{name}", params_text, count=1,
-                         flags=re.M)
-    params_text = re.sub(r"^# Analysis parameters of .*$",
-                         f"# Analysis parameters of the study {name}.", params_text, count=1,
-                         flags=re.M)
+    params_text = re.sub(r"^data:.*$", f"data: data/raw/{name}", params_text, count=1, flags=re.M)
+    params_text = re.sub(
+        r"^# Analysis parameters of .*$",
+        f"# Analysis parameters of the study {name}.",
+        params_text,
+        count=1,
+        flags=re.M,
+    )
     written.append(write_text(new.params, params_text))
     return written

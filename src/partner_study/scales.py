@@ -11,8 +11,13 @@ from scipy import stats
 
 from partner_study.codebook import Codebook
 
-__all__ = ["score_scales", "cronbach_alpha", "mcdonald_omega", "table_reliability",
-           "reversed_items"]
+__all__ = [
+    "score_scales",
+    "cronbach_alpha",
+    "mcdonald_omega",
+    "table_reliability",
+    "reversed_items",
+]
 
 
 def reversed_items(survey: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
@@ -144,7 +149,9 @@ def mcdonald_omega(items: pd.DataFrame) -> float:
     return float(s**2 / (s**2 + np.sum(1 - lam**2)))
 
 
-def table_reliability(scored: pd.DataFrame, codebook: Codebook, *, ci: float = 0.95) -> pd.DataFrame:
+def table_reliability(
+    scored: pd.DataFrame, codebook: Codebook, *, ci: float = 0.95
+) -> pd.DataFrame:
     """Reliability of every scale: Cronbach's alpha with CI and McDonald's omega.
 
     Returns
@@ -157,10 +164,17 @@ def table_reliability(scored: pd.DataFrame, codebook: Codebook, *, ci: float = 0
     for name, scale in codebook.scales.items():
         block = keyed[list(scale.items)]
         a = cronbach_alpha(block, ci=ci)
-        rows.append({
-            "scale": name, "n_items": int(a["n_items"]), "n": int(a["n"]), "alpha": a["alpha"],
-            "alpha_ci_low": a["ci_low"], "alpha_ci_high": a["ci_high"],
-            "omega": mcdonald_omega(block),
-        })
-    return pd.DataFrame(rows, columns=["scale", "n_items", "n", "alpha", "alpha_ci_low",
-                                       "alpha_ci_high", "omega"])
+        rows.append(
+            {
+                "scale": name,
+                "n_items": int(a["n_items"]),
+                "n": int(a["n"]),
+                "alpha": a["alpha"],
+                "alpha_ci_low": a["ci_low"],
+                "alpha_ci_high": a["ci_high"],
+                "omega": mcdonald_omega(block),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["scale", "n_items", "n", "alpha", "alpha_ci_low", "alpha_ci_high", "omega"]
+    )

@@ -98,140 +98,208 @@ PREVALENCE: dict[str, tuple[float, float]] = {
 
 _QUOTES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "common_language": (
-        ("When the doctor stops using jargon, I finally understand what is going on.",
-         "We need words that both of us use in the same way.",
-         "The nurse drew it for me on paper, and then it made sense."),
-        ("I try to explain things in the words the patient uses at home.",
-         "We agreed as a team to drop the abbreviations when patients are in the room.",
-         "A shared vocabulary is where partnership starts."),
+        (
+            "When the doctor stops using jargon, I finally understand what is going on.",
+            "We need words that both of us use in the same way.",
+            "The nurse drew it for me on paper, and then it made sense.",
+        ),
+        (
+            "I try to explain things in the words the patient uses at home.",
+            "We agreed as a team to drop the abbreviations when patients are in the room.",
+            "A shared vocabulary is where partnership starts.",
+        ),
     ),
     "listening_skills": (
-        ("She really listened, she did not look at the screen the whole time.",
-         "Being heard is half of the treatment for me.",
-         "They let me finish my sentence, that was new."),
-        ("Listening takes time we often do not have, but it pays back later.",
-         "I learned to ask what matters to the patient before I talk.",
-         "When I listen properly, the plan is usually better."),
+        (
+            "She really listened, she did not look at the screen the whole time.",
+            "Being heard is half of the treatment for me.",
+            "They let me finish my sentence, that was new.",
+        ),
+        (
+            "Listening takes time we often do not have, but it pays back later.",
+            "I learned to ask what matters to the patient before I talk.",
+            "When I listen properly, the plan is usually better.",
+        ),
     ),
     "teamwork": (
-        ("I feel like part of the team now, not a visitor.",
-         "The team meets and I am invited to say what works for me.",
-         "Everyone knows their role, and my role too."),
-        ("The patient is a member of the team, with a different expertise.",
-         "Teamwork means we plan with the patient, not around them.",
-         "Our huddles include the patient partner once a month."),
+        (
+            "I feel like part of the team now, not a visitor.",
+            "The team meets and I am invited to say what works for me.",
+            "Everyone knows their role, and my role too.",
+        ),
+        (
+            "The patient is a member of the team, with a different expertise.",
+            "Teamwork means we plan with the patient, not around them.",
+            "Our huddles include the patient partner once a month.",
+        ),
     ),
     "information_sharing_what": (
-        ("I want to see my results, all of them, not a summary.",
-         "Nobody told me about the side effects until I asked.",
-         "I need to know what the options are before they decide."),
-        ("We share what is clinically relevant.",
-         "Some results need to be explained in a consultation first.",
-         "Too much information at once can overwhelm people."),
+        (
+            "I want to see my results, all of them, not a summary.",
+            "Nobody told me about the side effects until I asked.",
+            "I need to know what the options are before they decide.",
+        ),
+        (
+            "We share what is clinically relevant.",
+            "Some results need to be explained in a consultation first.",
+            "Too much information at once can overwhelm people.",
+        ),
     ),
     "information_sharing_how": (
-        ("A letter three weeks later is not sharing information.",
-         "I would like a phone call, not a leaflet.",
-         "The portal shows numbers but nobody explains them."),
-        ("We use the standard letter templates.",
-         "Information goes through the usual channels.",
-         "The discharge summary covers what they need."),
+        (
+            "A letter three weeks later is not sharing information.",
+            "I would like a phone call, not a leaflet.",
+            "The portal shows numbers but nobody explains them.",
+        ),
+        (
+            "We use the standard letter templates.",
+            "Information goes through the usual channels.",
+            "The discharge summary covers what they need.",
+        ),
     ),
     "information_sharing_with_whom": (
-        ("My daughter should be able to talk to the team too.",
-         "My GP never got the report from the hospital.",
-         "I decide who hears about my illness, not the system."),
-        ("Sharing with relatives needs consent first.",
-         "We share with the GP when it is needed.",
-         "Confidentiality limits what we can pass on."),
+        (
+            "My daughter should be able to talk to the team too.",
+            "My GP never got the report from the hospital.",
+            "I decide who hears about my illness, not the system.",
+        ),
+        (
+            "Sharing with relatives needs consent first.",
+            "We share with the GP when it is needed.",
+            "Confidentiality limits what we can pass on.",
+        ),
     ),
     "partnership_direct_care": (
-        ("At the bedside it works, they ask me and we decide together.",
-         "In the consultation I am a partner, that is real.",
-         "We set my treatment goals together."),
-        ("In direct care partnership is easy to see.",
-         "Shared decisions happen every day on the ward.",
-         "With the patient in front of me, we plan together."),
+        (
+            "At the bedside it works, they ask me and we decide together.",
+            "In the consultation I am a partner, that is real.",
+            "We set my treatment goals together.",
+        ),
+        (
+            "In direct care partnership is easy to see.",
+            "Shared decisions happen every day on the ward.",
+            "With the patient in front of me, we plan together.",
+        ),
     ),
     "partnership_organisation": (
-        ("Beyond my own care, I do not see where patients have a say.",
-         "I was invited to one committee and then never again.",
-         "The hospital asks for feedback but nothing changes."),
-        ("At the level of the organisation it is much harder.",
-         "We have patient partners on two committees now.",
-         "Quality improvement projects are starting to include patients."),
+        (
+            "Beyond my own care, I do not see where patients have a say.",
+            "I was invited to one committee and then never again.",
+            "The hospital asks for feedback but nothing changes.",
+        ),
+        (
+            "At the level of the organisation it is much harder.",
+            "We have patient partners on two committees now.",
+            "Quality improvement projects are starting to include patients.",
+        ),
     ),
     "partnership_policy": (
-        ("Policy is made far away from people like me.",
-         "I would like to teach students what living with this is like.",
-         "Research should ask us what questions matter."),
-        ("Patients now teach in our nursing programme.",
-         "Involving patients in research protocols is still rare.",
-         "Regional policy groups have started to recruit patient partners."),
+        (
+            "Policy is made far away from people like me.",
+            "I would like to teach students what living with this is like.",
+            "Research should ask us what questions matter.",
+        ),
+        (
+            "Patients now teach in our nursing programme.",
+            "Involving patients in research protocols is still rare.",
+            "Regional policy groups have started to recruit patient partners.",
+        ),
     ),
     "experiential_knowledge": (
-        ("I know my body and my disease better than anyone after ten years.",
-         "My experience is knowledge too, not just a story.",
-         "I have learned tricks that no textbook mentions."),
-        ("Patients bring knowledge we cannot get from guidelines.",
-         "Their experience of living with the condition changes our plans.",
-         "Experiential knowledge complements the scientific kind."),
+        (
+            "I know my body and my disease better than anyone after ten years.",
+            "My experience is knowledge too, not just a story.",
+            "I have learned tricks that no textbook mentions.",
+        ),
+        (
+            "Patients bring knowledge we cannot get from guidelines.",
+            "Their experience of living with the condition changes our plans.",
+            "Experiential knowledge complements the scientific kind.",
+        ),
     ),
     "self_determination": (
-        ("In the end it is my life and my choice.",
-         "I am my own caregiver most of the week.",
-         "They respect that I say no to some things."),
-        ("We support the patient's own choices, even when we disagree.",
-         "Self-management is the goal between appointments.",
-         "The patient decides what level of involvement they want."),
+        (
+            "In the end it is my life and my choice.",
+            "I am my own caregiver most of the week.",
+            "They respect that I say no to some things.",
+        ),
+        (
+            "We support the patient's own choices, even when we disagree.",
+            "Self-management is the goal between appointments.",
+            "The patient decides what level of involvement they want.",
+        ),
     ),
     "power_sharing": (
-        ("Sharing power means they accept that I can be right.",
-         "It is still their meeting and their agenda.",
-         "Real partnership means the doctor gives up a bit of control."),
-        ("Designing with patients, not for them, means sharing power.",
-         "We had to learn to let go of control over the agenda.",
-         "Co-chairing the committee with a patient changed the dynamics."),
+        (
+            "Sharing power means they accept that I can be right.",
+            "It is still their meeting and their agenda.",
+            "Real partnership means the doctor gives up a bit of control.",
+        ),
+        (
+            "Designing with patients, not for them, means sharing power.",
+            "We had to learn to let go of control over the agenda.",
+            "Co-chairing the committee with a patient changed the dynamics.",
+        ),
     ),
     "capacity_building": (
-        ("The training helped me speak up in meetings.",
-         "I needed support to understand how the hospital works.",
-         "Now I can mentor other patient partners."),
-        ("Staff need training to work with patient partners.",
-         "We built capacity on both sides before starting.",
-         "Coaching helped the team see the value of partnership."),
+        (
+            "The training helped me speak up in meetings.",
+            "I needed support to understand how the hospital works.",
+            "Now I can mentor other patient partners.",
+        ),
+        (
+            "Staff need training to work with patient partners.",
+            "We built capacity on both sides before starting.",
+            "Coaching helped the team see the value of partnership.",
+        ),
     ),
     "patient_network": (
-        ("A network of patient representatives gives us a stronger voice.",
-         "I found other patients through the network.",
-         "We meet as representatives every month."),
-        ("Building a network of patient representatives took a year.",
-         "The network lets us find the right patient for each project.",
-         "We recruit representatives through the municipality."),
+        (
+            "A network of patient representatives gives us a stronger voice.",
+            "I found other patients through the network.",
+            "We meet as representatives every month.",
+        ),
+        (
+            "Building a network of patient representatives took a year.",
+            "The network lets us find the right patient for each project.",
+            "We recruit representatives through the municipality.",
+        ),
     ),
     "management_support": (
-        ("When the manager believes in it, things move.",
-         "Without support from the top it stays a nice idea.",
-         "The director came to our meeting, that meant a lot."),
-        ("Winning management support was the hardest part.",
-         "Managers need to protect time for partnership work.",
-         "Our leader made partnership part of the strategy."),
+        (
+            "When the manager believes in it, things move.",
+            "Without support from the top it stays a nice idea.",
+            "The director came to our meeting, that meant a lot.",
+        ),
+        (
+            "Winning management support was the hardest part.",
+            "Managers need to protect time for partnership work.",
+            "Our leader made partnership part of the strategy.",
+        ),
     ),
     "critical_friend": (
-        ("Sometimes I have to be the critical friend and say it does not work.",
-         "I tell them the truth, even when it is uncomfortable.",
-         "My role is to question, kindly."),
-        ("Patient partners challenge our assumptions, which we need.",
-         "A critical friend tells us what we do not want to hear.",
-         "The feedback was hard but it improved the pathway."),
+        (
+            "Sometimes I have to be the critical friend and say it does not work.",
+            "I tell them the truth, even when it is uncomfortable.",
+            "My role is to question, kindly.",
+        ),
+        (
+            "Patient partners challenge our assumptions, which we need.",
+            "A critical friend tells us what we do not want to hear.",
+            "The feedback was hard but it improved the pathway.",
+        ),
     ),
     "supportive_ally": (
-        ("We are on the same side, I want the service to succeed.",
-         "I defend the staff when others complain.",
-         "Partnership is a relationship that goes both ways."),
-        ("Patients have been allies when we argued for resources.",
-         "The relationship is reciprocal, we support each other.",
-         "Patient partners backed our case to the board."),
+        (
+            "We are on the same side, I want the service to succeed.",
+            "I defend the staff when others complain.",
+            "Partnership is a relationship that goes both ways.",
+        ),
+        (
+            "Patients have been allies when we argued for resources.",
+            "The relationship is reciprocal, we support each other.",
+            "Patient partners backed our case to the board.",
+        ),
     ),
 }
 
@@ -239,14 +307,22 @@ _OPENERS = ("", "Honestly, ", "For me, ", "I think ", "You know, ", "To be fair,
 
 # Given and family names by country, for the roster of interviewed participants.
 _NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "BE": (("Sofie", "Luc", "Marie", "Jan", "Lotte", "Pierre", "Els", "Koen"),
-           ("Peeters", "Janssens", "Dubois", "Maes", "Claes", "Lambert", "Wouters", "Goossens")),
-    "QC": (("Emilie", "Jean", "Catherine", "Marc", "Isabelle", "Louis", "Genevieve", "Andre"),
-           ("Tremblay", "Gagnon", "Roy", "Cote", "Bouchard", "Gauthier", "Morin", "Lavoie")),
-    "NO": (("Ingrid", "Ole", "Kari", "Lars", "Silje", "Erik", "Astrid", "Bjorn"),
-           ("Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Berg")),
-    "UK": (("Sarah", "James", "Emma", "David", "Lucy", "Thomas", "Hannah", "Oliver"),
-           ("Smith", "Jones", "Taylor", "Brown", "Williams", "Evans", "Walker", "Hughes")),
+    "BE": (
+        ("Sofie", "Luc", "Marie", "Jan", "Lotte", "Pierre", "Els", "Koen"),
+        ("Peeters", "Janssens", "Dubois", "Maes", "Claes", "Lambert", "Wouters", "Goossens"),
+    ),
+    "QC": (
+        ("Emilie", "Jean", "Catherine", "Marc", "Isabelle", "Louis", "Genevieve", "Andre"),
+        ("Tremblay", "Gagnon", "Roy", "Cote", "Bouchard", "Gauthier", "Morin", "Lavoie"),
+    ),
+    "NO": (
+        ("Ingrid", "Ole", "Kari", "Lars", "Silje", "Erik", "Astrid", "Bjorn"),
+        ("Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Berg"),
+    ),
+    "UK": (
+        ("Sarah", "James", "Emma", "David", "Lucy", "Thomas", "Hannah", "Oliver"),
+        ("Smith", "Jones", "Taylor", "Brown", "Williams", "Evans", "Walker", "Hughes"),
+    ),
 }
 _PLANTED_SHARE = 0.02
 
@@ -337,16 +413,19 @@ def simulate_study(
     order = np.lexsort((is_pro, site_idx))
     site_idx, is_pro, role = site_idx[order], is_pro[order], role[order]
     within = pd.Series(np.ones(n)).groupby(site_idx).cumsum().to_numpy().astype(int)
-    pid = np.array([f"{site_codes[s]}-{k:04d}" for s, k in zip(site_idx, within, strict=True)],
-                   dtype=object)
+    pid = np.array(
+        [f"{site_codes[s]}-{k:04d}" for s, k in zip(site_idx, within, strict=True)], dtype=object
+    )
     age = np.where(is_pro, rng.normal(44, 10, n), rng.normal(62, 13, n)).round().clip(19, 95)
     age[rng.random(n) < 0.02] = 999
     gender = rng.choice([1, 2, 3], size=n, p=[0.55, 0.43, 0.02]).astype(float)
     gender[rng.random(n) < 0.03] = 9
     conditions = np.array(["cancer", "diabetes", "cardiovascular", "pulmonary"], dtype=object)
     condition = np.where(is_pro, "", conditions[rng.integers(0, 4, n)])
-    professions = np.array(["nurse", "specialist physician", "general practitioner",
-                            "allied health professional"], dtype=object)
+    professions = np.array(
+        ["nurse", "specialist physician", "general practitioner", "allied health professional"],
+        dtype=object,
+    )
     profession = np.where(is_pro, professions[rng.choice(4, n, p=[0.45, 0.3, 0.1, 0.15])], "")
 
     # Qualitative sample: patients in focus groups of 6, professionals interviewed.
@@ -356,15 +435,25 @@ def simulate_study(
     fg_rank = pd.Series(in_qual & ~is_pro).groupby(site_idx).cumsum().to_numpy()
     group_id = np.where(
         in_qual & ~is_pro,
-        [f"FG-{site_codes[s]}-{(r - 1) // 6 + 1:02d}" for s, r in zip(site_idx, fg_rank,
-                                                                      strict=True)],
+        [
+            f"FG-{site_codes[s]}-{(r - 1) // 6 + 1:02d}"
+            for s, r in zip(site_idx, fg_rank, strict=True)
+        ],
         "",
     )
-    participants = pd.DataFrame({
-        "participant_id": pid, "site": np.array(sites, dtype=object)[site_idx], "role": role,
-        "collection": collection, "group_id": group_id, "age": _fmt(age),
-        "gender": _fmt(gender), "condition": condition, "profession": profession,
-    })
+    participants = pd.DataFrame(
+        {
+            "participant_id": pid,
+            "site": np.array(sites, dtype=object)[site_idx],
+            "role": role,
+            "collection": collection,
+            "group_id": group_id,
+            "age": _fmt(age),
+            "gender": _fmt(gender),
+            "condition": condition,
+            "profession": profession,
+        }
+    )
 
     # --- survey ------------------------------------------------------------------------
     responds = rng.random(n) < _SURVEY_RESPONSE
@@ -378,7 +467,7 @@ def simulate_study(
     for j, name in enumerate(outcomes):
         scale = codebook.scales[name]
         items = np.empty((n, len(scale.items)))
-        for i, item in enumerate(scale.items):
+        for i, _item in enumerate(scale.items):
             t = np.clip(scale_means[:, j] + rng.normal(0, _ITEM_SD, n), 1, 5)
             items[:, i] = np.floor(t + rng.random(n)).clip(1, 5)
         answered = rng.random(items.shape) >= _ITEM_MISSING
@@ -394,12 +483,16 @@ def simulate_study(
             item_cols[item] = values
     site_u = rng.normal(0, _SITE_SD, n_sites)
     filled = np.where(np.isnan(scores), np.nanmean(scores, axis=0), scores)
-    true_score = (_INTERCEPT + filled @ np.array([effects[o] for o in outcomes])
-                  + _ROLE_EFFECT * is_pro + site_u[site_idx]
-                  + rng.normal(0, _RESIDUAL_SD, n))
+    true_score = (
+        _INTERCEPT
+        + filled @ np.array([effects[o] for o in outcomes])
+        + _ROLE_EFFECT * is_pro
+        + site_u[site_idx]
+        + rng.normal(0, _RESIDUAL_SD, n)
+    )
     eng = codebook.scales["engagement"]
     eng_items = np.empty((n, len(eng.items)))
-    for i, item in enumerate(eng.items):
+    for i, _item in enumerate(eng.items):
         t = np.clip(true_score + rng.normal(0, _ITEM_SD, n), 1, 5)
         eng_items[:, i] = np.floor(t + rng.random(n)).clip(1, 5)
     eng_answered = rng.random(eng_items.shape) >= _ITEM_MISSING
@@ -423,7 +516,15 @@ def simulate_study(
 
     # --- coded segments ------------------------------------------------------------------
     segments, prevalence_truth = _simulate_segments(
-        rng, pid, is_pro, in_qual, site_idx, site_codes, group_id, true_score, n_segments,
+        rng,
+        pid,
+        is_pro,
+        in_qual,
+        site_idx,
+        site_codes,
+        group_id,
+        true_score,
+        n_segments,
     )
     roster = _roster(rng, pid, in_qual, site_idx, site_codes)
     segments, n_planted = _plant_identifiers(rng, segments, roster)
@@ -440,8 +541,10 @@ def simulate_study(
         "residual_sd": _RESIDUAL_SD,
         "item_missing_rate": _ITEM_MISSING,
         "survey_response_rate": _SURVEY_RESPONSE,
-        "engagement_level": {"latent": "1.8 * (true engagement - 3) + logistic(0, 1)",
-                             "cuts": cuts.tolist()},
+        "engagement_level": {
+            "latent": "1.8 * (true engagement - 3) + logistic(0, 1)",
+            "cuts": cuts.tolist(),
+        },
         "prevalence_by_role": prevalence_truth,
         "double_coded_share": _DOUBLE_CODED,
         "planted_identifiers": n_planted,
@@ -453,8 +556,12 @@ def simulate_study(
         },
     }
     return SimulatedStudy(
-        codebook_text=example_codebook_text(study), participants=participants, survey=survey,
-        segments=segments, roster=roster, truth=truth,
+        codebook_text=example_codebook_text(study),
+        participants=participants,
+        survey=survey,
+        segments=segments,
+        roster=roster,
+        truth=truth,
     )
 
 
@@ -482,13 +589,15 @@ def _plant_identifiers(rng, segments: pd.DataFrame, roster: pd.DataFrame):
     extra = []
     for kind, name, d in zip(kinds, picks, digits, strict=True):
         given, family = name.split(" ", 1)
-        extra.append((
-            f" {name} said the same in the waiting room.",
-            f" You can call me on 0470 {d[0]} {d[1]} {d[2]} if you need more.",
-            f" Write to {given.lower()}.{family.lower()}@example.org for the minutes.",
-            f" I was born on {d[0] % 28 + 1:02d}/{d[1] % 12 + 1:02d}/19{d[2] % 50 + 40}.",
-            f" My NHS number is 943 476 59{d[3]}.",
-        )[kind])
+        extra.append(
+            (
+                f" {name} said the same in the waiting room.",
+                f" You can call me on 0470 {d[0]} {d[1]} {d[2]} if you need more.",
+                f" Write to {given.lower()}.{family.lower()}@example.org for the minutes.",
+                f" I was born on {d[0] % 28 + 1:02d}/{d[1] % 12 + 1:02d}/19{d[2] % 50 + 40}.",
+                f" My NHS number is 943 476 59{d[3]}.",
+            )[kind]
+        )
     add = pd.Series(extra, index=chosen)
     out = segments.copy()
     hit = out["segment_id"].isin(chosen)
@@ -496,8 +605,9 @@ def _plant_identifiers(rng, segments: pd.DataFrame, roster: pd.DataFrame):
     return out, int(len(chosen))
 
 
-def _simulate_segments(rng, pid, is_pro, in_qual, site_idx, site_codes, group_id, true_score,
-                       n_segments):
+def _simulate_segments(
+    rng, pid, is_pro, in_qual, site_idx, site_codes, group_id, true_score, n_segments
+):
     codes = list(PREVALENCE)
     prev = np.array([PREVALENCE[c] for c in codes])  # (codes, 2)
     q = np.flatnonzero(in_qual)
@@ -527,8 +637,7 @@ def _simulate_segments(rng, pid, is_pro, in_qual, site_idx, site_codes, group_id
     participant = q[who]
     role_idx = is_pro[participant].astype(int)
     # Text: a quote template of that code and role, with a spoken opener.
-    templates = np.array([t for c in codes for r in (0, 1) for t in _QUOTES[c][r]],
-                         dtype=object)
+    templates = np.array([t for c in codes for r in (0, 1) for t in _QUOTES[c][r]], dtype=object)
     n_tpl = np.array([len(_QUOTES[c][r]) for c in codes for r in (0, 1)])
     first = np.concatenate([[0], np.cumsum(n_tpl)[:-1]])
     slot = code_idx * 2 + role_idx
@@ -536,26 +645,40 @@ def _simulate_segments(rng, pid, is_pro, in_qual, site_idx, site_codes, group_id
     opener = np.array(_OPENERS, dtype=object)[rng.integers(0, len(_OPENERS), m)]
     body = templates[pick]
     keep = np.array([b.startswith(("I ", "I'")) for b in templates], dtype=bool)[pick]
-    lowered = np.array([b if (not o or k) else b[0].lower() + b[1:]
-                        for o, b, k in zip(opener, body, keep, strict=True)], dtype=object)
+    lowered = np.array(
+        [
+            b if (not o or k) else b[0].lower() + b[1:]
+            for o, b, k in zip(opener, body, keep, strict=True)
+        ],
+        dtype=object,
+    )
     text = opener + lowered
     # Order by participant (documents), then random order within the document.
     order = np.lexsort((rng.random(m), participant))
     participant, code_idx, text = participant[order], code_idx[order], text[order]
-    doc = np.where(is_pro[participant],
-                   np.array([f"INT-{p_}" for p_ in pid[participant]], dtype=object),
-                   group_id[participant])
+    doc = np.where(
+        is_pro[participant],
+        np.array([f"INT-{p_}" for p_ in pid[participant]], dtype=object),
+        group_id[participant],
+    )
     lengths = np.fromiter((len(t) for t in text), dtype=np.int64, count=m) + 1
     ends_all = pd.Series(lengths).groupby(doc).cumsum().to_numpy()
     start = ends_all - lengths
     end = start + lengths - 1
     seg_no = np.arange(1, m + 1)
     seg_id = np.array([f"S{k:07d}" for k in seg_no], dtype=object)
-    first_coder = pd.DataFrame({
-        "segment_id": seg_id, "participant_id": pid[participant], "document": doc,
-        "start": start.astype(str), "end": end.astype(str), "coder": "coder_a",
-        "code": np.array(codes, dtype=object)[code_idx], "text": text,
-    })
+    first_coder = pd.DataFrame(
+        {
+            "segment_id": seg_id,
+            "participant_id": pid[participant],
+            "document": doc,
+            "start": start.astype(str),
+            "end": end.astype(str),
+            "coder": "coder_a",
+            "code": np.array(codes, dtype=object)[code_idx],
+            "text": text,
+        }
+    )
     # Second coder on a quarter of the segments: same code, or another code of the same
     # theme (or any code) with the error rate.
     double = rng.random(m) < _DOUBLE_CODED
@@ -566,8 +689,13 @@ def _simulate_segments(rng, pid, is_pro, in_qual, site_idx, site_codes, group_id
     other[same] = np.array(codes, dtype=object)[(code_idx[double][same] + 1) % len(codes)]
     second["code"] = np.where(wrong, other, second["code"].to_numpy())
     second["coder"] = "coder_b"
-    segments = (pd.concat([first_coder, second], ignore_index=True)
-                .sort_values(["segment_id", "coder"], kind="stable").reset_index(drop=True))
-    truth = {c: {"patient": float(prev[i, 0]), "professional": float(prev[i, 1])}
-             for i, c in enumerate(codes)}
+    segments = (
+        pd.concat([first_coder, second], ignore_index=True)
+        .sort_values(["segment_id", "coder"], kind="stable")
+        .reset_index(drop=True)
+    )
+    truth = {
+        c: {"patient": float(prev[i, 0]), "professional": float(prev[i, 1])}
+        for i, c in enumerate(codes)
+    }
     return segments, truth

@@ -464,18 +464,22 @@ def _site_heterogeneity(
     data["Sites"] = frame["n_sites"].map(_int)
     data["Pooled [95% CI]"] = [
         format_estimate(a, b, c, digits=digits)
-        for a, b, c in zip(frame["pooled"], frame["pooled_ci_low"], frame["pooled_ci_high"],
-                           strict=True)
+        for a, b, c in zip(
+            frame["pooled"], frame["pooled_ci_low"], frame["pooled_ci_high"], strict=True
+        )
     ]
-    data["Q (df)"] = [f"{_num(q, digits)} ({_int(d)})" for q, d in zip(frame["q"], frame["df"],
-                                                                      strict=True)]
+    data["Q (df)"] = [
+        f"{_num(q, digits)} ({_int(d)})" for q, d in zip(frame["q"], frame["df"], strict=True)
+    ]
     data["p"] = frame["p_value"].map(_p_text)
     data["I² (%)"] = frame["i2"].map(lambda v: _num(100 * v, 0))
     data["τ²"] = frame["tau2"].map(lambda v: _num(v, 3))
     return _display(
-        data, "Site estimates from the joint model fitted within each site; pooled by inverse "
-              "variance; Q: Cochran's heterogeneity statistic; I²: share of variation due to "
-              "between-site differences; τ²: DerSimonian-Laird between-site variance.")
+        data,
+        "Site estimates from the joint model fitted within each site; pooled by inverse "
+        "variance; Q: Cochran's heterogeneity statistic; I²: share of variation due to "
+        "between-site differences; τ²: DerSimonian-Laird between-site variance.",
+    )
 
 
 _CUT = re.compile(r"^[^|]+\|[^|]+$")

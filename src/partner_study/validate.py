@@ -34,8 +34,16 @@ __all__ = [
 
 MAX_ROWS_LISTED = 5
 PARTICIPANT_COLUMNS = ("collection", "group_id")
-SEGMENT_COLUMNS = ("segment_id", "participant_id", "document", "start", "end", "coder", "code",
-                   "text")
+SEGMENT_COLUMNS = (
+    "segment_id",
+    "participant_id",
+    "document",
+    "start",
+    "end",
+    "coder",
+    "code",
+    "text",
+)
 _SEGMENT_REQUIRED = ("segment_id", "participant_id", "code")
 
 
@@ -46,8 +54,16 @@ class _Collector:
     def add(self, **kw) -> None:
         self.problems.append(Problem(**kw))
 
-    def rows(self, file: str, mask: np.ndarray | pd.Series, values: pd.Series, column: str,
-             expected: str, fix: str, found: str = "'{}'") -> None:
+    def rows(
+        self,
+        file: str,
+        mask: np.ndarray | pd.Series,
+        values: pd.Series,
+        column: str,
+        expected: str,
+        fix: str,
+        found: str = "'{}'",
+    ) -> None:
         """Add one problem per offending row (first few), then a count of the rest."""
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
@@ -55,15 +71,25 @@ class _Collector:
         idx = np.flatnonzero(mask)
         vals = values.to_numpy()
         for i in idx[:MAX_ROWS_LISTED]:
-            self.add(file=file, row=int(i) + 2, column=column,
-                     found=found.format(_short(vals[i])), expected=expected, fix=fix)
+            self.add(
+                file=file,
+                row=int(i) + 2,
+                column=column,
+                found=found.format(_short(vals[i])),
+                expected=expected,
+                fix=fix,
+            )
         rest = len(idx) - MAX_ROWS_LISTED
         if rest > 0:
-            rows = ", ".join(str(int(i) + 2) for i in idx[MAX_ROWS_LISTED:MAX_ROWS_LISTED + 10])
-            self.add(file=file, column=column,
-                     found=f"the same problem on {rest} more row(s) (rows {rows}"
-                           f"{', ...' if rest > 10 else ''})",
-                     expected=expected, fix=fix)
+            rows = ", ".join(str(int(i) + 2) for i in idx[MAX_ROWS_LISTED : MAX_ROWS_LISTED + 10])
+            self.add(
+                file=file,
+                column=column,
+                found=f"the same problem on {rest} more row(s) (rows {rows}"
+                f"{', ...' if rest > 10 else ''})",
+                expected=expected,
+                fix=fix,
+            )
 
 
 def _short(v: object) -> str:
@@ -86,8 +112,9 @@ def template_columns(codebook: Codebook) -> dict[str, list[str]]:
     return out
 
 
-def _typed_values(col: _Collector, file: str, values: pd.Series, var: Variable,
-                  cb_name: str) -> pd.Series:
+def _typed_values(
+    col: _Collector, file: str, values: pd.Series, var: Variable, cb_name: str
+) -> pd.Series:
     """Convert one text column by its codebook declaration; record problems."""
     text = values.str.strip()
     missing = text.eq("") | text.isin(var.missing)
@@ -99,89 +126,151 @@ def _typed_values(col: _Collector, file: str, values: pd.Series, var: Variable,
         mapped = text.map(label_of)
         bad = ~missing & mapped.isna()
         shown = ", ".join(f"{k}={v}" if k != v else k for k, v in levels.items())
-        col.rows(file, bad, text, var.column, f"one of the levels of '{var.name}' ({shown})",
-                 f"correct the value, or declare it under variables.{var.name}.levels "
-                 f"(or its missing codes) in {cb_name}")
+        col.rows(
+            file,
+            bad,
+            text,
+            var.column,
+            f"one of the levels of '{var.name}' ({shown})",
+            f"correct the value, or declare it under variables.{var.name}.levels "
+            f"(or its missing codes) in {cb_name}",
+        )
         return mapped.where(~missing & ~bad).astype(object)
     numbers = pd.to_numeric(text.where(~missing), errors="coerce")
     bad_num = ~missing & numbers.isna()
-    col.rows(file, bad_num, text, var.column, f"a number{' (whole)' if var.type == 'integer' else ''}",
-             f"correct the value, leave the cell empty, or declare the code under "
-             f"variables.{var.name}.missing in {cb_name}")
+    col.rows(
+        file,
+        bad_num,
+        text,
+        var.column,
+        f"a number{' (whole)' if var.type == 'integer' else ''}",
+        f"correct the value, leave the cell empty, or declare the code under "
+        f"variables.{var.name}.missing in {cb_name}",
+    )
     ok = ~missing & ~bad_num
     if var.type == "integer":
         frac = ok & (numbers % 1 != 0)
-        col.rows(file, frac, text, var.column, "a whole number",
-                 "round the value or declare the variable as type: number")
+        col.rows(
+            file,
+            frac,
+            text,
+            var.column,
+            "a whole number",
+            "round the value or declare the variable as type: number",
+        )
         ok &= ~frac
     lo, hi = var.min, var.max
     if lo is not None or hi is not None:
-        out = ok & ((numbers < (lo if lo is not None else -np.inf))
-                    | (numbers > (hi if hi is not None else np.inf)))
+        out = ok & (
+            (numbers < (lo if lo is not None else -np.inf))
+            | (numbers > (hi if hi is not None else np.inf))
+        )
         rng = f"{lo if lo is not None else '-inf'}-{hi if hi is not None else 'inf'}"
-        col.rows(file, out, text, var.column, f"a value in {rng}",
-                 f"correct the value, or add it to 'missing' for {var.name} in {cb_name}")
+        col.rows(
+            file,
+            out,
+            text,
+            var.column,
+            f"a value in {rng}",
+            f"correct the value, or add it to 'missing' for {var.name} in {cb_name}",
+        )
         ok &= ~out
     return numbers.where(ok).astype(float)
 
 
-def _likert_block(col: _Collector, file: str, raw: pd.DataFrame, items: list[str],
-                  scale: Scale, cb_name: str) -> pd.DataFrame:
+def _likert_block(
+    col: _Collector, file: str, raw: pd.DataFrame, items: list[str], scale: Scale, cb_name: str
+) -> pd.DataFrame:
     """Convert all of a scale's item columns at once (one vectorised pass); record problems."""
     n = len(raw)
     flat = pd.Series(raw[items].to_numpy(dtype=object).ravel(order="F")).astype(str).str.strip()
     missing = flat.eq("") | flat.isin(scale.missing)
     numbers = pd.to_numeric(flat.where(~missing), errors="coerce")
-    bad = ~missing & (numbers.isna() | (numbers % 1 != 0) | (numbers < scale.low)
-                      | (numbers > scale.high))
-    values = numbers.where(~missing & ~bad).astype(float).to_numpy().reshape((n, len(items)),
-                                                                             order="F")
+    bad = ~missing & (
+        numbers.isna() | (numbers % 1 != 0) | (numbers < scale.low) | (numbers > scale.high)
+    )
+    values = (
+        numbers.where(~missing & ~bad).astype(float).to_numpy().reshape((n, len(items)), order="F")
+    )
     bad_block = bad.to_numpy().reshape((n, len(items)), order="F")
     if bad_block.any():
         text = flat.to_numpy().reshape((n, len(items)), order="F")
         for j in np.flatnonzero(bad_block.any(axis=0)):
-            col.rows(file, bad_block[:, j], pd.Series(text[:, j]), items[j],
-                     f"a whole number in {scale.low}-{scale.high} (scale '{scale.name}') or an "
-                     "empty cell",
-                     f"correct the value or add it to 'missing' for scale {scale.name} in "
-                     f"{cb_name}")
+            col.rows(
+                file,
+                bad_block[:, j],
+                pd.Series(text[:, j]),
+                items[j],
+                f"a whole number in {scale.low}-{scale.high} (scale '{scale.name}') or an "
+                "empty cell",
+                f"correct the value or add it to 'missing' for scale {scale.name} in {cb_name}",
+            )
     return pd.DataFrame(values, columns=items, index=raw.index)
 
 
-def _check_columns(col: _Collector, file: str, frame: pd.DataFrame, required: Iterable[str],
-                   allowed: Iterable[str], cb_name: str, kind: str) -> bool:
+def _check_columns(
+    col: _Collector,
+    file: str,
+    frame: pd.DataFrame,
+    required: Iterable[str],
+    allowed: Iterable[str],
+    cb_name: str,
+    kind: str,
+) -> bool:
     present = list(frame.columns)
     ok = True
     for name in required:
         if name not in present:
             ok = False
-            col.add(file=file, row=1, column=name, found="no such column in the header",
-                    expected=f"a column '{name}' ({kind})",
-                    fix=f"add the column to {Path(file).name}, or correct its name in {cb_name}"
-                    if kind.startswith("declared") else f"add the column '{name}'")
+            col.add(
+                file=file,
+                row=1,
+                column=name,
+                found="no such column in the header",
+                expected=f"a column '{name}' ({kind})",
+                fix=f"add the column to {Path(file).name}, or correct its name in {cb_name}"
+                if kind.startswith("declared")
+                else f"add the column '{name}'",
+            )
     allowed_set = set(allowed)
     for name in present:
         if name not in allowed_set:
-            col.add(file=file, row=1, column=name, found="a column the codebook does not declare",
-                    expected=f"only the columns described in {cb_name}",
-                    fix="declare it in the codebook (variables:, a scale's items:) "
-                        "or remove the column")
+            col.add(
+                file=file,
+                row=1,
+                column=name,
+                found="a column the codebook does not declare",
+                expected=f"only the columns described in {cb_name}",
+                fix="declare it in the codebook (variables:, a scale's items:) "
+                "or remove the column",
+            )
     dup = pd.Index(present)[pd.Index(present).duplicated()]
     for name in dup:
         ok = False
-        col.add(file=file, row=1, column=str(name), found="the column twice",
-                expected="each column once", fix="remove or rename one of the two columns")
+        col.add(
+            file=file,
+            row=1,
+            column=str(name),
+            found="the column twice",
+            expected="each column once",
+            fix="remove or rename one of the two columns",
+        )
     return ok
 
 
-def _load(col: _Collector, folder: Path, name: str, show: str, *, required: bool) -> pd.DataFrame | None:
+def _load(
+    col: _Collector, folder: Path, name: str, show: str, *, required: bool
+) -> pd.DataFrame | None:
     path = find_table(folder, name)
     if path is None:
         if required:
-            col.add(file=f"{show}/{name}.csv", found="no such file",
-                    expected=f"a {name} table (.csv, .tsv or .xlsx)",
-                    fix=f"add {name}.csv (`partner-study new-site` writes a template with the "
-                        "right header)")
+            col.add(
+                file=f"{show}/{name}.csv",
+                found="no such file",
+                expected=f"a {name} table (.csv, .tsv or .xlsx)",
+                fix=f"add {name}.csv (`partner-study new-site` writes a template with the "
+                "right header)",
+            )
         return None
     try:
         return read_table(path, display=f"{show}/{path.name}")
@@ -221,26 +310,37 @@ def validate_study(folder: Path | str, *, display: str | None = None) -> Study:
     folder = Path(folder)
     show = (display or str(folder)).rstrip("/")
     if not folder.is_dir():
-        raise StudyDataError(Problem(file=show, found="no such folder",
-                                     expected="a study folder with codebook.yaml and tables",
-                                     fix="check the path, or create it with "
-                                         "`partner-study new-site NAME`"))
+        raise StudyDataError(
+            Problem(
+                file=show,
+                found="no such folder",
+                expected="a study folder with codebook.yaml and tables",
+                fix="check the path, or create it with `partner-study new-site NAME`",
+            )
+        )
     cb_name = f"{show}/codebook.yaml"
     cb = read_codebook(folder / "codebook.yaml", display=cb_name)
     col = _Collector()
     tables: dict[str, pd.DataFrame | None] = {}
     names: dict[str, str] = {}
-    required = {"participants": True, "survey": bool(cb.scales or cb.engagement_level),
-                "segments": bool(cb.codes), "roster": False}
+    required = {
+        "participants": True,
+        "survey": bool(cb.scales or cb.engagement_level),
+        "segments": bool(cb.codes),
+        "roster": False,
+    }
     for table, needed in required.items():
         path = find_table(folder, table)
         names[table] = f"{show}/{path.name if path else table + '.csv'}"
         present = path is not None
         if present and not needed and table in ("survey", "segments"):
             kind = "scales" if table == "survey" else "codes and their themes"
-            col.add(file=names[table], found=f"a {table} file but no {kind} in the codebook",
-                    expected=f"{kind} declared in codebook.yaml",
-                    fix=f"declare them in {cb_name}, or remove the file")
+            col.add(
+                file=names[table],
+                found=f"a {table} file but no {kind} in the codebook",
+                expected=f"{kind} declared in codebook.yaml",
+                fix=f"declare them in {cb_name}, or remove the file",
+            )
             continue
         tables[table] = _load(col, folder, table, show, required=needed)
     return _check_tables(col, cb, cb_name, tables, names)
@@ -259,52 +359,88 @@ def validate_tables(
 
     The same checks as :func:`validate_study`, for tables from an importer or the simulator.
     """
-    tables = {"participants": participants, "survey": survey, "segments": segments,
-              "roster": roster}
+    tables = {
+        "participants": participants,
+        "survey": survey,
+        "segments": segments,
+        "roster": roster,
+    }
     names = {k: f"{display}/{k}.csv" for k in tables}
     return _check_tables(_Collector(), codebook, f"{display}/codebook.yaml", tables, names)
 
 
-def _check_tables(col: _Collector, cb: Codebook, cb_name: str,
-                  tables: dict[str, pd.DataFrame | None], names: dict[str, str]) -> Study:
+def _check_tables(
+    col: _Collector,
+    cb: Codebook,
+    cb_name: str,
+    tables: dict[str, pd.DataFrame | None],
+    names: dict[str, str],
+) -> Study:
     # --- participants -----------------------------------------------------------------------
     pfile = names["participants"]
     part_raw = tables.get("participants")
     participants = None
     if part_raw is not None:
         allowed = [cb.id, cb.site, cb.role_column, *cb.variables, *PARTICIPANT_COLUMNS]
-        if _check_columns(col, pfile, part_raw, [cb.id, cb.site, cb.role_column],
-                          allowed, cb_name, "required by the data contract"):
+        if _check_columns(
+            col,
+            pfile,
+            part_raw,
+            [cb.id, cb.site, cb.role_column],
+            allowed,
+            cb_name,
+            "required by the data contract",
+        ):
             for v in cb.variables:
                 if v not in part_raw.columns:
-                    col.add(file=pfile, row=1, column=v, found="no such column in the header",
-                            expected=f"a column '{v}' (declared under variables in codebook.yaml)",
-                            fix=f"add the column, or remove '{v}' from variables in {cb_name}")
+                    col.add(
+                        file=pfile,
+                        row=1,
+                        column=v,
+                        found="no such column in the header",
+                        expected=f"a column '{v}' (declared under variables in codebook.yaml)",
+                        fix=f"add the column, or remove '{v}' from variables in {cb_name}",
+                    )
             participants = _validate_participants(col, pfile, part_raw, cb, cb_name)
-    known_ids = (set(participants["participant_id"]) if participants is not None else None)
+    known_ids = set(participants["participant_id"]) if participants is not None else None
 
     survey = None
     if tables.get("survey") is not None:
-        survey = _validate_survey(col, names["survey"], tables["survey"], cb, cb_name,
-                                  known_ids, pfile)
+        survey = _validate_survey(
+            col, names["survey"], tables["survey"], cb, cb_name, known_ids, pfile
+        )
     segments = None
     if tables.get("segments") is not None:
-        segments = _validate_segments(col, names["segments"], tables["segments"], cb, cb_name,
-                                      known_ids, pfile)
+        segments = _validate_segments(
+            col, names["segments"], tables["segments"], cb, cb_name, known_ids, pfile
+        )
 
     # --- roster (optional): real names, used only to redact them from texts ----------------
     roster = None
     rraw = tables.get("roster")
     if rraw is not None:
         rfile = names["roster"]
-        _check_columns(col, rfile, rraw, [cb.id, "name"], [cb.id, "name"], cb_name,
-                       "required by the data contract")
+        _check_columns(
+            col,
+            rfile,
+            rraw,
+            [cb.id, "name"],
+            [cb.id, "name"],
+            cb_name,
+            "required by the data contract",
+        )
         if cb.id in rraw.columns and "name" in rraw.columns:
             rid = _ids(rraw, cb.id)
             if known_ids is not None:
-                col.rows(rfile, ~rid.isin(known_ids), rid, cb.id,
-                         f"an id listed in {Path(pfile).name}",
-                         "correct the id or remove the row", found="unknown participant '{}'")
+                col.rows(
+                    rfile,
+                    ~rid.isin(known_ids),
+                    rid,
+                    cb.id,
+                    f"an id listed in {Path(pfile).name}",
+                    "correct the id or remove the row",
+                    found="unknown participant '{}'",
+                )
             roster = pd.DataFrame({"participant_id": rid, "name": rraw["name"].str.strip()})
 
     if col.problems:
@@ -313,46 +449,78 @@ def _check_tables(col: _Collector, cb: Codebook, cb_name: str,
     return Study(cb, participants, survey, segments, roster)
 
 
-def _validate_participants(col: _Collector, file: str, raw: pd.DataFrame, cb: Codebook,
-                           cb_name: str) -> pd.DataFrame:
+def _validate_participants(
+    col: _Collector, file: str, raw: pd.DataFrame, cb: Codebook, cb_name: str
+) -> pd.DataFrame:
     ids = _ids(raw, cb.id)
     col.rows(file, ids.eq(""), ids, cb.id, "a participant id", "give every participant an id")
     dup = ids.duplicated(keep="first") & ids.ne("")
-    col.rows(file, dup, ids, cb.id, "each participant id once",
-             "remove the repeated row or give it its own id", found="duplicate id '{}'")
+    col.rows(
+        file,
+        dup,
+        ids,
+        cb.id,
+        "each participant id once",
+        "remove the repeated row or give it its own id",
+        found="duplicate id '{}'",
+    )
     site = raw[cb.site].astype(str).str.strip()
     col.rows(file, site.eq(""), site, cb.site, "a site name", "name the site of every participant")
     role = raw[cb.role_column].astype(str).str.strip()
-    col.rows(file, ~role.isin(cb.role_levels), role, cb.role_column,
-             f"one of {', '.join(cb.role_levels)}",
-             f"correct the role, or declare it under role.levels in {cb_name}")
+    col.rows(
+        file,
+        ~role.isin(cb.role_levels),
+        role,
+        cb.role_column,
+        f"one of {', '.join(cb.role_levels)}",
+        f"correct the role, or declare it under role.levels in {cb_name}",
+    )
     out = pd.DataFrame({"participant_id": ids, "site": site, "role": role})
     for name in PARTICIPANT_COLUMNS:
-        out[name] = (raw[name].astype(str).str.strip().replace("", pd.NA)
-                     if name in raw.columns else pd.NA)
+        out[name] = (
+            raw[name].astype(str).str.strip().replace("", pd.NA) if name in raw.columns else pd.NA
+        )
     for name, var in cb.variables.items():
         if name in raw.columns:
             out[name] = _typed_values(col, file, raw[name].astype(str), var, cb_name)
     return out
 
 
-def _validate_survey(col: _Collector, file: str, raw: pd.DataFrame, cb: Codebook, cb_name: str,
-                     known_ids: set[str] | None, pfile: str) -> pd.DataFrame:
+def _validate_survey(
+    col: _Collector,
+    file: str,
+    raw: pd.DataFrame,
+    cb: Codebook,
+    cb_name: str,
+    known_ids: set[str] | None,
+    pfile: str,
+) -> pd.DataFrame:
     eng = cb.engagement_level
     required = [cb.id, *cb.items] + ([eng.column] if eng else [])
-    _check_columns(col, file, raw, required, required, cb_name,
-                   "declared in codebook.yaml")
+    _check_columns(col, file, raw, required, required, cb_name, "declared in codebook.yaml")
     if cb.id not in raw.columns:
         return pd.DataFrame()
     ids = _ids(raw, cb.id)
     col.rows(file, ids.eq(""), ids, cb.id, "a participant id", "fill in the participant id")
-    col.rows(file, ids.duplicated() & ids.ne(""), ids, cb.id, "one survey row per participant",
-             "remove the repeated row", found="duplicate id '{}'")
+    col.rows(
+        file,
+        ids.duplicated() & ids.ne(""),
+        ids,
+        cb.id,
+        "one survey row per participant",
+        "remove the repeated row",
+        found="duplicate id '{}'",
+    )
     if known_ids is not None:
-        col.rows(file, ~ids.isin(known_ids) & ids.ne(""), ids, cb.id,
-                 f"an id listed in {Path(pfile).name}",
-                 f"add the participant to {Path(pfile).name} or correct the id",
-                 found="unknown participant '{}'")
+        col.rows(
+            file,
+            ~ids.isin(known_ids) & ids.ne(""),
+            ids,
+            cb.id,
+            f"an id listed in {Path(pfile).name}",
+            f"add the participant to {Path(pfile).name} or correct the id",
+            found="unknown participant '{}'",
+        )
     blocks = [pd.DataFrame({"participant_id": ids})]
     for scale in cb.scales.values():
         items = [item for item in scale.items if item in raw.columns]
@@ -360,66 +528,122 @@ def _validate_survey(col: _Collector, file: str, raw: pd.DataFrame, cb: Codebook
             blocks.append(_likert_block(col, file, raw, items, scale, cb_name))
     out = pd.concat(blocks, axis=1)
     if eng is not None and eng.column in raw.columns:
-        out["engagement_level"] = _typed_values(col, file, raw[eng.column].astype(str), eng,
-                                                cb_name)
+        out["engagement_level"] = _typed_values(
+            col, file, raw[eng.column].astype(str), eng, cb_name
+        )
     return out
 
 
-def _validate_segments(col: _Collector, file: str, raw: pd.DataFrame, cb: Codebook,
-                       cb_name: str, known_ids: set[str] | None, pfile: str) -> pd.DataFrame:
-    if not _check_columns(col, file, raw, _SEGMENT_REQUIRED, SEGMENT_COLUMNS, cb_name,
-                          "required by the data contract"):
+def _validate_segments(
+    col: _Collector,
+    file: str,
+    raw: pd.DataFrame,
+    cb: Codebook,
+    cb_name: str,
+    known_ids: set[str] | None,
+    pfile: str,
+) -> pd.DataFrame:
+    if not _check_columns(
+        col, file, raw, _SEGMENT_REQUIRED, SEGMENT_COLUMNS, cb_name, "required by the data contract"
+    ):
         return pd.DataFrame()
     n = len(raw)
-    get = {c: (raw[c].astype(str).str.strip() if c in raw.columns else pd.Series([""] * n))
-           for c in SEGMENT_COLUMNS}
-    col.rows(file, get["segment_id"].eq(""), get["segment_id"], "segment_id", "a segment id",
-             "give every coded segment an id")
+    get = {
+        c: (raw[c].astype(str).str.strip() if c in raw.columns else pd.Series([""] * n))
+        for c in SEGMENT_COLUMNS
+    }
+    col.rows(
+        file,
+        get["segment_id"].eq(""),
+        get["segment_id"],
+        "segment_id",
+        "a segment id",
+        "give every coded segment an id",
+    )
     ids = get["participant_id"]
     if known_ids is not None:
-        col.rows(file, ~ids.isin(known_ids), ids, "participant_id",
-                 f"an id listed in {Path(pfile).name}",
-                 f"add the participant to {Path(pfile).name} or correct the id",
-                 found="unknown participant '{}'")
+        col.rows(
+            file,
+            ~ids.isin(known_ids),
+            ids,
+            "participant_id",
+            f"an id listed in {Path(pfile).name}",
+            f"add the participant to {Path(pfile).name} or correct the id",
+            found="unknown participant '{}'",
+        )
     code = get["code"]
-    col.rows(file, ~code.isin(list(cb.codes)), code, "code", "a code declared under codes: in "
-             "codebook.yaml", f"correct the spelling, or declare the code with its theme in "
-             f"{cb_name}", found="undeclared code '{}'")
+    col.rows(
+        file,
+        ~code.isin(list(cb.codes)),
+        code,
+        "code",
+        "a code declared under codes: in codebook.yaml",
+        f"correct the spelling, or declare the code with its theme in {cb_name}",
+        found="undeclared code '{}'",
+    )
     coder = get["coder"].where(get["coder"].ne(""), "coder_1")
     positions = {}
     for c in ("start", "end"):
         if c in raw.columns:
             vals = pd.to_numeric(get[c].where(get[c].ne("")), errors="coerce")
             bad = get[c].ne("") & (vals.isna() | (vals % 1 != 0) | (vals < 0))
-            col.rows(file, bad, get[c], c, "a whole number of characters >= 0 (or empty)",
-                     "correct the offset or leave it empty")
+            col.rows(
+                file,
+                bad,
+                get[c],
+                c,
+                "a whole number of characters >= 0 (or empty)",
+                "correct the offset or leave it empty",
+            )
             positions[c] = vals.where(~bad)
         else:
             positions[c] = pd.Series(np.nan, index=raw.index)
-    inverted = positions["start"].notna() & positions["end"].notna() & (
-        positions["start"] > positions["end"])
-    col.rows(file, inverted, get["end"], "end", "end >= start",
-             "swap start and end or correct them")
+    inverted = (
+        positions["start"].notna()
+        & positions["end"].notna()
+        & (positions["start"] > positions["end"])
+    )
+    col.rows(
+        file, inverted, get["end"], "end", "end >= start", "swap start and end or correct them"
+    )
     key = pd.DataFrame({"s": get["segment_id"], "c": coder, "k": code})
     dup = key.duplicated() & get["segment_id"].ne("")
-    col.rows(file, dup, get["segment_id"], "segment_id",
-             "each (segment_id, coder, code) once", "remove the repeated row",
-             found="segment '{}' coded twice with the same code by the same coder")
+    col.rows(
+        file,
+        dup,
+        get["segment_id"],
+        "segment_id",
+        "each (segment_id, coder, code) once",
+        "remove the repeated row",
+        found="segment '{}' coded twice with the same code by the same coder",
+    )
     owners = pd.DataFrame({"s": get["segment_id"], "p": ids}).drop_duplicates()
     multi = owners["s"].duplicated(keep=False) & owners["s"].ne("")
     if multi.any():
         bad = get["segment_id"].isin(owners.loc[multi, "s"]) & ids.ne(
-            get["segment_id"].map(owners.drop_duplicates("s").set_index("s")["p"]))
-        col.rows(file, bad, get["segment_id"], "participant_id",
-                 "one participant per segment_id",
-                 "give segments of different participants different ids",
-                 found="segment '{}' also assigned to another participant")
-    return pd.DataFrame({
-        "segment_id": get["segment_id"], "participant_id": ids, "document": get["document"],
-        "start": positions["start"].astype("Int64"), "end": positions["end"].astype("Int64"),
-        "coder": coder, "code": code, "text": raw["text"].astype(str) if "text" in raw.columns
-        else "",
-    })
+            get["segment_id"].map(owners.drop_duplicates("s").set_index("s")["p"])
+        )
+        col.rows(
+            file,
+            bad,
+            get["segment_id"],
+            "participant_id",
+            "one participant per segment_id",
+            "give segments of different participants different ids",
+            found="segment '{}' also assigned to another participant",
+        )
+    return pd.DataFrame(
+        {
+            "segment_id": get["segment_id"],
+            "participant_id": ids,
+            "document": get["document"],
+            "start": positions["start"].astype("Int64"),
+            "end": positions["end"].astype("Int64"),
+            "coder": coder,
+            "code": code,
+            "text": raw["text"].astype(str) if "text" in raw.columns else "",
+        }
+    )
 
 
 def validate_sites(folders: list[Path] | list[str], *, display: list[str] | None = None) -> Study:
@@ -451,28 +675,45 @@ def validate_sites(folders: list[Path] | list[str], *, display: list[str] | None
     for study, name in zip(studies[1:], names[1:], strict=True):
         cb = study.codebook
         for what, mine, theirs in (
-            ("scales", {k: (v.items, v.low, v.high, v.reverse) for k, v in first.scales.items()},
-             {k: (v.items, v.low, v.high, v.reverse) for k, v in cb.scales.items()}),
-            ("codes", {k: v.theme for k, v in first.codes.items()},
-             {k: v.theme for k, v in cb.codes.items()}),
+            (
+                "scales",
+                {k: (v.items, v.low, v.high, v.reverse) for k, v in first.scales.items()},
+                {k: (v.items, v.low, v.high, v.reverse) for k, v in cb.scales.items()},
+            ),
+            (
+                "codes",
+                {k: v.theme for k, v in first.codes.items()},
+                {k: v.theme for k, v in cb.codes.items()},
+            ),
         ):
             if mine != theirs:
                 diff = sorted(set(mine) ^ set(theirs)) or sorted(
-                    k for k in mine if mine[k] != theirs.get(k))
-                problems.append(Problem(
-                    file=f"{name}/codebook.yaml", found=f"{what} that differ from "
-                    f"{names[0]}/codebook.yaml ({', '.join(diff[:5])})",
-                    expected=f"the same {what} in every site's codebook",
-                    fix=f"make the {what} of the sites' codebooks identical (copy one codebook)"))
+                    k for k in mine if mine[k] != theirs.get(k)
+                )
+                problems.append(
+                    Problem(
+                        file=f"{name}/codebook.yaml",
+                        found=f"{what} that differ from "
+                        f"{names[0]}/codebook.yaml ({', '.join(diff[:5])})",
+                        expected=f"the same {what} in every site's codebook",
+                        fix=f"make the {what} of the sites' codebooks identical "
+                        "(copy one codebook)",
+                    )
+                )
     pooled = pd.concat([s.participants for s in studies], ignore_index=True)
     dup = pooled["participant_id"].duplicated(keep=False)
     if dup.any():
         first_dup = pooled.loc[dup, "participant_id"].iloc[0]
-        problems.append(Problem(
-            file=", ".join(names), column="participant_id",
-            found=f"participant id '{first_dup}' (and {int(dup.sum()) - 1} more) in more than "
-                  "one site folder", expected="ids unique across sites",
-            fix="prefix the ids with the site code in each folder (e.g. BE-0001)"))
+        problems.append(
+            Problem(
+                file=", ".join(names),
+                column="participant_id",
+                found=f"participant id '{first_dup}' (and {int(dup.sum()) - 1} more) in more than "
+                "one site folder",
+                expected="ids unique across sites",
+                fix="prefix the ids with the site code in each folder (e.g. BE-0001)",
+            )
+        )
     if problems:
         raise StudyDataError(problems)
 

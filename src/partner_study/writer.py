@@ -74,7 +74,9 @@ def write_json(path: Path | str, obj: object) -> Path:
     return write_text(path, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
-def write_csv(path: Path | str, frame: pd.DataFrame, *, float_format: str | None = FLOAT_FORMAT) -> Path:
+def write_csv(
+    path: Path | str, frame: pd.DataFrame, *, float_format: str | None = FLOAT_FORMAT
+) -> Path:
     """Write a DataFrame as CSV (UTF-8, ``\\n``, no index, fixed float format)."""
     text = frame.to_csv(index=False, lineterminator="\n", float_format=float_format)
     return write_text(path, text)
@@ -96,22 +98,25 @@ def _raster(fig: Figure) -> Image.Image:
     canvas = FigureCanvasAgg(fig)
     fig.set_dpi(_DPI)
     canvas.draw()
-    return Image.frombuffer("RGBA", canvas.get_width_height(), bytes(canvas.buffer_rgba()),
-                            "raw", "RGBA", 0, 1)
+    return Image.frombuffer(
+        "RGBA", canvas.get_width_height(), bytes(canvas.buffer_rgba()), "raw", "RGBA", 0, 1
+    )
 
 
 def _encode(fig: Figure, fmt: str, raster: Image.Image | None = None) -> bytes:
     buf = io.BytesIO()
     if fmt == "pdf":
         FigureCanvasPdf(fig).print_pdf(
-            buf, metadata={"Creator": None, "Producer": None, "CreationDate": None})
+            buf, metadata={"Creator": None, "Producer": None, "CreationDate": None}
+        )
     elif fmt == "svg":
         FigureCanvasSVG(fig).print_svg(buf, metadata={"Date": None, "Creator": None})
     elif fmt == "png":
         (raster or _raster(fig)).save(buf, format="PNG", dpi=(_DPI, _DPI), optimize=False)
     elif fmt == "tiff":
-        (raster or _raster(fig)).convert("RGB").save(buf, format="TIFF", dpi=(_DPI, _DPI),
-                                                      compression="tiff_lzw")
+        (raster or _raster(fig)).convert("RGB").save(
+            buf, format="TIFF", dpi=(_DPI, _DPI), compression="tiff_lzw"
+        )
     else:
         raise ValueError(f"unknown figure format {fmt!r}; expected one of {FIGURE_FORMATS}")
     return buf.getvalue()
@@ -123,20 +128,24 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
         return _encode(fig, fmt)
 
 
-def write_figure(fig: Figure, name: str, folder: Path | str,
-                 formats: Iterable[str] = FIGURE_FORMATS) -> list[Path]:
+def write_figure(
+    fig: Figure, name: str, folder: Path | str, formats: Iterable[str] = FIGURE_FORMATS
+) -> list[Path]:
     """Write ``fig`` as ``<folder>/<name>.<fmt>`` for each format; return the paths.
 
     The raster (300 dpi) is drawn once for PNG and TIFF."""
     formats = list(formats)
     with matplotlib.rc_context(RCPARAMS):
         raster = _raster(fig) if {"png", "tiff"} & set(formats) else None
-        return [write_bytes(Path(folder) / f"{name}.{fmt}", _encode(fig, fmt, raster))
-                for fmt in formats]
+        return [
+            write_bytes(Path(folder) / f"{name}.{fmt}", _encode(fig, fmt, raster))
+            for fmt in formats
+        ]
 
 
-def write_figures(figures: dict[str, Figure], folder: Path | str,
-                  formats: Iterable[str] = FIGURE_FORMATS) -> list[Path]:
+def write_figures(
+    figures: dict[str, Figure], folder: Path | str, formats: Iterable[str] = FIGURE_FORMATS
+) -> list[Path]:
     """Write several figures (``{name: Figure}``), each in every format."""
     return [p for name, fig in figures.items() for p in write_figure(fig, name, folder, formats)]
 
@@ -147,8 +156,10 @@ def write_raw_study(study, folder: Path | str) -> list[Path]:
     ``participants.csv``, ``survey.csv``, ``segments.csv`` and ``roster.csv`` when present,
     and ``truth.json`` for a simulated study."""
     folder = Path(folder)
-    paths = [write_text(folder / "codebook.yaml", study.codebook_text),
-             write_csv(folder / "participants.csv", study.participants, float_format=None)]
+    paths = [
+        write_text(folder / "codebook.yaml", study.codebook_text),
+        write_csv(folder / "participants.csv", study.participants, float_format=None),
+    ]
     for name in ("survey", "segments", "roster"):
         frame = getattr(study, name, None)
         if frame is not None:
@@ -162,8 +173,13 @@ def write_raw_study(study, folder: Path | str) -> list[Path]:
 def write_processed_study(study, folder: Path | str) -> list[Path]:
     """Write a prepared :class:`partner_study.io.Study` as Parquet plus its codebook."""
     folder = Path(folder)
-    out = [write_text(folder / "codebook.yaml", Path(study.codebook.source).read_text(
-        encoding="utf-8-sig")) if Path(study.codebook.source).is_file() else None]
+    out = [
+        write_text(
+            folder / "codebook.yaml", Path(study.codebook.source).read_text(encoding="utf-8-sig")
+        )
+        if Path(study.codebook.source).is_file()
+        else None
+    ]
     for key in ("participants", "scored", "segments"):
         frame = getattr(study, key)
         if frame is not None:
@@ -171,9 +187,14 @@ def write_processed_study(study, folder: Path | str) -> list[Path]:
     return [p for p in out if p is not None]
 
 
-def write_paper_tables(displays: dict[str, pd.DataFrame], captions: pd.DataFrame,
-                       folder: Path | str, *, formats: Iterable[str] = ("md", "tex", "docx"),
-                       names: Iterable[str] | None = None) -> list[Path]:
+def write_paper_tables(
+    displays: dict[str, pd.DataFrame],
+    captions: pd.DataFrame,
+    folder: Path | str,
+    *,
+    formats: Iterable[str] = ("md", "tex", "docx"),
+    names: Iterable[str] | None = None,
+) -> list[Path]:
     """Write display tables as ``<name>.md``, ``.tex`` and ``.docx`` with their captions."""
     from partner_study.tables import table_bytes
 

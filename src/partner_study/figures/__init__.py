@@ -3,6 +3,10 @@
 Layer 4. Saving goes through :func:`partner_study.writer.write_figure`.
 """
 
+import sys as _sys
+
+from matplotlib.figure import Figure as _Figure
+
 from partner_study.figures.likert import plot_likert, plot_likert_scales
 from partner_study.figures.qualitative import plot_joint_display, plot_themes_by_role, pretty_label
 from partner_study.figures.regression import (
@@ -19,10 +23,6 @@ from partner_study.figures.style import (
     journal_style,
     new_figure,
 )
-
-import sys as _sys
-
-from matplotlib.figure import Figure as _Figure
 
 
 def _show_in_notebooks() -> None:
@@ -46,7 +46,8 @@ def _show_in_notebooks() -> None:
 
     shell.display_formatter.formatters["image/png"].for_type(_Figure, _png)
     shell.display_formatter.formatters["text/plain"].for_type(
-        _Figure, lambda fig, p, cycle: p.text("<Figure>"))
+        _Figure, lambda fig, p, cycle: p.text("<Figure>")
+    )
 
 
 _show_in_notebooks()

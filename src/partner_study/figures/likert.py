@@ -44,9 +44,12 @@ def plot_likert(likert: pd.DataFrame, scale: Scale, *, roles: list[str] | None =
         fig, axes = new_figure("double", height, ncols=len(roles), sharey=True, squeeze=False)
         for ax, role in zip(axes[0], roles, strict=True):
             sub = data[data["role"] == role]
-            pct = (sub.pivot_table(index="item", columns="response", values="percent",
-                                   aggfunc="sum").reindex(index=items, columns=responses)
-                   .fillna(0.0).to_numpy())
+            pct = (
+                sub.pivot_table(index="item", columns="response", values="percent", aggfunc="sum")
+                .reindex(index=items, columns=responses)
+                .fillna(0.0)
+                .to_numpy()
+            )
             half = len(responses) // 2
             below = pct[:, :half].sum(axis=1)
             if len(responses) % 2 == 1:
@@ -54,9 +57,16 @@ def plot_likert(likert: pd.DataFrame, scale: Scale, *, roles: list[str] | None =
             left = -below
             y = np.arange(len(items))[::-1]
             for j, response in enumerate(responses):
-                ax.barh(y, pct[:, j], left=left, color=colours[j], height=0.7,
-                        edgecolor="white", linewidth=0.3,
-                        label=scale.labels.get(response, str(response)))
+                ax.barh(
+                    y,
+                    pct[:, j],
+                    left=left,
+                    color=colours[j],
+                    height=0.7,
+                    edgecolor="white",
+                    linewidth=0.3,
+                    label=scale.labels.get(response, str(response)),
+                )
                 left = left + pct[:, j]
             ax.axvline(0, color="0.3", linewidth=0.6)
             ax.set_xlim(-100, 100)
@@ -68,8 +78,10 @@ def plot_likert(likert: pd.DataFrame, scale: Scale, *, roles: list[str] | None =
             ax.set_yticks(y)
             ax.set_yticklabels([_item_label(scale, i) for i in items])
             ax.tick_params(axis="y", length=0)
-        handles = [Patch(color=c, label=scale.labels.get(r, str(r)))
-                   for r, c in zip(responses, colours, strict=True)]
+        handles = [
+            Patch(color=c, label=scale.labels.get(r, str(r)))
+            for r, c in zip(responses, colours, strict=True)
+        ]
         fig.legend(handles=handles, loc="outside lower center", ncols=len(responses))
     return fig
 
@@ -83,5 +95,4 @@ def _item_label(scale: Scale, item: str) -> str:
 
 def plot_likert_scales(likert: pd.DataFrame, codebook) -> dict[str, Figure]:
     """One :func:`plot_likert` figure per scale, keyed ``likert-<scale>``."""
-    return {f"likert-{name}": plot_likert(likert, scale)
-            for name, scale in codebook.scales.items()}
+    return {f"likert-{name}": plot_likert(likert, scale) for name, scale in codebook.scales.items()}

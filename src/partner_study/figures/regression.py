@@ -17,7 +17,12 @@ from partner_study.figures.style import OKABE_ITO, ROLE_COLOURS, journal_style, 
 
 __all__ = [
     "plot_site_effects",
-    "plot_engagement_vs_outcomes","MODEL_LABELS", "plot_forest", "plot_engagement_vs", "pretty_name"]
+    "plot_engagement_vs_outcomes",
+    "MODEL_LABELS",
+    "plot_forest",
+    "plot_engagement_vs",
+    "pretty_name",
+]
 
 #: Legend labels of the model names of the regression frame.
 MODEL_LABELS: dict[str, str] = {
@@ -278,9 +283,12 @@ def plot_engagement_vs(
 def plot_engagement_vs_outcomes(scored: pd.DataFrame, spec: dict) -> dict[str, Figure]:
     """One :func:`plot_engagement_vs` figure per outcome of a params ``regression`` spec,
     keyed ``engagement-vs-<outcome>``."""
-    return {f"{spec['dependent']}-vs-{o}": plot_engagement_vs(scored, outcome=o,
-                                                              dependent=spec["dependent"])
-            for o in spec["outcomes"]}
+    return {
+        f"{spec['dependent']}-vs-{o}": plot_engagement_vs(
+            scored, outcome=o, dependent=spec["dependent"]
+        )
+        for o in spec["outcomes"]
+    }
 
 
 def plot_site_effects(by_site: pd.DataFrame, heterogeneity: pd.DataFrame) -> Figure:
@@ -311,20 +319,41 @@ def plot_site_effects(by_site: pd.DataFrame, heterogeneity: pd.DataFrame) -> Fig
             sub = data[data["site"] == site].set_index("term").reindex(terms)
             y = np.arange(len(terms))[::-1] + offsets[i]
             colour = OKABE_ITO[i % len(OKABE_ITO)]
-            ax.errorbar(sub["estimate"], y, xerr=[sub["estimate"] - sub["ci_low"],
-                                                  sub["ci_high"] - sub["estimate"]],
-                        fmt="o", color=colour, markersize=3, elinewidth=0.8, capsize=0,
-                        label=pretty_name(str(site)))
+            ax.errorbar(
+                sub["estimate"],
+                y,
+                xerr=[sub["estimate"] - sub["ci_low"], sub["ci_high"] - sub["estimate"]],
+                fmt="o",
+                color=colour,
+                markersize=3,
+                elinewidth=0.8,
+                capsize=0,
+                label=pretty_name(str(site)),
+            )
         y = np.arange(len(terms))[::-1] + offsets[-1]
         pooled = het.reindex(terms)
-        ax.errorbar(pooled["pooled"], y, xerr=[pooled["pooled"] - pooled["pooled_ci_low"],
-                                               pooled["pooled_ci_high"] - pooled["pooled"]],
-                    fmt="D", color="black", markersize=4, elinewidth=1.0, capsize=0,
-                    label="Pooled (inverse variance)")
+        ax.errorbar(
+            pooled["pooled"],
+            y,
+            xerr=[
+                pooled["pooled"] - pooled["pooled_ci_low"],
+                pooled["pooled_ci_high"] - pooled["pooled"],
+            ],
+            fmt="D",
+            color="black",
+            markersize=4,
+            elinewidth=1.0,
+            capsize=0,
+            label="Pooled (inverse variance)",
+        )
         ax.axvline(0, color="0.5", linewidth=0.6, linestyle="--")
         ax.set_yticks(np.arange(len(terms))[::-1])
-        labels = [f"{pretty_name(t)}\nI\u00b2 = {100 * het.loc[t, 'i2']:.0f}%"
-                  if t in het.index else pretty_name(t) for t in terms]
+        labels = [
+            f"{pretty_name(t)}\nI\u00b2 = {100 * het.loc[t, 'i2']:.0f}%"
+            if t in het.index
+            else pretty_name(t)
+            for t in terms
+        ]
         ax.set_yticklabels(labels)
         ax.set_xlabel("Effect on engagement within each site (95% CI)")
         fig.legend(loc="outside lower center", ncols=min(5, len(sites) + 1))

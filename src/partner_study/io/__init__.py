@@ -77,7 +77,7 @@ class Study:
 
 
 def find_table(folder: Path | str, name: str) -> Path | None:
-    """The file holding table ``name`` in ``folder`` (``name.csv``, ``.tsv``, ``.txt`` or ``.xlsx``)."""
+    """The file holding table ``name`` in ``folder`` (``.csv``, ``.tsv``, ``.txt``, ``.xlsx``)."""
     folder = Path(folder)
     for suffix in TABLE_SUFFIXES:
         candidate = folder / f"{name}{suffix}"
@@ -119,59 +119,92 @@ def read_table(path: Path | str, *, display: str | None = None) -> pd.DataFrame:
     path = Path(path)
     name = display or str(path)
     if not path.is_file():
-        raise StudyDataError(Problem(file=name, found="no such file", expected="a table",
-                                     fix="create the file or check the folder name"))
+        raise StudyDataError(
+            Problem(
+                file=name,
+                found="no such file",
+                expected="a table",
+                fix="create the file or check the folder name",
+            )
+        )
     if path.suffix.lower() == ".xlsx":
         try:
             frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
         except Exception as exc:  # openpyxl raises many kinds on broken files
-            raise StudyDataError(Problem(
-                file=name, found=f"an unreadable Excel file ({type(exc).__name__})",
-                expected="an .xlsx workbook whose first sheet holds the table",
-                fix="re-save the file from Excel as .xlsx, or export it as CSV (UTF-8)",
-            )) from None
+            raise StudyDataError(
+                Problem(
+                    file=name,
+                    found=f"an unreadable Excel file ({type(exc).__name__})",
+                    expected="an .xlsx workbook whose first sheet holds the table",
+                    fix="re-save the file from Excel as .xlsx, or export it as CSV (UTF-8)",
+                )
+            ) from None
         frame.columns = [str(c).strip() for c in frame.columns]
         if frame.empty:
-            raise StudyDataError(Problem(
-                file=name, found="a header and no data rows", expected="at least one data row",
-                fix="fill the first sheet with one row per record",
-            ))
+            raise StudyDataError(
+                Problem(
+                    file=name,
+                    found="a header and no data rows",
+                    expected="at least one data row",
+                    fix="fill the first sheet with one row per record",
+                )
+            )
         return frame.astype(str).replace({"nan": ""})
     raw = path.read_bytes()
     if not raw.strip(b"\xef\xbb\xbf \r\n\t"):
-        raise StudyDataError(Problem(
-            file=name, found="an empty file", expected="a header row and at least one data row",
-            fix="fill the file (the header row names the columns) or restore it from a copy",
-        ))
+        raise StudyDataError(
+            Problem(
+                file=name,
+                found="an empty file",
+                expected="a header row and at least one data row",
+                fix="fill the file (the header row names the columns) or restore it from a copy",
+            )
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise StudyDataError(Problem(
-            file=name, row=line, found=f"bytes that are not UTF-8 (byte 0x{raw[exc.start]:02x})",
-            expected="UTF-8 text",
-            fix="save the file as 'CSV UTF-8' (Excel) or convert it, e.g. "
+        raise StudyDataError(
+            Problem(
+                file=name,
+                row=line,
+                found=f"bytes that are not UTF-8 (byte 0x{raw[exc.start]:02x})",
+                expected="UTF-8 text",
+                fix="save the file as 'CSV UTF-8' (Excel) or convert it, e.g. "
                 "`iconv -f latin1 -t utf-8`",
-        )) from None
+            )
+        ) from None
     sep = "\t" if path.suffix.lower() == ".tsv" else _sniff_separator(text[:4096])
     try:
         frame = pd.read_csv(
-            _io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
-            quoting=csv.QUOTE_MINIMAL, skipinitialspace=False,
+            _io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            quoting=csv.QUOTE_MINIMAL,
+            skipinitialspace=False,
         )
     except pd.errors.ParserError as exc:
-        raise StudyDataError(Problem(
-            file=name, found=f"a malformed table ({str(exc).strip()})",
-            expected=f"the same number of '{sep}'-separated fields on every row",
-            fix="check quotes and separators on that line",
-        )) from None
+        raise StudyDataError(
+            Problem(
+                file=name,
+                found=f"a malformed table ({str(exc).strip()})",
+                expected=f"the same number of '{sep}'-separated fields on every row",
+                fix="check quotes and separators on that line",
+            )
+        ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
-        raise StudyDataError(Problem(
-            file=name, found="a header and no data rows", expected="at least one data row",
-            fix="fill the file with one row per record (the README of the study folder says "
+        raise StudyDataError(
+            Problem(
+                file=name,
+                found="a header and no data rows",
+                expected="at least one data row",
+                fix="fill the file with one row per record (the README of the study folder says "
                 "what each column holds)",
-        ))
+            )
+        )
     return frame
 
 
@@ -194,11 +227,14 @@ def read_processed(folder: Path | str) -> Study:
         path = folder / fname
         tables[key] = pd.read_parquet(path) if path.is_file() else None
     if tables["participants"] is None:
-        raise StudyDataError(Problem(
-            file=str(folder / PROCESSED_FILES["participants"]), found="no such file",
-            expected="the processed participants of stage 01-prepare",
-            fix="run `partner-study run` (stage 01-prepare writes it)",
-        ))
+        raise StudyDataError(
+            Problem(
+                file=str(folder / PROCESSED_FILES["participants"]),
+                found="no such file",
+                expected="the processed participants of stage 01-prepare",
+                fix="run `partner-study run` (stage 01-prepare writes it)",
+            )
+        )
     return Study(codebook, tables["participants"], tables["scored"], tables["segments"])
 
 
@@ -208,7 +244,9 @@ def read_output_table(folder: Path | str, name: str) -> pd.DataFrame | None:
     return pd.read_csv(path, keep_default_na=True) if path.is_file() else None
 
 
-def read_output_tables(folder: Path | str, names: tuple[str, ...] | list[str]) -> dict[str, pd.DataFrame]:
+def read_output_tables(
+    folder: Path | str, names: tuple[str, ...] | list[str]
+) -> dict[str, pd.DataFrame]:
     """The tidy output tables among ``names`` that exist in ``folder``, in that order."""
     out = {}
     for name in names:

@@ -42,8 +42,16 @@ from partner_study.io.redcap import (
 
 __all__ = ["import_qdpx"]
 
-_SEGMENT_COLUMNS = ("segment_id", "participant_id", "document", "start", "end", "coder", "code",
-                    "text")
+_SEGMENT_COLUMNS = (
+    "segment_id",
+    "participant_id",
+    "document",
+    "start",
+    "end",
+    "coder",
+    "code",
+    "text",
+)
 _VARIABLE_TYPES = {"integer": "integer", "float": "number", "boolean": "category"}
 
 
@@ -59,8 +67,9 @@ class _CodeEntry:
     theme: str
 
 
-def _code_ids(entries: list[_CodeEntry]) -> tuple[dict[str, str], dict[str, dict[str, str]],
-                                                    dict[str, str]]:
+def _code_ids(
+    entries: list[_CodeEntry],
+) -> tuple[dict[str, str], dict[str, dict[str, str]], dict[str, str]]:
     """Identifiers for codes and themes.
 
     Returns (code id by source key, codebook ``codes`` entries, codebook ``themes``).
@@ -70,8 +79,9 @@ def _code_ids(entries: list[_CodeEntry]) -> tuple[dict[str, str], dict[str, dict
     taken_themes: set[str] = set()
     for e in entries:
         if e.theme not in theme_ids:
-            theme_ids[e.theme] = _unique(_identifier(e.theme, fallback="theme", digit_prefix=""),
-                                         taken_themes)
+            theme_ids[e.theme] = _unique(
+                _identifier(e.theme, fallback="theme", digit_prefix=""), taken_themes
+            )
     by_key: dict[str, str] = {}
     codes: dict[str, dict[str, str]] = {}
     taken: set[str] = set()
@@ -91,9 +101,13 @@ def _code_ids(entries: list[_CodeEntry]) -> tuple[dict[str, str], dict[str, dict
 def _number_segments(frame: pd.DataFrame) -> pd.Series:
     """``S0001``... one id per distinct (source, start, end), by source then position."""
     rank = {g: i for i, g in enumerate(pd.unique(frame["source"].to_numpy()))}
-    key = pd.DataFrame({"source": frame["source"].map(rank),
-                        "start": pd.to_numeric(frame["start"], errors="coerce"),
-                        "end": pd.to_numeric(frame["end"], errors="coerce")})
+    key = pd.DataFrame(
+        {
+            "source": frame["source"].map(rank),
+            "start": pd.to_numeric(frame["start"], errors="coerce"),
+            "end": pd.to_numeric(frame["end"], errors="coerce"),
+        }
+    )
     number = key.groupby(["source", "start", "end"], sort=True, dropna=False).ngroup()
     width = max(4, len(str(int(number.max()) + 1)))
     return ("S" + (number + 1).astype(str).str.zfill(width)).astype(object)
@@ -102,30 +116,49 @@ def _number_segments(frame: pd.DataFrame) -> pd.Series:
 def _drop_repeats(segments: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     repeated = segments.duplicated(["segment_id", "coder", "code"])
     if repeated.any():
-        notes.append(f"{int(repeated.sum())} coding(s) repeated the same code on the same "
-                     "segment by the same coder and were kept once.")
+        notes.append(
+            f"{int(repeated.sum())} coding(s) repeated the same code on the same "
+            "segment by the same coder and were kept once."
+        )
     return segments.loc[~repeated].reset_index(drop=True)
 
 
-def _qualitative_study(participants: pd.DataFrame, segments: pd.DataFrame,
-                       codes: dict[str, dict[str, str]], themes: dict[str, str], *,
-                       variables: list[_Var], study: str, title: str, made_by: str,
-                       notes: list[str]) -> RawStudy:
+def _qualitative_study(
+    participants: pd.DataFrame,
+    segments: pd.DataFrame,
+    codes: dict[str, dict[str, str]],
+    themes: dict[str, str],
+    *,
+    variables: list[_Var],
+    study: str,
+    title: str,
+    made_by: str,
+    notes: list[str],
+) -> RawStudy:
     """Build the RawStudy of a qualitative source (participants + segments + codebook)."""
     doc: dict[str, Any] = {
-        "study": study, "title": title, "id": "participant_id",
-        "role": _role_block(sorted(set(participants["role"])), notes), "site": "site",
+        "study": study,
+        "title": title,
+        "id": "participant_id",
+        "role": _role_block(sorted(set(participants["role"])), notes),
+        "site": "site",
     }
     if variables:
         doc["variables"] = {v.name: v.spec() for v in variables}
     doc["themes"] = dict(themes)
     doc["codes"] = codes
-    notes.append("Themes are the top-level codes of the source; check the theme names and "
-                 "labels, and merge codes that mean the same.")
+    notes.append(
+        "Themes are the top-level codes of the source; check the theme names and "
+        "labels, and merge codes that mean the same."
+    )
     text = _dump_codebook(doc, made_by=made_by, notes=notes)
     seg = segments.loc[:, list(_SEGMENT_COLUMNS)].astype(str).astype(object)
-    return RawStudy(codebook_text=text, participants=participants.astype(object),
-                    segments=seg, notes=tuple(notes))
+    return RawStudy(
+        codebook_text=text,
+        participants=participants.astype(object),
+        segments=seg,
+        notes=tuple(notes),
+    )
 
 
 # =============================================================================================
@@ -138,9 +171,14 @@ class _Project:
         self.path, self.name = path, str(path)
         self._zip: zipfile.ZipFile | None = None
         if not path.is_file():
-            raise StudyDataError(Problem(file=self.name, found="no such file",
-                                         expected="a REFI-QDA project (.qdpx)",
-                                         fix="check the path"))
+            raise StudyDataError(
+                Problem(
+                    file=self.name,
+                    found="no such file",
+                    expected="a REFI-QDA project (.qdpx)",
+                    fix="check the path",
+                )
+            )
         if zipfile.is_zipfile(path):
             self._zip = zipfile.ZipFile(path)
             members = [m for m in self._zip.namelist() if m.lower().endswith(".qde")]
@@ -157,16 +195,21 @@ class _Project:
             raise self._error(f"project.qde that is not well-formed XML ({exc})") from None
         tag = self.root.tag
         self.ns = tag[: tag.index("}") + 1] if tag.startswith("{") else ""
-        if tag[len(self.ns):] != "Project":
-            raise self._error(f"an XML root <{tag[len(self.ns):]}>")
+        if tag[len(self.ns) :] != "Project":
+            raise self._error(f"an XML root <{tag[len(self.ns) :]}>")
 
     def _error(self, found: str) -> StudyDataError:
-        return StudyDataError(Problem(
-            file=self.name, found=found,
-            expected="a REFI-QDA project: a .qdpx zip holding project.qde (XML, root <Project>) "
-                     "and the sources",
-            fix="export the project from your QDA software as 'REFI-QDA Project (.qdpx)' "
-                "(NVivo: File > Export > Export Project; ATLAS.ti / MAXQDA: Export > REFI-QDA)"))
+        return StudyDataError(
+            Problem(
+                file=self.name,
+                found=found,
+                expected="a REFI-QDA project: a .qdpx zip holding project.qde "
+                "(XML, root <Project>) "
+                "and the sources",
+                fix="export the project from your QDA software as 'REFI-QDA Project (.qdpx)' "
+                "(NVivo: File > Export > Export Project; ATLAS.ti / MAXQDA: Export > REFI-QDA)",
+            )
+        )
 
     def q(self, name: str) -> str:
         return self.ns + name
@@ -179,7 +222,7 @@ class _Project:
         ref = element.get("plainTextPath") or ""
         data = None
         if ref.startswith("internal://"):
-            wanted = ref[len("internal://"):].lower()
+            wanted = ref[len("internal://") :].lower()
             if self._zip is not None:
                 for member in self._zip.namelist():
                     low = member.lower()
@@ -187,7 +230,7 @@ class _Project:
                         data = self._zip.read(member)
                         break
             else:
-                candidate = self.path.parent / "sources" / ref[len("internal://"):]
+                candidate = self.path.parent / "sources" / ref[len("internal://") :]
                 data = candidate.read_bytes() if candidate.is_file() else None
         elif ref.startswith(("relative://", "file://")):
             rel = ref.split("://", 1)[1].lstrip("/")
@@ -206,7 +249,7 @@ def _cutter(text: str, utf16: bool):
     if not utf16 or all(ord(c) < 0x10000 for c in text):
         return lambda s, e: text[s:e]
     data = text.encode("utf-16-le", errors="surrogatepass")
-    return lambda s, e: data[2 * s: 2 * e].decode("utf-16-le", errors="replace")
+    return lambda s, e: data[2 * s : 2 * e].decode("utf-16-le", errors="replace")
 
 
 def _codes(project: _Project) -> tuple[dict[str, tuple[str, str, bool]], int]:
@@ -234,29 +277,33 @@ def _cases(project: _Project) -> tuple[list[dict[str, Any]], dict[str, tuple[str
     """Cases (name, sources, selections, variable values) and variable guid -> (name, type)."""
     variables = {}
     block = project.root.find(project.q("Variables"))
-    for var in (block.findall(project.q("Variable")) if block is not None else []):
+    for var in block.findall(project.q("Variable")) if block is not None else []:
         variables[var.get("guid", "")] = (var.get("name", ""), var.get("typeOfVariable", "Text"))
     cases = []
     block = project.root.find(project.q("Cases"))
-    for case in (block.findall(project.q("Case")) if block is not None else []):
+    for case in block.findall(project.q("Case")) if block is not None else []:
         values = {}
         for vv in case.findall(project.q("VariableValue")):
             ref = vv.find(project.q("VariableRef"))
             value = next((c.text or "" for c in vv if c.tag != project.q("VariableRef")), "")
             if ref is not None:
                 values[ref.get("targetGUID", "")] = value.strip()
-        cases.append({
-            "name": (case.get("name") or case.get("guid") or "").strip(),
-            "sources": [r.get("targetGUID", "") for r in case.findall(project.q("SourceRef"))],
-            "selections": [r.get("targetGUID", "")
-                           for r in case.findall(project.q("SelectionRef"))],
-            "values": values,
-        })
+        cases.append(
+            {
+                "name": (case.get("name") or case.get("guid") or "").strip(),
+                "sources": [r.get("targetGUID", "") for r in case.findall(project.q("SourceRef"))],
+                "selections": [
+                    r.get("targetGUID", "") for r in case.findall(project.q("SelectionRef"))
+                ],
+                "values": values,
+            }
+        )
     return cases, variables
 
 
-def import_qdpx(path: str | Path, *, role: str | None = None, site: str | None = None,
-                study: str = "qdpx") -> RawStudy:
+def import_qdpx(
+    path: str | Path, *, role: str | None = None, site: str | None = None, study: str = "qdpx"
+) -> RawStudy:
     """Turn a REFI-QDA project (``.qdpx``) into a draft study of coded segments.
 
     Parameters
@@ -309,33 +356,47 @@ def import_qdpx(path: str | Path, *, role: str | None = None, site: str | None =
     """
     project = _Project(Path(path))
     notes: list[str] = []
-    users = {u.get("guid", ""): (u.get("name") or u.get("id") or "").strip()
-             for u in project.root.iter(project.q("User"))}
+    users = {
+        u.get("guid", ""): (u.get("name") or u.get("id") or "").strip()
+        for u in project.root.iter(project.q("User"))
+    }
     codes_by_guid, deep = _codes(project)
     origin = project.root.get("origin") or "unknown software"
     utf16 = "qualcoder" not in origin.lower()
     rows, documents, skipped = _selections(project, codes_by_guid, users, utf16, notes)
-    seg = pd.DataFrame(rows, columns=["selection", "source", "document", "start", "end",
-                                      "coder", "code_key", "text"])
+    seg = pd.DataFrame(
+        rows,
+        columns=["selection", "source", "document", "start", "end", "coder", "code_key", "text"],
+    )
     if seg.empty:
-        raise StudyDataError(Problem(
-            file=project.name, found="no coded text selections",
-            expected="text sources with codings (PlainTextSelection/Coding)",
-            fix="code the documents first, or check that the export included the codings"))
+        raise StudyDataError(
+            Problem(
+                file=project.name,
+                found="no coded text selections",
+                expected="text sources with codings (PlainTextSelection/Coding)",
+                fix="code the documents first, or check that the export included the codings",
+            )
+        )
     cases, case_variables = _cases(project)
     seg["participant_id"], records = _assign(seg, cases, documents, notes)
 
     used = set(seg["code_key"])
-    entries = [_CodeEntry(g, name, top) for g, (name, top, parent) in codes_by_guid.items()
-               if not parent or g in used]
-    parents_used = [name for g, (name, _, parent) in codes_by_guid.items()
-                    if parent and g in used]
+    entries = [
+        _CodeEntry(g, name, top)
+        for g, (name, top, parent) in codes_by_guid.items()
+        if not parent or g in used
+    ]
+    parents_used = [name for g, (name, _, parent) in codes_by_guid.items() if parent and g in used]
     if parents_used:
-        notes.append(f"Codes with sub-codes that were also applied themselves were kept as "
-                     f"codes: {_shown(parents_used)}.")
+        notes.append(
+            f"Codes with sub-codes that were also applied themselves were kept as "
+            f"codes: {_shown(parents_used)}."
+        )
     if deep:
-        notes.append(f"{deep} code(s) sit more than one level below their top-level code; "
-                     "only the top level is kept as their theme.")
+        notes.append(
+            f"{deep} code(s) sit more than one level below their top-level code; "
+            "only the top level is kept as their theme."
+        )
     by_key, codes, themes = _code_ids(entries)
     seg["code"] = seg["code_key"].map(by_key)
     seg["segment_id"] = _number_segments(seg)
@@ -345,31 +406,60 @@ def import_qdpx(path: str | Path, *, role: str | None = None, site: str | None =
     by_source = {v.source: v for v in variables}
     auto = {v.name: v.source for v in variables if v.name in ("site", "role")}
     site_values, role_values, consumed = _site_role(
-        frame, by_source, site=site, role=role, site_column=None, role_column=None,
-        file=project.name, notes=notes, auto=auto, columns_allowed=False)
+        frame,
+        by_source,
+        site=site,
+        role=role,
+        site_column=None,
+        role_column=None,
+        file=project.name,
+        notes=notes,
+        auto=auto,
+        columns_allowed=False,
+    )
     variables = [v for v in variables if v.source not in consumed]
     for v in variables:
         if v.name in RESERVED:
             v.name = f"{v.name}_source"
         _fit_variable(v, frame[v.source], notes)
-    table = pd.DataFrame({"participant_id": frame["participant_id"],
-                          "site": site_values.to_numpy(), "role": role_values.to_numpy(),
-                          "collection": "interview"})
+    table = pd.DataFrame(
+        {
+            "participant_id": frame["participant_id"],
+            "site": site_values.to_numpy(),
+            "role": role_values.to_numpy(),
+            "collection": "interview",
+        }
+    )
     for v in variables:
         table[v.name] = frame[v.source].to_numpy()
-    notes.append("Every participant's collection was set to 'interview'; change it to "
-                 "focus_group (with a group_id) where a document is a focus group.")
+    notes.append(
+        "Every participant's collection was set to 'interview'; change it to "
+        "focus_group (with a group_id) where a document is a focus group."
+    )
     if utf16 and any(t and any(ord(c) >= 0x10000 for c in t) for _, t in documents.values()):
-        notes.append("Positions were read as UTF-16 code units (as NVivo counts): the sources "
-                     "hold characters outside the Basic Multilingual Plane (e.g. emoji).")
+        notes.append(
+            "Positions were read as UTF-16 code units (as NVivo counts): the sources "
+            "hold characters outside the Basic Multilingual Plane (e.g. emoji)."
+        )
     if skipped:
         notes.append(skipped)
-    notes.insert(0, f"Imported {seg['segment_id'].nunique()} segment(s) ({len(seg)} coding "
-                    f"row(s)) of {len(table)} participant(s), {len(codes)} code(s) in "
-                    f"{len(themes)} theme(s) from {Path(path).name} ({origin}).")
-    return _qualitative_study(table, seg, codes, themes, variables=variables, study=study,
-                              title=f"Imported from REFI-QDA ({Path(path).name})",
-                              made_by="partner_study.io.qdpx.import_qdpx", notes=notes)
+    notes.insert(
+        0,
+        f"Imported {seg['segment_id'].nunique()} segment(s) ({len(seg)} coding "
+        f"row(s)) of {len(table)} participant(s), {len(codes)} code(s) in "
+        f"{len(themes)} theme(s) from {Path(path).name} ({origin}).",
+    )
+    return _qualitative_study(
+        table,
+        seg,
+        codes,
+        themes,
+        variables=variables,
+        study=study,
+        title=f"Imported from REFI-QDA ({Path(path).name})",
+        made_by="partner_study.io.qdpx.import_qdpx",
+        notes=notes,
+    )
 
 
 def _text_sources(project: _Project) -> tuple[list[ET.Element], int]:
@@ -377,7 +467,7 @@ def _text_sources(project: _Project) -> tuple[list[ET.Element], int]:
     elements: list[ET.Element] = []
     other = 0
     block = project.root.find(project.q("Sources"))
-    for child in (list(block) if block is not None else []):
+    for child in list(block) if block is not None else []:
         rep = child.find(project.q("Representation"))
         if child.tag == project.q("TextSource"):
             elements.append(child)
@@ -390,8 +480,9 @@ def _text_sources(project: _Project) -> tuple[list[ET.Element], int]:
     return elements, other
 
 
-def _selections(project: _Project, codes: dict[str, Any], users: dict[str, str], utf16: bool,
-                notes: list[str]) -> tuple[list[tuple], dict[str, tuple[str, str | None]], str]:
+def _selections(
+    project: _Project, codes: dict[str, Any], users: dict[str, str], utf16: bool, notes: list[str]
+) -> tuple[list[tuple], dict[str, tuple[str, str | None]], str]:
     """Coding rows of every text source, the documents (guid -> name, text), a skip note."""
     rows: list[tuple] = []
     documents: dict[str, tuple[str, str | None]] = {}
@@ -418,28 +509,43 @@ def _selections(project: _Project, codes: dict[str, Any], users: dict[str, str],
                     continue
                 user = coding.get("creatingUser") or sel.get("creatingUser") or ""
                 coder = users.get(user) or (user[:8] if user else "coder_1")
-                rows.append((sel.get("guid", ""), guid, document, str(start), str(end), coder,
-                             key, piece))
+                rows.append(
+                    (sel.get("guid", ""), guid, document, str(start), str(end), coder, key, piece)
+                )
     if missing_text:
-        notes.append(f"The plain text of {_shown(missing_text)} was not in the project; their "
-                     "segments have no text.")
-    skipped = [text for n, text in ((whole, f"{whole} coding(s) of whole documents"),
-                                    (unknown, f"{unknown} coding(s) of codes missing from the "
-                                              "codebook"),
-                                    (other, f"{other} picture/audio/video/PDF source(s)")) if n]
-    message = (f"Left out: {', '.join(skipped)} (only coded text selections are imported)."
-               if skipped else "")
+        notes.append(
+            f"The plain text of {_shown(missing_text)} was not in the project; their "
+            "segments have no text."
+        )
+    skipped = [
+        text
+        for n, text in (
+            (whole, f"{whole} coding(s) of whole documents"),
+            (unknown, f"{unknown} coding(s) of codes missing from the codebook"),
+            (other, f"{other} picture/audio/video/PDF source(s)"),
+        )
+        if n
+    ]
+    message = (
+        f"Left out: {', '.join(skipped)} (only coded text selections are imported)."
+        if skipped
+        else ""
+    )
     return rows, documents, message
 
 
-def _assign(seg: pd.DataFrame, cases: list[dict[str, Any]],
-            documents: dict[str, tuple[str, str | None]], notes: list[str],
-            ) -> tuple[pd.Series, list[dict[str, Any]]]:
+def _assign(
+    seg: pd.DataFrame,
+    cases: list[dict[str, Any]],
+    documents: dict[str, tuple[str, str | None]],
+    notes: list[str],
+) -> tuple[pd.Series, list[dict[str, Any]]]:
     """The participant of each coding row, and the participant records (id, case values)."""
     taken: set[str] = set()
     ids = [_unique(c["name"] or "case", taken) for c in cases]
-    records = [{"participant_id": pid, "values": c["values"]}
-               for c, pid in zip(cases, ids, strict=True)]
+    records = [
+        {"participant_id": pid, "values": c["values"]} for c, pid in zip(cases, ids, strict=True)
+    ]
     by_selection = {s: pid for c, pid in zip(cases, ids, strict=True) for s in c["selections"]}
     owners: dict[str, list[str]] = {}
     for c, pid in zip(cases, ids, strict=True):
@@ -456,20 +562,25 @@ def _assign(seg: pd.DataFrame, cases: list[dict[str, Any]],
     records += [{"participant_id": own[g], "values": {}} for g in orphans]
     owner = owner.where(owner.notna(), seg["source"].map(own).astype(object))
     if not cases:
-        notes.append("The project has no cases: each document is one participant "
-                      "(participant_id = document name). Check that each document is one "
-                      "person; define cases in the QDA software otherwise.")
+        notes.append(
+            "The project has no cases: each document is one participant "
+            "(participant_id = document name). Check that each document is one "
+            "person; define cases in the QDA software otherwise."
+        )
     elif orphans:
         shared = [documents[g][0] for g in orphans if len(owners.get(g, [])) > 1]
-        notes.append(f"Documents without exactly one case became participants of their own: "
-                     f"{_shown([own[g] for g in orphans])}"
-                     + (f" (shared by several cases: {_shown(shared)})" if shared else "")
-                     + ".")
+        notes.append(
+            f"Documents without exactly one case became participants of their own: "
+            f"{_shown([own[g] for g in orphans])}"
+            + (f" (shared by several cases: {_shown(shared)})" if shared else "")
+            + "."
+        )
     return owner.astype(object), records
 
 
-def _case_variables(records: list[dict[str, Any]], variables: dict[str, tuple[str, str]],
-                    notes: list[str]) -> tuple[list[_Var], pd.DataFrame]:
+def _case_variables(
+    records: list[dict[str, Any]], variables: dict[str, tuple[str, str]], notes: list[str]
+) -> tuple[list[_Var], pd.DataFrame]:
     """Draft variables from the cases' variable values, and the participants' value frame."""
     frame = pd.DataFrame({"participant_id": [r["participant_id"] for r in records]})
     drafts: list[_Var] = []
@@ -490,6 +601,7 @@ def _case_variables(records: list[dict[str, Any]], variables: dict[str, tuple[st
             var.levels = {"true": "true", "false": "false"}
         drafts.append(var)
     if drafts:
-        notes.append(f"Case variables became participant variables: "
-                     f"{_shown([v.name for v in drafts], 8)}.")
+        notes.append(
+            f"Case variables became participant variables: {_shown([v.name for v in drafts], 8)}."
+        )
     return drafts, frame

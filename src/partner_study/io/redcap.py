@@ -124,8 +124,11 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _short(node: yaml.Node) -> bool:
-    items = node.value if isinstance(node, yaml.SequenceNode) else [
-        part for pair in node.value for part in pair]
+    items = (
+        node.value
+        if isinstance(node, yaml.SequenceNode)
+        else [part for pair in node.value for part in pair]
+    )
     if not all(isinstance(n, yaml.ScalarNode) for n in items):
         return False
     return sum(len(str(n.value)) + 4 for n in items) <= 72
@@ -133,9 +136,11 @@ def _short(node: yaml.Node) -> bool:
 
 def _dump_codebook(doc: dict[str, Any], *, made_by: str, notes: list[str]) -> str:
     """The codebook YAML (deterministic) with a header and the notes as comments."""
-    lines = [f"# Draft codebook written by {made_by}.",
-             "# Check every entry against the source before analysis; the notes below say",
-             "# what was assumed."]
+    lines = [
+        f"# Draft codebook written by {made_by}.",
+        "# Check every entry against the source before analysis; the notes below say",
+        "# what was assumed.",
+    ]
     for note in notes:
         wrapped = textwrap.wrap(note, width=94) or [""]
         lines.append(f"# - {wrapped[0]}")
@@ -147,9 +152,11 @@ def _dump_codebook(doc: dict[str, Any], *, made_by: str, notes: list[str]) -> st
 def _role_block(levels: list[str], notes: list[str]) -> dict[str, Any]:
     if set(levels) <= set(ROLES):
         return {"column": "role", "levels": list(ROLES)}
-    notes.append(f"Role levels {_shown(sorted(levels))} are not the contract's "
-                 f"{' and '.join(ROLES)}: the analysis compares roles by these names; recode "
-                 "the role column if they mean patient/professional.")
+    notes.append(
+        f"Role levels {_shown(sorted(levels))} are not the contract's "
+        f"{' and '.join(ROLES)}: the analysis compares roles by these names; recode "
+        "the role column if they mean patient/professional."
+    )
     return {"column": "role", "levels": sorted(levels)}
 
 
@@ -165,8 +172,8 @@ class _Var:
     min: float | None = None
     max: float | None = None
     missing: list[str] = field(default_factory=list)
-    group: str = ""          # what makes adjacent items one block (form, matrix, ...)
-    matrix: str = ""         # REDCap matrix group name
+    group: str = ""  # what makes adjacent items one block (form, matrix, ...)
+    matrix: str = ""  # REDCap matrix group name
 
     def spec(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type}
@@ -196,8 +203,12 @@ class _Var:
 
     @property
     def response_set(self) -> tuple[tuple[str, str], ...]:
-        return tuple(sorted((str(int(k)), " ".join(v.casefold().split()))
-                            for k, v in (self.levels or {}).items()))
+        return tuple(
+            sorted(
+                (str(int(k)), " ".join(v.casefold().split()))
+                for k, v in (self.levels or {}).items()
+            )
+        )
 
 
 @dataclass
@@ -245,23 +256,31 @@ def _fit_variable(var: _Var, values: pd.Series, notes: list[str]) -> None:
             bad |= numbers.notna() & (numbers % 1 != 0)
         expected = "numbers" if var.type == "number" else "whole numbers"
         good = numbers[~bad]
-        for bound, outside in (("min", good < (var.min if var.min is not None else -np.inf)),
-                               ("max", good > (var.max if var.max is not None else np.inf))):
+        for bound, outside in (
+            ("min", good < (var.min if var.min is not None else -np.inf)),
+            ("max", good > (var.max if var.max is not None else np.inf)),
+        ):
             if outside.any():
-                notes.append(f"{var.name}: {int(outside.sum())} value(s) lie beyond the source's "
-                             f"{bound} {_number(getattr(var, bound))}; that bound was left out of "
-                             "the codebook. Check these values.")
+                notes.append(
+                    f"{var.name}: {int(outside.sum())} value(s) lie beyond the source's "
+                    f"{bound} {_number(getattr(var, bound))}; that bound was left out of "
+                    "the codebook. Check these values."
+                )
                 setattr(var, bound, None)
     off = sorted(pd.unique(present[bad].to_numpy()).tolist())
     if not off:
         return
     if len(off) <= MAX_OFF_CODES:
         var.missing = [*var.missing, *off]
-        notes.append(f"{var.name}: value(s) {_shown(off)} are not {expected}; they were declared "
-                     "as missing codes so the study validates. Check them in the source.")
+        notes.append(
+            f"{var.name}: value(s) {_shown(off)} are not {expected}; they were declared "
+            "as missing codes so the study validates. Check them in the source."
+        )
     else:
-        notes.append(f"{var.name}: {len(off)} distinct values are not {expected} (e.g. "
-                     f"{_shown(off, 3)}); the variable was declared as free text.")
+        notes.append(
+            f"{var.name}: {len(off)} distinct values are not {expected} (e.g. "
+            f"{_shown(off, 3)}); the variable was declared as free text."
+        )
         var.type, var.levels, var.min, var.max, var.missing = "text", None, None, None, []
 
 
@@ -277,11 +296,15 @@ def _fit_scale(scale: _Scale, frame: pd.DataFrame, notes: list[str]) -> bool:
         return True
     if len(off) <= MAX_OFF_CODES:
         scale.missing = [*scale.missing, *off]
-        notes.append(f"Scale {scale.name}: value(s) {_shown(off)} are outside "
-                     f"{scale.low}-{scale.high}; declared as missing codes. Check them.")
+        notes.append(
+            f"Scale {scale.name}: value(s) {_shown(off)} are outside "
+            f"{scale.low}-{scale.high}; declared as missing codes. Check them."
+        )
         return True
-    notes.append(f"Scale {scale.name}: {len(off)} distinct values outside {scale.low}-"
-                 f"{scale.high}; its items were kept as separate variables instead.")
+    notes.append(
+        f"Scale {scale.name}: {len(off)} distinct values outside {scale.low}-"
+        f"{scale.high}; its items were kept as separate variables instead."
+    )
     return False
 
 
@@ -291,8 +314,9 @@ def _common_token(names: list[str]) -> str:
     return max(common, key=len) if common else ""
 
 
-def _find_blocks(variables: list[_Var], *, points: range = LIKERT_POINTS,
-                 min_items: int = MIN_BLOCK_ITEMS) -> list[list[_Var]]:
+def _find_blocks(
+    variables: list[_Var], *, points: range = LIKERT_POINTS, min_items: int = MIN_BLOCK_ITEMS
+) -> list[list[_Var]]:
     """Runs of adjacent Likert-looking items with one response set (and one ``group``)."""
     blocks: list[list[_Var]] = []
     run: list[_Var] = []
@@ -314,27 +338,40 @@ def _find_blocks(variables: list[_Var], *, points: range = LIKERT_POINTS,
     return blocks
 
 
-def _make_scale(items: list[_Var], *, name_hint: str, label: str, taken: set[str],
-                prefer_hint: bool = False) -> _Scale:
+def _make_scale(
+    items: list[_Var], *, name_hint: str, label: str, taken: set[str], prefer_hint: bool = False
+) -> _Scale:
     low, high = items[0].likert  # type: ignore[misc]
     hint = _identifier(name_hint, fallback="scale", digit_prefix="scale_")
     name = hint if prefer_hint else (_common_token([v.name for v in items]) or hint)
     name = _unique(name if name not in RESERVED else f"{name}_scale", taken)
     labels = {int(k): v for k, v in (items[0].levels or {}).items()}
     missing = sorted({m for v in items for m in v.missing}, key=str)
-    return _Scale(name=name, items=items, low=low, high=high, label=label, labels=labels,
-                  missing=missing)
+    return _Scale(
+        name=name, items=items, low=low, high=high, label=label, labels=labels, missing=missing
+    )
 
 
-def _site_role(frame: pd.DataFrame, variables: dict[str, _Var], *, site: str | None,
-               role: str | None, site_column: str | None, role_column: str | None,
-               file: str, notes: list[str], auto: dict[str, str] | None = None,
-               columns_allowed: bool = True) -> tuple[pd.Series, pd.Series, set[str]]:
+def _site_role(
+    frame: pd.DataFrame,
+    variables: dict[str, _Var],
+    *,
+    site: str | None,
+    role: str | None,
+    site_column: str | None,
+    role_column: str | None,
+    file: str,
+    notes: list[str],
+    auto: dict[str, str] | None = None,
+    columns_allowed: bool = True,
+) -> tuple[pd.Series, pd.Series, set[str]]:
     """Site and role of each row, from a column or a constant; the source columns used."""
     used: set[str] = set()
     out = {}
-    for what, const, column, default in (("site", site, site_column, "site_1"),
-                                         ("role", role, role_column, "patient")):
+    for what, const, column, default in (
+        ("site", site, site_column, "site_1"),
+        ("role", role, role_column, "patient"),
+    ):
         automatic = column is None and const is None and auto is not None and what in auto
         if automatic and auto is not None:
             column = auto[what]
@@ -342,12 +379,18 @@ def _site_role(frame: pd.DataFrame, variables: dict[str, _Var], *, site: str | N
             notes.append(f"{what.capitalize()} taken from the source's '{shown}'.")
         if column is not None:
             if column not in frame.columns:
-                raise StudyDataError(Problem(
-                    file=file, row=1, column=column, found="no such column",
-                    expected=f"the column holding each participant's {what} (columns: "
-                             f"{_shown(list(frame.columns), 8)})",
-                    fix=f"pass {what}_column= one of the source's columns, or {what}='name' "
-                        "to give everyone the same " + what))
+                raise StudyDataError(
+                    Problem(
+                        file=file,
+                        row=1,
+                        column=column,
+                        found="no such column",
+                        expected=f"the column holding each participant's {what} (columns: "
+                        f"{_shown(list(frame.columns), 8)})",
+                        fix=f"pass {what}_column= one of the source's columns, or {what}='name' "
+                        "to give everyone the same " + what,
+                    )
+                )
             values = frame[column].astype(str).str.strip()
             var = variables.get(column)
             if var is not None and var.levels:
@@ -355,45 +398,75 @@ def _site_role(frame: pd.DataFrame, variables: dict[str, _Var], *, site: str | N
             values = _slug_values(values)
             empty = values.index[values.eq("").to_numpy()].to_numpy()
             if len(empty) and automatic:
-                notes.append(f"{len(empty)} participant(s) have no {what} in '{shown}': they "
-                             f"were given {what} '{default}'. Check them.")
+                notes.append(
+                    f"{len(empty)} participant(s) have no {what} in '{shown}': they "
+                    f"were given {what} '{default}'. Check them."
+                )
                 values = values.where(values.ne(""), default)
             elif len(empty):
                 rows = ", ".join(str(i + 2) for i in empty[:5])
-                raise StudyDataError(Problem(
-                    file=file, column=column, row=int(empty[0]) + 2,
-                    found=f"no {what} on {len(empty)} row(s) (rows {rows}"
-                          f"{', ...' if len(empty) > 5 else ''})",
-                    expected=f"a {what} for every participant",
-                    fix=f"fill column '{column}' in the source, or pass {what}='name' to give "
-                        "everyone the same " + what))
+                raise StudyDataError(
+                    Problem(
+                        file=file,
+                        column=column,
+                        row=int(empty[0]) + 2,
+                        found=f"no {what} on {len(empty)} row(s) (rows {rows}"
+                        f"{', ...' if len(empty) > 5 else ''})",
+                        expected=f"a {what} for every participant",
+                        fix=f"fill column '{column}' in the source, or pass {what}='name' to give "
+                        "everyone the same " + what,
+                    )
+                )
             used.add(column)
             out[what] = values.reset_index(drop=True)
         else:
             value = const if const is not None else default
             if const is None:
-                how = (f"{what}='...' or {what}_column='...'" if columns_allowed
-                       else f"{what}='...' (or edit participants.csv)")
-                notes.append(f"The source does not say each participant's {what}: everyone was "
-                             f"given {what} '{value}'. Pass {how} to set it.")
+                how = (
+                    f"{what}='...' or {what}_column='...'"
+                    if columns_allowed
+                    else f"{what}='...' (or edit participants.csv)"
+                )
+                notes.append(
+                    f"The source does not say each participant's {what}: everyone was "
+                    f"given {what} '{value}'. Pass {how} to set it."
+                )
             if not str(value).strip():
-                raise StudyDataError(Problem(file=file, found=f"an empty {what} name",
-                                             expected=f"a {what} name",
-                                             fix=f"pass {what}='name'"))
+                raise StudyDataError(
+                    Problem(
+                        file=file,
+                        found=f"an empty {what} name",
+                        expected=f"a {what} name",
+                        fix=f"pass {what}='name'",
+                    )
+                )
             out[what] = pd.Series([str(value).strip()] * len(frame), dtype=object)
     return out["site"], out["role"], used
 
 
-def _assemble(frame: pd.DataFrame, ids: pd.Series, site_values: pd.Series,
-              role_values: pd.Series, variables: list[_Var], scales: list[_Scale], *,
-              study: str, title: str, made_by: str, notes: list[str]) -> RawStudy:
+def _assemble(
+    frame: pd.DataFrame,
+    ids: pd.Series,
+    site_values: pd.Series,
+    role_values: pd.Series,
+    variables: list[_Var],
+    scales: list[_Scale],
+    *,
+    study: str,
+    title: str,
+    made_by: str,
+    notes: list[str],
+) -> RawStudy:
     """Build the RawStudy of a survey source (participants + survey + codebook)."""
     frame = frame.reset_index(drop=True)
-    participants = pd.DataFrame({
-        "participant_id": ids.reset_index(drop=True).to_numpy(),
-        "site": site_values.to_numpy(), "role": role_values.to_numpy(),
-        "collection": "survey",
-    })
+    participants = pd.DataFrame(
+        {
+            "participant_id": ids.reset_index(drop=True).to_numpy(),
+            "site": site_values.to_numpy(),
+            "role": role_values.to_numpy(),
+            "collection": "survey",
+        }
+    )
     for v in variables:
         participants[v.name] = frame[v.source].to_numpy()
     survey = None
@@ -408,25 +481,35 @@ def _assemble(frame: pd.DataFrame, ids: pd.Series, site_values: pd.Series,
         else:
             dropped = int((~answered).sum())
             if dropped:
-                notes.append(f"{dropped} participant(s) answered no scale item and have no row "
-                             "in survey.csv.")
+                notes.append(
+                    f"{dropped} participant(s) answered no scale item and have no row "
+                    "in survey.csv."
+                )
             survey = survey.loc[answered].reset_index(drop=True)
     role_levels = sorted(set(role_values))
     doc: dict[str, Any] = {
-        "study": study, "title": title, "id": "participant_id",
-        "role": _role_block(role_levels, notes), "site": "site",
+        "study": study,
+        "title": title,
+        "id": "participant_id",
+        "role": _role_block(role_levels, notes),
+        "site": "site",
     }
     if variables:
         doc["variables"] = {v.name: v.spec() for v in variables}
     if kept_scales:
         doc["scales"] = {s.name: s.spec() for s in kept_scales}
-        notes.append("Scales were found by a heuristic (see the importer's Notes): check the "
-                     "items, which are reverse-keyed (none were marked) and min_items (set to "
-                     "half the items).")
+        notes.append(
+            "Scales were found by a heuristic (see the importer's Notes): check the "
+            "items, which are reverse-keyed (none were marked) and min_items (set to "
+            "half the items)."
+        )
     text = _dump_codebook(doc, made_by=made_by, notes=notes)
-    return RawStudy(codebook_text=text, participants=participants.astype(object),
-                    survey=None if survey is None else survey.astype(object),
-                    notes=tuple(notes))
+    return RawStudy(
+        codebook_text=text,
+        participants=participants.astype(object),
+        survey=None if survey is None else survey.astype(object),
+        notes=tuple(notes),
+    )
 
 
 def _read_source(source: Any, what: str) -> tuple[pd.DataFrame, str]:
@@ -444,8 +527,11 @@ _DICT_COLUMNS = {
     "form_name": ("formname",),
     "field_type": ("fieldtype",),
     "field_label": ("fieldlabel",),
-    "choices": ("choicescalculationsorsliderlabels", "selectchoicesorcalculations",
-                "choicesorcalculations"),
+    "choices": (
+        "choicescalculationsorsliderlabels",
+        "selectchoicesorcalculations",
+        "choicesorcalculations",
+    ),
     "validation": ("textvalidationtypeorshowslidernumber", "textvalidationtype"),
     "min": ("textvalidationmin",),
     "max": ("textvalidationmax",),
@@ -467,20 +553,31 @@ def _dictionary(frame: pd.DataFrame, name: str) -> pd.DataFrame:
                 break
     missing = [k for k in ("field_name", "field_type") if k not in mapped]
     if missing:
-        raise StudyDataError(Problem(
-            file=name, row=1, found=f"the columns {_shown(list(frame.columns), 6)}",
-            expected="a REDCap data dictionary with 'Variable / Field Name' and 'Field Type' "
-                     "columns (or the API's field_name and field_type)",
-            fix="download the dictionary in REDCap (Project Setup > Data Dictionary > "
-                "Download the current Data Dictionary) and pass it as the second argument"))
-    out = pd.DataFrame({k: frame[mapped[k]].astype(str).str.strip() if k in mapped else ""
-                        for k in _DICT_COLUMNS})
+        raise StudyDataError(
+            Problem(
+                file=name,
+                row=1,
+                found=f"the columns {_shown(list(frame.columns), 6)}",
+                expected="a REDCap data dictionary with 'Variable / Field Name' and 'Field Type' "
+                "columns (or the API's field_name and field_type)",
+                fix="download the dictionary in REDCap (Project Setup > Data Dictionary > "
+                "Download the current Data Dictionary) and pass it as the second argument",
+            )
+        )
+    out = pd.DataFrame(
+        {k: frame[mapped[k]].astype(str).str.strip() if k in mapped else "" for k in _DICT_COLUMNS}
+    )
     out["field_type"] = out["field_type"].str.lower()
     out = out.loc[out["field_name"].ne("")].reset_index(drop=True)
     if out.empty:
-        raise StudyDataError(Problem(file=name, found="a dictionary without fields",
-                                     expected="one row per REDCap field",
-                                     fix="download the project's data dictionary again"))
+        raise StudyDataError(
+            Problem(
+                file=name,
+                found="a dictionary without fields",
+                expected="one row per REDCap field",
+                fix="download the project's data dictionary again",
+            )
+        )
     return out
 
 
@@ -510,8 +607,9 @@ def _float(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _redcap_variables(dic: pd.DataFrame, data: pd.DataFrame, id_field: str,
-                      notes: list[str]) -> tuple[list[_Var], set[str]]:
+def _redcap_variables(
+    dic: pd.DataFrame, data: pd.DataFrame, id_field: str, notes: list[str]
+) -> tuple[list[_Var], set[str]]:
     """One draft variable per data column described by the dictionary; the columns used."""
     variables: list[_Var] = []
     used: set[str] = {id_field}
@@ -543,12 +641,19 @@ def _redcap_variables(dic: pd.DataFrame, data: pd.DataFrame, id_field: str,
             if not cols:
                 dropped["missing"].append(fname)
             for col in cols:
-                suffix = col[len(fname) + 3:]
+                suffix = col[len(fname) + 3 :]
                 name = _unique(col, taken)
-                variables.append(_Var(name=name, type="category", source=col,
-                                      label=f"{label}: {by_suffix.get(suffix, suffix)}",
-                                      levels=dict(_CHECKBOX_LEVELS), group=group,
-                                      matrix=matrix))
+                variables.append(
+                    _Var(
+                        name=name,
+                        type="category",
+                        source=col,
+                        label=f"{label}: {by_suffix.get(suffix, suffix)}",
+                        levels=dict(_CHECKBOX_LEVELS),
+                        group=group,
+                        matrix=matrix,
+                    )
+                )
                 used.add(col)
             continue
         if fname not in columns:
@@ -557,8 +662,7 @@ def _redcap_variables(dic: pd.DataFrame, data: pd.DataFrame, id_field: str,
         used.add(fname)
         name = _unique(fname if fname not in RESERVED else f"{fname}_source", taken)
         validation = row["validation"].lower()
-        var = _Var(name=name, type="text", source=fname, label=label, group=group,
-                   matrix=matrix)
+        var = _Var(name=name, type="text", source=fname, label=label, group=group, matrix=matrix)
         if ftype in ("radio", "dropdown"):
             var.type, var.levels = "category", _choices(row["choices"])
             if not var.levels:
@@ -586,21 +690,31 @@ def _redcap_variables(dic: pd.DataFrame, data: pd.DataFrame, id_field: str,
         elif ftype == "text" and not validation:
             _infer_number(var, data[fname], notes)
         elif ftype not in ("text", "notes", "sql"):
-            notes.append(f"{name}: REDCap field type '{ftype}' is not known to the importer; "
-                         "kept as free text.")
+            notes.append(
+                f"{name}: REDCap field type '{ftype}' is not known to the importer; "
+                "kept as free text."
+            )
         variables.append(var)
     if dropped["identifier"]:
-        notes.append(f"Fields marked as identifiers in the dictionary were left out (privacy): "
-                     f"{_shown(dropped['identifier'], 8)}.")
+        notes.append(
+            f"Fields marked as identifiers in the dictionary were left out (privacy): "
+            f"{_shown(dropped['identifier'], 8)}."
+        )
     if dropped["file"]:
-        notes.append(f"File-upload, signature and descriptive fields hold no analysable data and "
-                     f"were left out: {_shown(dropped['file'], 8)}.")
+        notes.append(
+            f"File-upload, signature and descriptive fields hold no analysable data and "
+            f"were left out: {_shown(dropped['file'], 8)}."
+        )
     if dropped["date"]:
-        notes.append(f"Dates and times are kept as text (the codebook has no date type): "
-                     f"{_shown(dropped['date'], 8)}.")
+        notes.append(
+            f"Dates and times are kept as text (the codebook has no date type): "
+            f"{_shown(dropped['date'], 8)}."
+        )
     if dropped["missing"]:
-        notes.append(f"Dictionary fields with no column in the data were left out: "
-                     f"{_shown(dropped['missing'], 8)}.")
+        notes.append(
+            f"Dictionary fields with no column in the data were left out: "
+            f"{_shown(dropped['missing'], 8)}."
+        )
     return variables, used
 
 
@@ -612,12 +726,15 @@ def _infer_number(var: _Var, values: pd.Series, notes: list[str]) -> None:
     numbers = pd.to_numeric(present, errors="coerce")
     if numbers.notna().all():
         var.type = "integer" if (numbers % 1 == 0).all() else "number"
-        notes.append(f"{var.name}: a text field without validation whose values are all "
-                     f"numbers; declared as {var.type}.")
+        notes.append(
+            f"{var.name}: a text field without validation whose values are all "
+            f"numbers; declared as {var.type}."
+        )
 
 
-def _filter_rows(data: pd.DataFrame, *, event: str | None, name: str,
-                 notes: list[str]) -> tuple[pd.DataFrame, set[str]]:
+def _filter_rows(
+    data: pd.DataFrame, *, event: str | None, name: str, notes: list[str]
+) -> tuple[pd.DataFrame, set[str]]:
     """Rows of the chosen event, without repeating-instrument rows; the repeating forms."""
     event_col = f"{_SYSTEM_PREFIX}event_name"
     if event_col in data.columns:
@@ -625,26 +742,41 @@ def _filter_rows(data: pd.DataFrame, *, event: str | None, name: str,
         if event is None and len(events) == 1:
             event = events[0]
         elif event is None:
-            raise StudyDataError(Problem(
-                file=name, column=event_col,
-                found=f"a longitudinal export with {len(events)} events ({_shown(events, 12)})",
-                expected="one row per participant",
-                fix=f"choose the event that holds the survey: `partner-study import redcap ... "
+            raise StudyDataError(
+                Problem(
+                    file=name,
+                    column=event_col,
+                    found=f"a longitudinal export with {len(events)} events ({_shown(events, 12)})",
+                    expected="one row per participant",
+                    fix=f"choose the event that holds the survey: `partner-study import redcap ... "
                     f"--event {events[0]}` (in Python: import_redcap(..., "
-                    f"event='{events[0]}'))"))
+                    f"event='{events[0]}'))",
+                )
+            )
         if event not in events:
-            raise StudyDataError(Problem(
-                file=name, column=event_col, found=f"no rows of event '{event}'",
-                expected=f"one of the events {_shown(events, 12)}",
-                fix="pass event= one of those names (the unique event name, as exported)"))
+            raise StudyDataError(
+                Problem(
+                    file=name,
+                    column=event_col,
+                    found=f"no rows of event '{event}'",
+                    expected=f"one of the events {_shown(events, 12)}",
+                    fix="pass event= one of those names (the unique event name, as exported)",
+                )
+            )
         data = data.loc[data[event_col].astype(str).str.strip().eq(event)]
-        notes.append(f"Kept the {len(data)} row(s) of event '{event}' (the export has "
-                     f"{len(events)} event(s)).")
+        notes.append(
+            f"Kept the {len(data)} row(s) of event '{event}' (the export has "
+            f"{len(events)} event(s))."
+        )
     elif event is not None:
-        raise StudyDataError(Problem(
-            file=name, found=f"event='{event}' but no column '{event_col}'",
-            expected="a longitudinal export when an event is chosen",
-            fix="leave out event=, or export the data with its events"))
+        raise StudyDataError(
+            Problem(
+                file=name,
+                found=f"event='{event}' but no column '{event_col}'",
+                expected="a longitudinal export when an event is chosen",
+                fix="leave out event=, or export the data with its events",
+            )
+        )
     repeat_col = f"{_SYSTEM_PREFIX}repeat_instrument"
     forms: set[str] = set()
     if repeat_col in data.columns:
@@ -652,17 +784,26 @@ def _filter_rows(data: pd.DataFrame, *, event: str | None, name: str,
         repeating = instrument.ne("")
         if repeating.any():
             forms = set(instrument[repeating])
-            notes.append(f"Repeating instruments ({_shown(sorted(forms))}) can't be one row per "
-                         f"participant: their {int(repeating.sum())} row(s) and fields were left "
-                         "out. Summarise them per participant yourself if you need them.")
+            notes.append(
+                f"Repeating instruments ({_shown(sorted(forms))}) can't be one row per "
+                f"participant: their {int(repeating.sum())} row(s) and fields were left "
+                "out. Summarise them per participant yourself if you need them."
+            )
             data = data.loc[~repeating]
     return data, forms  # the index keeps the export's row positions for messages
 
 
-def import_redcap(data: Any, dictionary: Any, *, event: str | None = None,
-                  site: str | None = None, role: str | None = None,
-                  site_column: str | None = None, role_column: str | None = None,
-                  study: str = "redcap") -> RawStudy:
+def import_redcap(
+    data: Any,
+    dictionary: Any,
+    *,
+    event: str | None = None,
+    site: str | None = None,
+    role: str | None = None,
+    site_column: str | None = None,
+    role_column: str | None = None,
+    study: str = "redcap",
+) -> RawStudy:
     """Turn a REDCap export and its data dictionary into a draft study.
 
     Parameters
@@ -739,12 +880,17 @@ def import_redcap(data: Any, dictionary: Any, *, event: str | None = None,
     dic = _dictionary(dic_frame, dic_name)
     id_field = str(dic.loc[0, "field_name"])
     if id_field not in frame.columns:
-        raise StudyDataError(Problem(
-            file=data_name, row=1, column=id_field,
-            found=f"no record id column (columns: {_shown(list(frame.columns), 6)})",
-            expected=f"the record id field '{id_field}' named first in {dic_name}",
-            fix="export the records as 'CSV (raw data)' with variable names as headers, and "
-                "check that records and dictionary come from the same project"))
+        raise StudyDataError(
+            Problem(
+                file=data_name,
+                row=1,
+                column=id_field,
+                found=f"no record id column (columns: {_shown(list(frame.columns), 6)})",
+                expected=f"the record id field '{id_field}' named first in {dic_name}",
+                fix="export the records as 'CSV (raw data)' with variable names as headers, and "
+                "check that records and dictionary come from the same project",
+            )
+        )
     frame, repeating = _filter_rows(frame, event=event, name=data_name, notes=notes)
     forms = set(dic["form_name"])
     left_out: set[str] = set()
@@ -757,36 +903,61 @@ def import_redcap(data: Any, dictionary: Any, *, event: str | None = None,
     _check_ids(ids, data_name, id_field)
     variables, used = _redcap_variables(dic, frame, id_field, notes)
     comma = {v.source for v in variables if v.type == "number"} & set(
-        dic.loc[dic["validation"].str.contains("comma_decimal", case=False), "field_name"])
+        dic.loc[dic["validation"].str.contains("comma_decimal", case=False), "field_name"]
+    )
     for col in comma:
         frame[col] = frame[col].astype(str).str.replace(",", ".", regex=False)
     _drop_unknown_columns(frame, used | left_out, forms, notes)
     empty = [v for v in variables if frame[v.source].astype(str).str.strip().eq("").all()]
     if empty and len(empty) < len(variables):
-        notes.append(f"Fields empty in every kept row were left out: "
-                     f"{_shown([v.name for v in empty], 8)}.")
+        notes.append(
+            f"Fields empty in every kept row were left out: {_shown([v.name for v in empty], 8)}."
+        )
         variables = [v for v in variables if v not in empty]
     by_source = {v.source: v for v in variables}
     auto: dict[str, str] = {k: k for k in ("site", "role") if k in by_source}
     dag = f"{_SYSTEM_PREFIX}data_access_group"
-    if "site" not in auto and dag in frame.columns and frame[dag].astype(str).str.strip().ne(
-            "").all():
+    if (
+        "site" not in auto
+        and dag in frame.columns
+        and frame[dag].astype(str).str.strip().ne("").all()
+    ):
         auto["site"] = dag
     site_values, role_values, consumed = _site_role(
-        frame, by_source, site=site, role=role, site_column=site_column,
-        role_column=role_column, file=data_name, notes=notes, auto=auto)
+        frame,
+        by_source,
+        site=site,
+        role=role,
+        site_column=site_column,
+        role_column=role_column,
+        file=data_name,
+        notes=notes,
+        auto=auto,
+    )
     variables = [v for v in variables if v.source not in consumed]
     scales = _redcap_scales(variables, frame, notes)
     in_scale = {v.name for s in scales for v in s.items}
     variables = [v for v in variables if v.name not in in_scale]
     for v in variables:
         _fit_variable(v, frame[v.source], notes)
-    notes.insert(0, f"Imported {len(frame)} participant(s), {len(variables)} variable(s) and "
-                    f"{len(scales)} scale(s) from REDCap ({Path(data_name).name} + "
-                    f"{Path(dic_name).name}).")
-    return _assemble(frame, ids, site_values, role_values, variables, scales, study=study,
-                     title=f"Imported from REDCap ({Path(data_name).name})",
-                     made_by="partner_study.io.redcap.import_redcap", notes=notes)
+    notes.insert(
+        0,
+        f"Imported {len(frame)} participant(s), {len(variables)} variable(s) and "
+        f"{len(scales)} scale(s) from REDCap ({Path(data_name).name} + "
+        f"{Path(dic_name).name}).",
+    )
+    return _assemble(
+        frame,
+        ids,
+        site_values,
+        role_values,
+        variables,
+        scales,
+        study=study,
+        title=f"Imported from REDCap ({Path(data_name).name})",
+        made_by="partner_study.io.redcap.import_redcap",
+        notes=notes,
+    )
 
 
 def _check_ids(ids: pd.Series, name: str, column: str) -> None:
@@ -794,29 +965,46 @@ def _check_ids(ids: pd.Series, name: str, column: str) -> None:
     empty = ids.index[ids.eq("").to_numpy()].to_numpy()
     dup_mask = (ids.duplicated(keep=False) & ids.ne("")).to_numpy()
     dup = ids.index[dup_mask].to_numpy()
-    for rows, found, fix in ((empty, "an empty record id", "give every record its id"),
-                             (dup, "record id(s) used on several rows "
-                                   f"({_shown(sorted(set(ids[dup_mask])), 5)})",
-                              "keep one row per participant (for a longitudinal project pass "
-                              "event=; repeated instances are not supported)")):
+    for rows, found, fix in (
+        (empty, "an empty record id", "give every record its id"),
+        (
+            dup,
+            f"record id(s) used on several rows ({_shown(sorted(set(ids[dup_mask])), 5)})",
+            "keep one row per participant (for a longitudinal project pass "
+            "event=; repeated instances are not supported)",
+        ),
+    ):
         if len(rows):
             listed = ", ".join(str(i + 2) for i in rows[:5])
-            raise StudyDataError(Problem(
-                file=name, row=int(rows[0]) + 2, column=column,
-                found=f"{found} on row(s) {listed}{', ...' if len(rows) > 5 else ''}",
-                expected="one row per participant with a unique id", fix=fix))
+            raise StudyDataError(
+                Problem(
+                    file=name,
+                    row=int(rows[0]) + 2,
+                    column=column,
+                    found=f"{found} on row(s) {listed}{', ...' if len(rows) > 5 else ''}",
+                    expected="one row per participant with a unique id",
+                    fix=fix,
+                )
+            )
 
 
-def _drop_unknown_columns(frame: pd.DataFrame, used: set[str], forms: set[str],
-                          notes: list[str]) -> None:
-    unknown = [c for c in frame.columns if c not in used
-               and not c.startswith(_SYSTEM_PREFIX)
-               and not (c.endswith("_complete") and c[: -len("_complete")] in forms)
-               and not c.endswith("_timestamp")]
+def _drop_unknown_columns(
+    frame: pd.DataFrame, used: set[str], forms: set[str], notes: list[str]
+) -> None:
+    unknown = [
+        c
+        for c in frame.columns
+        if c not in used
+        and not c.startswith(_SYSTEM_PREFIX)
+        and not (c.endswith("_complete") and c[: -len("_complete")] in forms)
+        and not c.endswith("_timestamp")
+    ]
     if unknown:
-        notes.append(f"Data columns not described by the dictionary were left out: "
-                     f"{_shown(unknown, 8)}. Check that data and dictionary come from the "
-                     "same project version.")
+        notes.append(
+            f"Data columns not described by the dictionary were left out: "
+            f"{_shown(unknown, 8)}. Check that data and dictionary come from the "
+            "same project version."
+        )
 
 
 def _redcap_scales(variables: list[_Var], frame: pd.DataFrame, notes: list[str]) -> list[_Scale]:
@@ -828,16 +1016,23 @@ def _redcap_scales(variables: list[_Var], frame: pd.DataFrame, notes: list[str])
         if v.matrix and v.likert is not None and v.source.find("___") < 0:
             matrices.setdefault(v.matrix, []).append(v)
     for matrix, items in matrices.items():
-        if len(items) >= 2 and len({v.response_set for v in items}) == 1 and (
-                items[0].likert[1] - items[0].likert[0] >= 2):  # type: ignore[index]
-            scales.append(_make_scale(items, name_hint=matrix, label=matrix, taken=taken,
-                                      prefer_hint=True))
+        if (
+            len(items) >= 2
+            and len({v.response_set for v in items}) == 1
+            and (items[0].likert[1] - items[0].likert[0] >= 2)
+        ):  # type: ignore[index]
+            scales.append(
+                _make_scale(items, name_hint=matrix, label=matrix, taken=taken, prefer_hint=True)
+            )
             claimed.update(v.name for v in items)
     rest = [v for v in variables if v.name not in claimed and "___" not in v.source]
     for block in _find_blocks(rest):
         form = block[0].group
-        scales.append(_make_scale(block, name_hint=form, label=form.replace("_", " ").capitalize(),
-                                  taken=taken))
+        scales.append(
+            _make_scale(
+                block, name_hint=form, label=form.replace("_", " ").capitalize(), taken=taken
+            )
+        )
     kept = []
     for s in scales:
         if _fit_scale(s, frame, notes):

@@ -45,8 +45,21 @@ __all__ = ["import_spss", "import_stata", "ID_NAMES"]
 
 #: Variable names (case-insensitive) taken as the participant id when ``id_column`` is not
 #: given, in this order of preference.
-ID_NAMES = ("participant_id", "participant", "record_id", "respondent_id", "respondent",
-            "respid", "case_id", "caseid", "subject_id", "subject", "pid", "id", "record")
+ID_NAMES = (
+    "participant_id",
+    "participant",
+    "record_id",
+    "respondent_id",
+    "respondent",
+    "respid",
+    "case_id",
+    "caseid",
+    "subject_id",
+    "subject",
+    "pid",
+    "id",
+    "record",
+)
 
 _READERS = {".sav": "read_sav", ".zsav": "read_sav", ".por": "read_por", ".dta": "read_dta"}
 
@@ -54,16 +67,25 @@ _READERS = {".sav": "read_sav", ".zsav": "read_sav", ".por": "read_por", ".dta":
 def _read(path: Path, encoding: str | None) -> tuple[pd.DataFrame, Any]:
     name = str(path)
     if not path.is_file():
-        raise StudyDataError(Problem(file=name, found="no such file",
-                                     expected="an SPSS .sav/.zsav/.por or Stata .dta file",
-                                     fix="check the path"))
+        raise StudyDataError(
+            Problem(
+                file=name,
+                found="no such file",
+                expected="an SPSS .sav/.zsav/.por or Stata .dta file",
+                fix="check the path",
+            )
+        )
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
-        raise StudyDataError(Problem(
-            file=name, found=f"a '{path.suffix}' file",
-            expected="an SPSS .sav/.zsav/.por or Stata .dta file",
-            fix="save the data from SPSS as .sav (or from Stata as .dta); for CSV use the "
-                "raw data contract directly"))
+        raise StudyDataError(
+            Problem(
+                file=name,
+                found=f"a '{path.suffix}' file",
+                expected="an SPSS .sav/.zsav/.por or Stata .dta file",
+                fix="save the data from SPSS as .sav (or from Stata as .dta); for CSV use the "
+                "raw data contract directly",
+            )
+        )
     kwargs: dict[str, Any] = {}
     if reader != "read_por":
         kwargs["user_missing"] = True
@@ -76,14 +98,23 @@ def _read(path: Path, encoding: str | None) -> tuple[pd.DataFrame, Any]:
     except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
         message = str(exc)
         if "encoding" in message.lower():
-            raise StudyDataError(Problem(
-                file=name, found=f"text that is not in the file's declared encoding ({message})",
-                expected="labels and strings readable in one encoding",
-                fix="pass the encoding the file was written in, e.g. encoding='latin1' or "
-                    "encoding='cp1252'")) from None
-        raise StudyDataError(Problem(
-            file=name, found=f"a file pyreadstat cannot read ({message})",
-            expected=f"a valid {path.suffix} file", fix="re-save it from SPSS/Stata")) from None
+            raise StudyDataError(
+                Problem(
+                    file=name,
+                    found=f"text that is not in the file's declared encoding ({message})",
+                    expected="labels and strings readable in one encoding",
+                    fix="pass the encoding the file was written in, e.g. encoding='latin1' or "
+                    "encoding='cp1252'",
+                )
+            ) from None
+        raise StudyDataError(
+            Problem(
+                file=name,
+                found=f"a file pyreadstat cannot read ({message})",
+                expected=f"a valid {path.suffix} file",
+                fix="re-save it from SPSS/Stata",
+            )
+        ) from None
 
 
 def _column_text(values: pd.Series, *, is_string: bool, tagged: bool) -> tuple[pd.Series, str]:
@@ -104,8 +135,9 @@ def _column_text(values: pd.Series, *, is_string: bool, tagged: bool) -> tuple[p
     return _fmt_numbers(numbers).where(letters.isna(), shown).astype(object), "number"
 
 
-def _missing_codes(meta: Any, column: str, text: pd.Series, kind: str,
-                   notes: list[str], name: str) -> list[str]:
+def _missing_codes(
+    meta: Any, column: str, text: pd.Series, kind: str, notes: list[str], name: str
+) -> list[str]:
     """User-defined missing values of ``column`` as codes found in (or fitting) the data."""
     codes: list[str] = []
     ranges = (getattr(meta, "missing_ranges", None) or {}).get(column, [])
@@ -119,19 +151,23 @@ def _missing_codes(meta: Any, column: str, text: pd.Series, kind: str,
         inside = sorted(pd.unique(numbers[(numbers >= lo) & (numbers <= hi)].to_numpy()))
         found = _fmt_numbers(pd.Series(inside, dtype=float)).tolist()
         codes.extend(found)
-        notes.append(f"{name}: the missing range {_fmt_numbers(pd.Series([lo])).iloc[0]} to "
-                     f"{_fmt_numbers(pd.Series([hi])).iloc[0]} was declared as the codes found "
-                     f"in it ({_shown(found) if found else 'none'}); add others by hand if "
-                     "new data may hold them.")
+        notes.append(
+            f"{name}: the missing range {_fmt_numbers(pd.Series([lo])).iloc[0]} to "
+            f"{_fmt_numbers(pd.Series([hi])).iloc[0]} was declared as the codes found "
+            f"in it ({_shown(found) if found else 'none'}); add others by hand if "
+            "new data may hold them."
+        )
     tagged = (getattr(meta, "missing_user_values", None) or {}).get(column, [])
     codes.extend(f".{t}" for t in tagged)
     return list(dict.fromkeys(c for c in codes if c != ""))
 
 
-def _draft_variable(meta: Any, column: str, name: str, text: pd.Series, kind: str,
-                    notes: list[str]) -> _Var:
-    label = (dict(zip(meta.column_names, meta.column_labels, strict=False)).get(column)
-             or "").strip()
+def _draft_variable(
+    meta: Any, column: str, name: str, text: pd.Series, kind: str, notes: list[str]
+) -> _Var:
+    label = (
+        dict(zip(meta.column_names, meta.column_labels, strict=False)).get(column) or ""
+    ).strip()
     var = _Var(name=name, type="text", source=column, label=label)
     var.missing = _missing_codes(meta, column, text, kind, notes, name)
     if kind == "date":
@@ -142,19 +178,23 @@ def _draft_variable(meta: Any, column: str, name: str, text: pd.Series, kind: st
     else:
         levels = {}
         for k, v in raw_labels.items():
-            key = (f".{k}" if isinstance(k, str) else
-                   _fmt_numbers(pd.Series([k], dtype=float)).iloc[0])
+            key = (
+                f".{k}" if isinstance(k, str) else _fmt_numbers(pd.Series([k], dtype=float)).iloc[0]
+            )
             levels[key] = str(v)
     levels = {k: v for k, v in levels.items() if k not in var.missing and not k.startswith(".")}
     present = text[text.ne("") & ~text.isin(var.missing)]
     measure = (getattr(meta, "variable_measure", None) or {}).get(column, "unknown")
-    unlabelled = sorted(pd.unique(present[~present.isin(list(levels))].to_numpy()).tolist(),
-                        key=_sort_key)
+    unlabelled = sorted(
+        pd.unique(present[~present.isin(list(levels))].to_numpy()).tolist(), key=_sort_key
+    )
     if levels and (not unlabelled or measure in ("nominal", "ordinal") or kind == "string"):
         if len(unlabelled) <= MAX_OFF_CODES:
             if unlabelled:
-                notes.append(f"{name}: value(s) {_shown(unlabelled)} have no value label; "
-                             "they were added as levels labelled by their code.")
+                notes.append(
+                    f"{name}: value(s) {_shown(unlabelled)} have no value label; "
+                    "they were added as levels labelled by their code."
+                )
                 levels.update({u: u for u in unlabelled})
             var.type = "category"
             var.levels = dict(sorted(levels.items(), key=lambda kv: _sort_key(kv[0])))
@@ -165,8 +205,9 @@ def _draft_variable(meta: Any, column: str, name: str, text: pd.Series, kind: st
         shown = "; ".join(f"{k} = {v}" for k, v in list(levels.items())[:6])
         var.label = f"{label} (value labels: {shown})" if label else f"value labels: {shown}"
     numbers = pd.to_numeric(present, errors="coerce")
-    var.type = "integer" if numbers.notna().any() and (numbers.dropna() % 1 == 0).all() \
-        else "number"
+    var.type = (
+        "integer" if numbers.notna().any() and (numbers.dropna() % 1 == 0).all() else "number"
+    )
     return var
 
 
@@ -177,19 +218,25 @@ def _sort_key(code: str) -> tuple[int, float, str]:
         return (1, 0.0, code)
 
 
-def _id_column(columns: list[str], names: dict[str, str], id_column: str | None,
-               file: str) -> str | None:
+def _id_column(
+    columns: list[str], names: dict[str, str], id_column: str | None, file: str
+) -> str | None:
     if id_column is not None:
         if id_column in columns:
             return id_column
         by_name = {v: k for k, v in names.items()}
         if id_column in by_name:
             return by_name[id_column]
-        raise StudyDataError(Problem(
-            file=file, column=id_column, found="no such variable",
-            expected=f"one of the file's variables ({_shown(columns, 8)})",
-            fix="pass id_column= the variable that identifies participants, or leave it out "
-                "to number the rows"))
+        raise StudyDataError(
+            Problem(
+                file=file,
+                column=id_column,
+                found="no such variable",
+                expected=f"one of the file's variables ({_shown(columns, 8)})",
+                fix="pass id_column= the variable that identifies participants, or leave it out "
+                "to number the rows",
+            )
+        )
     lower = {c.lower(): c for c in columns}
     for candidate in ID_NAMES:
         if candidate in lower:
@@ -197,10 +244,17 @@ def _id_column(columns: list[str], names: dict[str, str], id_column: str | None,
     return None
 
 
-def import_spss(path: str | Path, *, site: str | None = None, role: str | None = None,
-                site_column: str | None = None, role_column: str | None = None,
-                id_column: str | None = None, encoding: str | None = None,
-                study: str = "spss") -> RawStudy:
+def import_spss(
+    path: str | Path,
+    *,
+    site: str | None = None,
+    role: str | None = None,
+    site_column: str | None = None,
+    role_column: str | None = None,
+    id_column: str | None = None,
+    encoding: str | None = None,
+    study: str = "spss",
+) -> RawStudy:
     """Turn an SPSS or Stata data file into a draft study.
 
     Parameters
@@ -263,10 +317,14 @@ def import_spss(path: str | Path, *, site: str | None = None, role: str | None =
     stata = path.suffix.lower() == ".dta"
     columns = list(frame.columns)
     if not columns or frame.empty:
-        raise StudyDataError(Problem(file=file, found="a file without cases",
-                                     expected="one row per participant",
-                                     fix="check that the file holds the data, not only the "
-                                         "dictionary"))
+        raise StudyDataError(
+            Problem(
+                file=file,
+                found="a file without cases",
+                expected="one row per participant",
+                fix="check that the file holds the data, not only the dictionary",
+            )
+        )
     types = meta.readstat_variable_types or {}
     texts: dict[str, pd.Series] = {}
     kind_of: dict[str, str] = {}
@@ -288,17 +346,23 @@ def import_spss(path: str | Path, *, site: str | None = None, role: str | None =
     if id_col is None:
         width = max(4, len(str(len(frame))))
         ids = pd.Series([f"R{i:0{width}d}" for i in range(1, len(frame) + 1)], dtype=object)
-        notes.append("The file has no participant id variable: participants were numbered "
-                     f"R{1:0{width}d}... in file order. Pass id_column= if one exists.")
+        notes.append(
+            "The file has no participant id variable: participants were numbered "
+            f"R{1:0{width}d}... in file order. Pass id_column= if one exists."
+        )
     else:
         ids = text_frame[id_col]
         _check_unique(ids, file, id_col)
     dates = [names[c] for c in columns if kind_of[c] == "date" and c != id_col]
     if dates:
-        notes.append(f"Dates and times are kept as text (the codebook has no date type): "
-                     f"{_shown(dates, 8)}.")
-    variables = [_draft_variable(meta, c, names[c], text_frame[c], kind_of[c], notes)
-                 for c in columns if c != id_col]
+        notes.append(
+            f"Dates and times are kept as text (the codebook has no date type): {_shown(dates, 8)}."
+        )
+    variables = [
+        _draft_variable(meta, c, names[c], text_frame[c], kind_of[c], notes)
+        for c in columns
+        if c != id_col
+    ]
     _label_response_sets(meta, variables, notes)
     by_source = {v.source: v for v in variables}
     by_name = {v.name: v.source for v in variables}
@@ -306,8 +370,16 @@ def import_spss(path: str | Path, *, site: str | None = None, role: str | None =
     role_column = by_name.get(role_column, role_column) if role_column else None
     auto: dict[str, str] = {k: by_name[k] for k in ("site", "role") if k in by_name}
     site_values, role_values, consumed = _site_role(
-        text_frame, by_source, site=site, role=role, site_column=site_column,
-        role_column=role_column, file=file, notes=notes, auto=auto)
+        text_frame,
+        by_source,
+        site=site,
+        role=role,
+        site_column=site_column,
+        role_column=role_column,
+        file=file,
+        notes=notes,
+        auto=auto,
+    )
     variables = [v for v in variables if v.source not in consumed]
     scales = _spss_scales(variables, text_frame, notes)
     in_scale = {v.name for s in scales for v in s.items}
@@ -315,31 +387,62 @@ def import_spss(path: str | Path, *, site: str | None = None, role: str | None =
     for v in variables:
         _fit_variable(v, text_frame[v.source], notes)
     encoding_used = getattr(meta, "file_encoding", None)
-    notes.insert(0, f"Imported {len(frame)} participant(s), {len(variables)} variable(s) and "
-                    f"{len(scales)} scale(s) from {path.name}"
-                    f"{f' (encoding {encoding_used})' if encoding_used else ''}.")
+    notes.insert(
+        0,
+        f"Imported {len(frame)} participant(s), {len(variables)} variable(s) and "
+        f"{len(scales)} scale(s) from {path.name}"
+        f"{f' (encoding {encoding_used})' if encoding_used else ''}.",
+    )
     kind = "Stata" if stata else "SPSS"
-    return _assemble(text_frame, ids, site_values, role_values, variables, scales,
-                     study=study, title=f"Imported from {kind} ({path.name})",
-                     made_by="partner_study.io.spss.import_spss", notes=notes)
+    return _assemble(
+        text_frame,
+        ids,
+        site_values,
+        role_values,
+        variables,
+        scales,
+        study=study,
+        title=f"Imported from {kind} ({path.name})",
+        made_by="partner_study.io.spss.import_spss",
+        notes=notes,
+    )
 
 
-def import_stata(path: str | Path, *, site: str | None = None, role: str | None = None,
-                 site_column: str | None = None, role_column: str | None = None,
-                 id_column: str | None = None, encoding: str | None = None,
-                 study: str = "stata") -> RawStudy:
+def import_stata(
+    path: str | Path,
+    *,
+    site: str | None = None,
+    role: str | None = None,
+    site_column: str | None = None,
+    role_column: str | None = None,
+    id_column: str | None = None,
+    encoding: str | None = None,
+    study: str = "stata",
+) -> RawStudy:
     """Turn a Stata ``.dta`` file into a draft study: :func:`import_spss` for Stata.
 
     Stata extended missing values (``.a`` ... ``.z``) are written as such and declared as
     missing codes. See :func:`import_spss` for parameters, returns and the mapping.
     """
     if Path(path).suffix.lower() != ".dta":
-        raise StudyDataError(Problem(file=str(path), found=f"a '{Path(path).suffix}' file",
-                                     expected="a Stata .dta file",
-                                     fix="use import_spss for SPSS files"))
-    return import_spss(path, site=site, role=role, site_column=site_column,
-                       role_column=role_column, id_column=id_column, encoding=encoding,
-                       study=study)
+        raise StudyDataError(
+            Problem(
+                file=str(path),
+                found=f"a '{Path(path).suffix}' file",
+                expected="a Stata .dta file",
+                fix="use import_spss for SPSS files",
+            )
+        )
+    return import_spss(
+        path,
+        site=site,
+        role=role,
+        site_column=site_column,
+        role_column=role_column,
+        id_column=id_column,
+        encoding=encoding,
+        study=study,
+    )
 
 
 def _label_response_sets(meta: Any, variables: list[_Var], notes: list[str]) -> None:
@@ -353,22 +456,27 @@ def _label_response_sets(meta: Any, variables: list[_Var], notes: list[str]) -> 
         for v in members:
             v.label = f"{title}: {v.label}" if v.label else title
         counted = spec.get("counted_value")
-        notes.append(f"Multiple-response set '{set_name}' ({_shown([v.name for v in members])})"
-                     " was kept as one variable per option"
-                     + (f"; the value {counted} means selected." if counted is not None
-                        else "."))
+        notes.append(
+            f"Multiple-response set '{set_name}' ({_shown([v.name for v in members])})"
+            " was kept as one variable per option"
+            + (f"; the value {counted} means selected." if counted is not None else ".")
+        )
 
 
 def _check_unique(ids: pd.Series, file: str, column: str) -> None:
     bad = np.flatnonzero((ids.eq("") | ids.duplicated(keep=False)).to_numpy())
     if len(bad):
         rows = ", ".join(str(i + 1) for i in bad[:5])
-        raise StudyDataError(Problem(
-            file=file, column=column,
-            found=f"empty or repeated ids in case(s) {rows}{', ...' if len(bad) > 5 else ''} "
-                  f"(e.g. '{ids.iloc[bad[0]]}')",
-            expected="one case per participant with a unique id",
-            fix="pass id_column= a variable with unique ids, or aggregate repeated cases first"))
+        raise StudyDataError(
+            Problem(
+                file=file,
+                column=column,
+                found=f"empty or repeated ids in case(s) {rows}{', ...' if len(bad) > 5 else ''} "
+                f"(e.g. '{ids.iloc[bad[0]]}')",
+                expected="one case per participant with a unique id",
+                fix="pass id_column= a variable with unique ids, or aggregate repeated cases first",
+            )
+        )
 
 
 def _spss_scales(variables: list[_Var], frame: pd.DataFrame, notes: list[str]) -> list[_Scale]:

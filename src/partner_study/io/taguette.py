@@ -52,12 +52,17 @@ def _columns(frame: pd.DataFrame, name: str) -> dict[str, str]:
                 break
     missing = [k for k in _REQUIRED if k not in found]
     if missing:
-        raise StudyDataError(Problem(
-            file=name, row=1, found=f"the columns {_shown(list(frame.columns), 8)}",
-            expected="a Taguette highlights export with columns id, document, tag, content "
-                     f"(missing: {', '.join(missing)})",
-            fix="in Taguette open the project, choose 'Highlights' > 'All highlights' > Export "
-                "> CSV (or Excel), and pass that file"))
+        raise StudyDataError(
+            Problem(
+                file=name,
+                row=1,
+                found=f"the columns {_shown(list(frame.columns), 8)}",
+                expected="a Taguette highlights export with columns id, document, tag, content "
+                f"(missing: {', '.join(missing)})",
+                fix="in Taguette open the project, choose 'Highlights' > 'All highlights' > Export "
+                "> CSV (or Excel), and pass that file",
+            )
+        )
     return found
 
 
@@ -65,16 +70,24 @@ def _split_tag(path: str) -> tuple[str, str]:
     """(theme, code name) of a tag: ``theme/code`` or ``theme.code``; flat tags: (tag, tag)."""
     parts = [p.strip() for p in path.split("/")] if "/" in path else []
     if not parts or not all(parts):
-        parts = [p.strip() for p in re.split(r"\.(?!\s)", path)] if re.search(
-            r"\S\.(?!\s)\S", path) else []
+        parts = (
+            [p.strip() for p in re.split(r"\.(?!\s)", path)]
+            if re.search(r"\S\.(?!\s)\S", path)
+            else []
+        )
     if len(parts) >= 2 and all(parts):
         return parts[0], parts[-1]
     return path, path
 
 
-def import_taguette(path: str | Path, *, study: str = "taguette",
-                    participant_pattern: str = r"^(P\d+)", role: str | None = None,
-                    site: str | None = None) -> RawStudy:
+def import_taguette(
+    path: str | Path,
+    *,
+    study: str = "taguette",
+    participant_pattern: str = r"^(P\d+)",
+    role: str | None = None,
+    site: str | None = None,
+) -> RawStudy:
     """Turn a Taguette highlights export into a draft study of coded segments.
 
     Parameters
@@ -122,14 +135,21 @@ def import_taguette(path: str | Path, *, study: str = "taguette",
     try:
         pattern = re.compile(participant_pattern)
     except re.error as exc:
-        raise StudyDataError(Problem(
-            file=name, found=f"participant_pattern '{participant_pattern}' ({exc})",
-            expected="a regular expression", fix="correct the pattern, e.g. r'^(P\\d+)'"),
+        raise StudyDataError(
+            Problem(
+                file=name,
+                found=f"participant_pattern '{participant_pattern}' ({exc})",
+                expected="a regular expression",
+                fix="correct the pattern, e.g. r'^(P\\d+)'",
+            ),
         ) from None
     get = {k: frame[c].astype(str).str.strip() for k, c in cols.items()}
     documents = get["document"]
-    tag = get["tag_full_path"].where(get["tag_full_path"].ne(""), get["tag"]) \
-        if "tag_full_path" in get else get["tag"]
+    tag = (
+        get["tag_full_path"].where(get["tag_full_path"].ne(""), get["tag"])
+        if "tag_full_path" in get
+        else get["tag"]
+    )
     untagged = tag.eq("")
     if untagged.any():
         notes.append(f"{int(untagged.sum())} highlight row(s) without a tag were left out.")
@@ -139,47 +159,82 @@ def import_taguette(path: str | Path, *, study: str = "taguette",
     match = documents.str.extract(pattern)[0]
     unmatched = sorted(set(documents[keep & match.isna()]))
     if unmatched:
-        raise StudyDataError(Problem(
-            file=name, column=cols["document"],
-            found=f"document name(s) without a participant id: {_shown(unmatched, 5)}",
-            expected=f"names matching participant_pattern '{participant_pattern}'",
-            fix="rename the documents in Taguette (e.g. 'P07_interview'), or pass "
-                "participant_pattern= a regular expression whose first group is the id"))
-    seg = pd.DataFrame({
-        "segment_id": get["id"] if "id" in get else pd.Series(
-            [f"H{i + 1}" for i in range(len(frame))], dtype=object),
-        "participant_id": match, "document": documents,
-        "start": get.get("start", pd.Series("", index=frame.index)),
-        "end": get.get("end", pd.Series("", index=frame.index)),
-        "coder": get["coder"].where(get["coder"].ne(""), "coder_1") if "coder" in get
-        else "coder_1",
-        "tag": tag, "parent": get.get("tag_parent", pd.Series("", index=frame.index)),
-        "text": frame[cols["content"]].astype(str),
-    }).loc[keep].reset_index(drop=True)
+        raise StudyDataError(
+            Problem(
+                file=name,
+                column=cols["document"],
+                found=f"document name(s) without a participant id: {_shown(unmatched, 5)}",
+                expected=f"names matching participant_pattern '{participant_pattern}'",
+                fix="rename the documents in Taguette (e.g. 'P07_interview'), or pass "
+                "participant_pattern= a regular expression whose first group is the id",
+            )
+        )
+    seg = (
+        pd.DataFrame(
+            {
+                "segment_id": get["id"]
+                if "id" in get
+                else pd.Series([f"H{i + 1}" for i in range(len(frame))], dtype=object),
+                "participant_id": match,
+                "document": documents,
+                "start": get.get("start", pd.Series("", index=frame.index)),
+                "end": get.get("end", pd.Series("", index=frame.index)),
+                "coder": get["coder"].where(get["coder"].ne(""), "coder_1")
+                if "coder" in get
+                else "coder_1",
+                "tag": tag,
+                "parent": get.get("tag_parent", pd.Series("", index=frame.index)),
+                "text": frame[cols["content"]].astype(str),
+            }
+        )
+        .loc[keep]
+        .reset_index(drop=True)
+    )
     if "id" not in get:
         notes.append("The export has no highlight id: each row is its own segment.")
     if "coder" not in get:
-        notes.append("Taguette's export does not say who coded: every segment has coder "
-                     "'coder_1'.")
+        notes.append("Taguette's export does not say who coded: every segment has coder 'coder_1'.")
     entries, keys = _tag_entries(seg)
     by_key, codes, themes = _code_ids(entries)
     seg["code"] = keys.map(by_key)
     seg = _drop_repeats(seg, notes)
     people = pd.DataFrame({"participant_id": pd.unique(seg["participant_id"].to_numpy())})
-    site_values, role_values, _ = _site_role(people, {}, site=site, role=role,
-                                             site_column=None, role_column=None, file=name,
-                                             notes=notes, columns_allowed=False)
-    participants = people.assign(site=site_values.to_numpy(), role=role_values.to_numpy(),
-                                 collection="interview")
-    notes.append("Every participant's collection was set to 'interview'; change it to "
-                 "focus_group (with a group_id) where a document is a focus group.")
-    notes.insert(0, f"Imported {seg['segment_id'].nunique()} segment(s) ({len(seg)} row(s)) of "
-                    f"{len(participants)} participant(s) in {documents[keep].nunique()} "
-                    f"document(s), {len(codes)} code(s) in {len(themes)} theme(s) from "
-                    f"{Path(name).name}.")
-    return _qualitative_study(participants, seg, codes, themes, variables=[], study=study,
-                              title=f"Imported from Taguette ({Path(name).name})",
-                              made_by="partner_study.io.taguette.import_taguette", notes=notes)
+    site_values, role_values, _ = _site_role(
+        people,
+        {},
+        site=site,
+        role=role,
+        site_column=None,
+        role_column=None,
+        file=name,
+        notes=notes,
+        columns_allowed=False,
+    )
+    participants = people.assign(
+        site=site_values.to_numpy(), role=role_values.to_numpy(), collection="interview"
+    )
+    notes.append(
+        "Every participant's collection was set to 'interview'; change it to "
+        "focus_group (with a group_id) where a document is a focus group."
+    )
+    notes.insert(
+        0,
+        f"Imported {seg['segment_id'].nunique()} segment(s) ({len(seg)} row(s)) of "
+        f"{len(participants)} participant(s) in {documents[keep].nunique()} "
+        f"document(s), {len(codes)} code(s) in {len(themes)} theme(s) from "
+        f"{Path(name).name}.",
+    )
+    return _qualitative_study(
+        participants,
+        seg,
+        codes,
+        themes,
+        variables=[],
+        study=study,
+        title=f"Imported from Taguette ({Path(name).name})",
+        made_by="partner_study.io.taguette.import_taguette",
+        notes=notes,
+    )
 
 
 def _tag_entries(seg: pd.DataFrame) -> tuple[list[_CodeEntry], pd.Series]:
