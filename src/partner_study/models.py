@@ -1517,7 +1517,9 @@ def _read_spec(scored: pd.DataFrame, spec: Mapping) -> _Spec:
     if parsed.cov_type == "cluster" and parsed.groups is None:
         raise ParamsError("cov_type 'cluster' needs 'groups' (the cluster column).")
     named = [parsed.dependent, *parsed.outcomes, *parsed.covariates]
-    named += [c for c in (parsed.groups, parsed.ordinal_dependent) if c]
+    named += [c for c in (parsed.groups,) if c]
+    if "ordinal" in models and parsed.ordinal_dependent:
+        named.append(parsed.ordinal_dependent)
     missing = [c for c in dict.fromkeys(named) if c not in scored.columns]
     if missing:
         raise ParamsError(

@@ -434,8 +434,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             "|".join(
                 [
                     # keyword + number: MRN 12345678, medical record no. 123456, NHS no 9434765919
+                    # (the keyword is required: "NHS 111" is a phone service, not a person)
                     r"(?i:\b(?:MRN|medical\s+record\s+(?:number|no\.?)|hospital\s+(?:number|no\.?)"
-                    r"|patient\s+(?:id|number)|NHS\s*(?:number|no\.?)?)\s*[:#]?\s*)"
+                    r"|patient\s+(?:id|number)|NHS\s*(?:number|no\.?))\s*[:#]?\s*)"
                     r"(?:[A-Z]{1,3}[ -]?)?\d{2,}(?:[ -]?\d{2,}){0,4}(?![\w])",
                     # Belgian national register number 85.07.30-033.61
                     r"(?<![\w.])\d{2}\.\d{2}\.\d{2}[- ]?\d{3}\.?\d{2}(?![\w])",
