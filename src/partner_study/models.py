@@ -217,7 +217,17 @@ def _rhs(data: pd.DataFrame, predictors: Sequence[str]) -> str:
             f"predictor(s) {', '.join(repr(m) for m in missing)} are not columns of the data "
             f"(columns: {', '.join(map(str, data.columns))}). Fix the names in the params file."
         )
-    terms = [f"C({_quote(p)})" if _is_categorical(data[p]) else _quote(p) for p in predictors]
+    # A column that is already a pandas Categorical enters by name: patsy then codes it from
+    # the categories (fast); `C(x)` would send every value through Python. Text columns get
+    # `C(x)`. Both give treatment coding with the first level as reference.
+    terms = [
+        _quote(p)
+        if isinstance(data[p].dtype, pd.CategoricalDtype)
+        else f"C({_quote(p)})"
+        if _is_categorical(data[p])
+        else _quote(p)
+        for p in predictors
+    ]
     return " + ".join(terms)
 
 

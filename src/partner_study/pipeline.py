@@ -532,7 +532,12 @@ def run_pipeline(
     kernels = KernelPool(root, jobs)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         while (pending or running) and failure is None:
-            for name, stage in list(pending.items()):
+            # Longest first (by the last run's timings): the slowest stage never waits for
+            # a worker behind shorter ones.
+            order = sorted(
+                pending.items(), key=lambda kv: -float(old_stages.get(kv[0], {}).get("seconds", 0))
+            )
+            for name, stage in order:
                 if not ready(stage):
                     continue
                 for need in stage.needs:

@@ -276,7 +276,7 @@ def plot_engagement_vs(
         ax.set_xlabel(f"{pretty_name(outcome)} (scale score)")
         ax.set_ylabel(f"{pretty_name(dependent)} (scale score)")
         if by is not None:
-            ax.legend(loc="best")
+            ax.legend(loc="upper left")  # "best" scans every point: slow at survey scale
     return fig
 
 
