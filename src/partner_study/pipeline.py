@@ -537,6 +537,7 @@ def run_pipeline(
             order = sorted(
                 pending.items(), key=lambda kv: -float(old_stages.get(kv[0], {}).get("seconds", 0))
             )
+            settled = len(results)
             for name, stage in order:
                 if not ready(stage):
                     continue
@@ -575,9 +576,9 @@ def run_pipeline(
                 fut = pool.submit(_execute, root, stage, params_path, staging, kernels)
                 running[fut] = (stage, digest, staging, time.perf_counter())
             if not running:
-                if pending:  # nothing can start: an upstream stage failed
+                if pending and len(results) == settled:  # nothing can start: a stage failed
                     break
-                continue
+                continue  # stages were skipped in this pass: their dependants may be ready
             done, _ = wait(list(running), return_when=FIRST_COMPLETED)
             for fut in done:
                 stage, digest, staging, started = running.pop(fut)
