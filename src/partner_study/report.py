@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from partner_study.config import TABLE_NAMES
 from partner_study.errors import ParamsError, Problem, StudyDataError
 from partner_study.tables import column_alignment
 
@@ -41,20 +42,6 @@ FIGURE_NAMES: tuple[str, ...] = (
     "regression-forest",
     "engagement-vs-*",
     "site-effects",
-    "joint-display",
-)
-#: Table names in report order.
-TABLE_NAMES: tuple[str, ...] = (
-    "characteristics",
-    "likert",
-    "reliability",
-    "codes",
-    "cooccurrence",
-    "agreement",
-    "quotes",
-    "regression",
-    "regression-sensitivity",
-    "site-heterogeneity",
     "joint-display",
 )
 

@@ -54,6 +54,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Emu, Pt
 
+from partner_study.config import TABLE_NAMES
 from partner_study.errors import ParamsError, Problem, StudyDataError
 from partner_study.writer import write_bytes
 
@@ -73,19 +74,7 @@ __all__ = [
 ]
 
 #: Kinds understood by :func:`format_table` (a table's name in ``tables/`` works too).
-TABLE_KINDS: tuple[str, ...] = (
-    "characteristics",
-    "likert",
-    "reliability",
-    "codes",
-    "cooccurrence",
-    "agreement",
-    "quotes",
-    "regression",
-    "regression-sensitivity",
-    "site-heterogeneity",
-    "joint-display",
-)
+TABLE_KINDS: tuple[str, ...] = TABLE_NAMES
 #: Formats of :func:`table_bytes`.
 TABLE_FORMATS: tuple[str, ...] = ("md", "tex", "docx")
 #: Default marker of a suppressed cell.
