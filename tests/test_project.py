@@ -51,6 +51,7 @@ LAYERS = {
     "writer": 4,
     "report": 4,
     "pipeline": 5,
+    "kernels": 5,
     "provenance": 5,
     "cli": 5,
     "scaffold": 5,

@@ -36,6 +36,7 @@ from typing import Any
 
 from partner_study.config import find_root, notebook_dir
 from partner_study.errors import PartnerStudyError, StageError
+from partner_study.kernels import KernelServer, fork_provisioner
 from partner_study.params import Params, load_params, params_hash
 from partner_study.provenance import (
     code_commit,
@@ -107,12 +108,22 @@ class RunResult:
 
 
 # --------------------------------------------------------------------------------- kernel
-def project_kernel_manager() -> type:
-    """A KernelManager class that always starts ``sys.executable -m ipykernel_launcher``."""
+def project_kernel_manager(server: KernelServer | None = None) -> type:
+    """A KernelManager class that always starts ``sys.executable -m ipykernel_launcher``;
+    with ``server``, the kernel is forked by that kernel server instead (same command line,
+    the stack already imported: see :mod:`partner_study.kernels`)."""
     from jupyter_client.kernelspec import KernelSpec
     from jupyter_client.manager import KernelManager
 
     class ProjectKernelManager(KernelManager):
+        async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+            if server is not None and self.provisioner is None:
+                self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+                self.provisioner = fork_provisioner(
+                    server, kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
+                )
+            return await super()._async_pre_start_kernel(**kw)
+
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
             # Local (ipc) sockets: no TCP port on the network; a unique path per kernel so
@@ -247,7 +258,9 @@ class KernelPool:
     Starting a kernel and importing pandas, statsmodels and matplotlib takes seconds; the
     pool does it while earlier stages run, so a stage starts on a warm kernel. Each kernel
     serves one notebook and is then shut down: every stage still runs in a fresh process,
-    whose only state is the imported package.
+    whose only state is the imported package. Where it can (Linux), the pool forks its
+    kernels from a kernel server that imported the stack once (:mod:`partner_study.kernels`),
+    so the import is paid once per run rather than once per stage.
     """
 
     WARM_UP = (
@@ -262,6 +275,8 @@ class KernelPool:
         self._pool = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="kernel")
         self._wanted = 0
         self._closed = False
+        self._server: KernelServer | None = None
+        self._server_started = False
 
     def _start(self) -> Any:
         try:
@@ -269,8 +284,22 @@ class KernelPool:
         finally:
             _close_thread_event_loop()
 
+    def _kernel_server(self) -> KernelServer | None:
+        if not self._server_started:  # called from reserve(), in the runner's thread
+            self._server_started = True
+            self._server = KernelServer.start(self.root)
+        return self._server
+
     def _start_kernel(self) -> Any:
-        km = project_kernel_manager()()
+        if self._server is not None:
+            try:
+                return self._launch(self._server)
+            except RuntimeError:  # the server is gone: start kernels the usual way
+                self._server = None
+        return self._launch(None)
+
+    def _launch(self, server: KernelServer | None) -> Any:
+        km = project_kernel_manager(server)()
         # As nbclient starts kernels: IPython history in memory, never in ~/.ipython.
         km.start_kernel(cwd=str(self.root), extra_arguments=["--HistoryManager.hist_file=:memory:"])
         kc = km.client()
@@ -287,6 +316,7 @@ class KernelPool:
     def reserve(self, n: int) -> None:
         """Make sure ``n`` more kernels are being prepared (at most the pool size at once)."""
         while not self._closed and len(self._ready) < min(n, self.size):
+            self._kernel_server()
             self._ready.append(self._pool.submit(self._start))
 
     def take(self) -> Any:
@@ -313,6 +343,8 @@ class KernelPool:
             self._pool.submit(stop, fut)
         self._ready.clear()
         self._pool.shutdown(wait=True)
+        if self._server is not None:
+            self._server.close()
 
 
 def _warm_engine() -> str:

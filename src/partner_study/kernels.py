@@ -1,0 +1,337 @@
+"""Kernels forked from a server that has already imported the analysis stack.
+
+Layer 5 (used by :mod:`partner_study.pipeline`). Every stage notebook runs in a fresh
+kernel process. Started the usual way (``python -m ipykernel_launcher``), each kernel
+spends about three CPU seconds importing pandas, statsmodels, matplotlib and the package
+before its first cell; six stages pay it six times, on a machine with two cores.
+
+A kernel server imports that stack once, then forks one kernel per request. A forked
+kernel is a new process with its own memory: it shares nothing with its siblings after
+the fork, and starts :class:`ipykernel.kernelapp.IPKernelApp` with the connection file
+the runner wrote, exactly as ``ipykernel_launcher`` would. Its only inheritance is the
+modules already imported (the package is imported from the same source either way).
+
+The runner talks to the server over a Unix socket (one JSON line each way), and
+watches and signals the forked kernel through a pidfd (it is the server's child, not
+the runner's). The server exits when the runner that started it goes away; its kernels
+exit when the server does (ipykernel's parent poller). Where forking is not available
+(not Linux, or the server fails to start), kernels start the usual way.
+
+Usage (by the runner)::
+
+    server = KernelServer.start(root)
+    km = project_kernel_manager(server)()   # see partner_study.pipeline
+    ...
+    server.close()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+__all__ = ["KernelServer", "ForkedProcess", "fork_supported"]
+
+#: Imported by the server before it forks; what every stage notebook imports.
+PRELOAD = (
+    "numpy",
+    "pandas",
+    "scipy.stats",
+    "statsmodels.api",
+    "patsy",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "pyarrow",
+    "pyarrow.parquet",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "partner_study",
+    "partner_study.figures",
+    "partner_study.models",
+    "partner_study.qualitative",
+    "partner_study.agreement",
+    "partner_study.integrate",
+    "partner_study.prepare",
+    "partner_study.tables",
+    "partner_study.report",
+    "partner_study.validate",
+    "partner_study.writer",
+)
+
+_KERNEL_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel sets
+
+
+def fork_supported() -> bool:
+    """Whether kernels can be forked here (Linux: fork and pidfd)."""
+    return sys.platform.startswith("linux") and hasattr(os, "pidfd_open") and hasattr(os, "fork")
+
+
+# ------------------------------------------------------------------------------ runner side
+class ForkedProcess:
+    """What jupyter_client's ``LocalProvisioner`` uses of :class:`subprocess.Popen`, for a
+    kernel forked by the server: the runner is not its parent, so it waits on a pidfd
+    (readable once the process has ended) instead of ``waitpid``."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self._signal = 0
+        try:
+            self._fd: int | None = os.pidfd_open(pid)
+        except ProcessLookupError:  # already ended (and reaped by the server)
+            self._fd = None
+            self.returncode = 0
+
+    def _ended(self, timeout: float) -> bool:
+        if self.returncode is not None:
+            return True
+        assert self._fd is not None
+        if select.select([self._fd], [], [], timeout)[0]:
+            os.close(self._fd)
+            self._fd = None
+            # The server reaps the process; its status is not ours to read. A process
+            # we signalled to death reports the signal, as Popen does.
+            self.returncode = -self._signal if self._signal else 0
+            return True
+        return False
+
+    def poll(self) -> int | None:
+        return self.returncode if self._ended(0) else None
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._ended(0.05 if deadline is None else max(0.0, deadline - time.monotonic())):
+            if deadline is not None and time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout or 0)
+        assert self.returncode is not None
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            assert self._fd is not None
+            if signum in (signal.SIGKILL, signal.SIGTERM):
+                self._signal = signum
+            with contextlib.suppress(ProcessLookupError):
+                signal.pidfd_send_signal(self._fd, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def __del__(self) -> None:
+        if getattr(self, "_fd", None) is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)  # type: ignore[arg-type]
+
+
+class KernelServer:
+    """Handle on a kernel server process (see the module docstring)."""
+
+    def __init__(self, process: subprocess.Popen, address: str) -> None:
+        self.process = process
+        self.address = address
+
+    @classmethod
+    def start(cls, root: Path) -> KernelServer | None:
+        """Start a server whose kernels run in ``root``; None where forking is unsupported."""
+        if not fork_supported() or os.environ.get("PARTNER_STUDY_FORK_KERNELS") == "0":
+            return None
+        address = os.path.join(tempfile.gettempdir(), f"partner-study-ks-{uuid.uuid4().hex}")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "partner_study.kernels", address, str(os.getpid())],
+            cwd=str(root),
+            stdin=subprocess.DEVNULL,
+        )
+        return cls(process, address)
+
+    def _connect(self, timeout: float = 120.0) -> socket.socket:
+        deadline = time.monotonic() + timeout
+        while True:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(self.address)
+                return sock
+            except (FileNotFoundError, ConnectionRefusedError):
+                sock.close()
+                if self.process.poll() is not None:
+                    raise RuntimeError(
+                        f"the kernel server exited (status {self.process.returncode})"
+                    ) from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the kernel server did not start") from None
+                time.sleep(0.01)
+
+    def fork(self, argv: list[str], env: dict[str, str], cwd: str) -> int:
+        """Fork a kernel running ``argv`` (an ``ipykernel_launcher`` command line); its pid."""
+        with self._connect() as sock:
+            request = {"argv": argv, "env": dict(env), "cwd": cwd}
+            sock.sendall(json.dumps(request).encode() + b"\n")
+            reply = json.loads(sock.makefile("rb").readline() or b"{}")
+        if "pid" not in reply:
+            raise RuntimeError(f"the kernel server could not fork a kernel: {reply.get('error')}")
+        return int(reply["pid"])
+
+    def close(self) -> None:
+        """Stop the server (kernels it forked have been shut down by then)."""
+        with contextlib.suppress(ProcessLookupError):
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        with contextlib.suppress(OSError):
+            os.unlink(self.address)
+
+
+def fork_provisioner(server: KernelServer, **kwargs: Any) -> Any:
+    """A jupyter_client provisioner that launches its kernel through ``server``."""
+    from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+
+    class ForkProvisioner(LocalProvisioner):  # type: ignore[misc]
+        async def launch_kernel(self, cmd: list[str], **kw: Any) -> Any:
+            env = kw.get("env") or dict(os.environ)
+            cwd = str(kw.get("cwd") or os.getcwd())
+            pid = server.fork(list(cmd), env, cwd)
+            self.process = ForkedProcess(pid)
+            self.pid = pid
+            self.pgid = pid  # the kernel leads its own session, as with start_new_session
+            self.cwd = cwd
+            return self.connection_info
+
+    return ForkProvisioner(**kwargs)
+
+
+# ------------------------------------------------------------------------------ server side
+def _kernel_child(request: dict[str, Any]) -> None:
+    """In the forked child: become the kernel ``request`` describes (never returns)."""
+    status = 1
+    try:
+        os.setsid()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        os.chdir(request["cwd"])
+        env = dict(request["env"])
+        env["JPY_PARENT_PID"] = str(os.getppid())  # the poller watches the server
+        os.environ.clear()
+        os.environ.update(env)
+        argv = list(request["argv"])
+        # [python, -m, ipykernel_launcher, -f, <file>, ...] -> the kernel app's arguments
+        if argv[1:3] == ["-m", "ipykernel_launcher"]:
+            argv = argv[3:]
+        sys.argv = [sys.executable, *argv]
+        # As ipykernel_launcher: the working folder leaves sys.path (init_path puts '' back).
+        if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
+            del sys.path[0]
+        from ipykernel.kernelapp import IPKernelApp
+
+        app = IPKernelApp.instance()
+        app.initialize(argv)
+        _in_the_kernel()
+        app.start()
+        status = 0
+    except SystemExit as exc:
+        status = exc.code if isinstance(exc.code, int) else 0
+    except BaseException:  # noqa: BLE001 - reported on stderr, then the child ends
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(status)
+
+
+def _as_in_a_kernel() -> None:
+    """Undo what a library decided at import time because no kernel was running yet.
+
+    pandas sets ``display.max_columns`` when imported: 20 inside a Jupyter kernel, 0 (fit
+    the terminal) elsewhere. The kernels' printed frames must not depend on which way the
+    kernel was started.
+    """
+    if "pandas" in sys.modules:
+        sys.modules["pandas"].set_option("display.max_columns", 20)
+
+
+def _in_the_kernel() -> None:
+    """Run, now that the kernel's shell exists, what a module does at import time when it
+    finds itself in a kernel: :mod:`partner_study.figures` registers how returned figures
+    display (PNG at 96 dpi), which the server's import could not."""
+    figures = sys.modules.get("partner_study.figures")
+    if figures is not None:
+        figures._show_in_notebooks()
+
+
+def _reap() -> None:
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+
+
+def serve(address: str, runner_pid: int) -> None:
+    """Import the stack, then fork a kernel per request until the runner is gone."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(address)  # bound first: requests queue while the imports run
+    listener.listen(16)
+    stop = False
+
+    def on_term(signum: int, frame: Any) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner decides; Ctrl-C reaches it
+    os.environ.setdefault("MPLBACKEND", _KERNEL_BACKEND)
+    import importlib
+
+    for name in PRELOAD:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    _as_in_a_kernel()
+    try:
+        while not stop and os.getppid() == runner_pid:
+            _reap()
+            if not select.select([listener], [], [], 0.25)[0]:
+                continue
+            conn, _ = listener.accept()
+            with conn:
+                try:
+                    request = json.loads(conn.makefile("rb").readline())
+                    pid = os.fork()
+                    if pid == 0:
+                        listener.close()
+                        conn.close()
+                        _kernel_child(request)
+                    reply: dict[str, Any] = {"pid": pid}
+                except Exception as exc:  # noqa: BLE001 - sent back to the runner
+                    reply = {"error": f"{type(exc).__name__}: {exc}"}
+                conn.sendall(json.dumps(reply).encode() + b"\n")
+    finally:
+        listener.close()
+        with contextlib.suppress(OSError):
+            os.unlink(address)
+        _reap()
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], int(sys.argv[2]))
