@@ -8,15 +8,18 @@ so a reader never sees half a file.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import matplotlib
 import pandas as pd
+from fontTools import subset as _fonttools_subset
+from matplotlib.backends import _backend_pdf_ps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import FigureCanvasPdf
 from matplotlib.backends.backend_svg import FigureCanvasSVG
@@ -103,12 +106,45 @@ def _raster(fig: Figure) -> Image.Image:
     )
 
 
+class _GlyphOnlySubset:
+    """``fontTools.subset`` as matplotlib's PDF backend uses it to embed a font subset,
+    except that the subset also leaves out the OpenType layout tables.
+
+    A PDF shows glyphs at the positions written in the page: the viewer never shapes text,
+    so the substitution and positioning tables (GSUB, GPOS, GDEF, kern, ...) are dead
+    weight, and subsetting them is most of the cost of writing a PDF figure (DejaVu Sans
+    has large ones). The page looks the same; the file is smaller.
+    """
+
+    LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "kern")
+    load_font = staticmethod(_fonttools_subset.load_font)
+    Subsetter = _fonttools_subset.Subsetter
+
+    @classmethod
+    def Options(cls, **kwargs) -> _fonttools_subset.Options:  # noqa: N802 - fontTools' name
+        options = _fonttools_subset.Options(**kwargs)
+        options.drop_tables += list(cls.LAYOUT_TABLES)
+        return options
+
+
+@contextlib.contextmanager
+def _glyph_only_font_subsets() -> Iterator[None]:
+    """While writing one PDF: embed fonts through :class:`_GlyphOnlySubset`."""
+    saved = _backend_pdf_ps.subset
+    _backend_pdf_ps.subset = _GlyphOnlySubset  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        _backend_pdf_ps.subset = saved
+
+
 def _encode(fig: Figure, fmt: str, raster: Image.Image | None = None) -> bytes:
     buf = io.BytesIO()
     if fmt == "pdf":
-        FigureCanvasPdf(fig).print_pdf(
-            buf, metadata={"Creator": None, "Producer": None, "CreationDate": None}
-        )
+        with _glyph_only_font_subsets():
+            FigureCanvasPdf(fig).print_pdf(
+                buf, metadata={"Creator": None, "Producer": None, "CreationDate": None}
+            )
     elif fmt == "svg":
         FigureCanvasSVG(fig).print_svg(buf, metadata={"Date": None, "Creator": None})
     elif fmt == "png":
@@ -133,14 +169,27 @@ def write_figure(
 ) -> list[Path]:
     """Write ``fig`` as ``<folder>/<name>.<fmt>`` for each format; return the paths.
 
-    The raster (300 dpi) is drawn once for PNG and TIFF."""
+    The raster (300 dpi) is drawn once for PNG and TIFF, and the layout is computed once:
+    the first drawing places the axes (constrained layout), the other formats reuse those
+    positions instead of solving the layout again on every drawing."""
     formats = list(formats)
     with matplotlib.rc_context(RCPARAMS):
-        raster = _raster(fig) if {"png", "tiff"} & set(formats) else None
-        return [
-            write_bytes(Path(folder) / f"{name}.{fmt}", _encode(fig, fmt, raster))
-            for fmt in formats
-        ]
+        if {"png", "tiff"} & set(formats):
+            raster = _raster(fig)
+        else:
+            raster = None
+            fig.draw_without_rendering()
+        engine = fig.get_layout_engine()
+        if engine is not None:
+            fig.set_layout_engine("none")  # keeps the positions just computed
+        try:
+            return [
+                write_bytes(Path(folder) / f"{name}.{fmt}", _encode(fig, fmt, raster))
+                for fmt in formats
+            ]
+        finally:
+            if engine is not None:
+                fig.set_layout_engine(engine)
 
 
 def write_figures(
