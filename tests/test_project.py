@@ -34,6 +34,7 @@ def test_all_is_complete(name):
 LAYERS = {
     "config": 1,
     "errors": 1,
+    "arrays": 1,
     "codebook": 2,
     "io": 2,
     "validate": 2,

@@ -90,9 +90,17 @@ def _attach(
     """Add participant columns (role, site, ...) from the roster; unknown ids are an error."""
     _require(participants, ["participant_id", *columns], name="participants")
     roster = participants[["participant_id", *columns]].drop_duplicates("participant_id")
-    unknown = pd.unique(
-        coded.loc[~coded["participant_id"].isin(roster["participant_id"]), "participant_id"]
+    # Row of each coded id in the roster, from one factorisation of both id columns (a
+    # merge or isin on a million text ids costs seconds).
+    ids = pd.concat([roster["participant_id"], coded["participant_id"]], ignore_index=True)
+    codes = pd.factorize(ids)[0]
+    lookup = np.full(max(int(codes.max(initial=-1)) + 1, 1), -1, dtype=np.int64)
+    lookup[codes[: len(roster)][codes[: len(roster)] >= 0]] = np.flatnonzero(
+        codes[: len(roster)] >= 0
     )
+    wanted = codes[len(roster) :]
+    pos = np.where(wanted >= 0, lookup[np.maximum(wanted, 0)], -1)
+    unknown = pd.unique(coded.loc[pos < 0, "participant_id"])
     if len(unknown):
         shown = ", ".join(repr(str(u)) for u in unknown[:5])
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
@@ -105,7 +113,10 @@ def _attach(
                 fix="add the participant(s) to participants.csv or correct segments.csv",
             )
         )
-    return coded.merge(roster, on="participant_id", how="left", validate="many_to_one")
+    out = coded.reset_index(drop=True)
+    for column in columns:
+        out[column] = roster[column].array.take(pos)
+    return out
 
 
 def _group_order(values: pd.Series) -> pd.Series:
@@ -648,21 +659,44 @@ def _pick_quotes(
         subset=["theme", "code", "text"]
     )
     coded = _attach(coded, participants, ["role", "site", "pseudonym"])
-    length = coded["text"].astype("str").str.strip().str.len()
-    coded = coded.loc[length > 0]
-    # one candidate per segment and theme
-    unit = ["theme", "segment_id"]
-    cand = coded.drop(columns="code").drop_duplicates(unit)
-    cand["distance"] = (length[cand.index] - target).abs()
-    cand = cand.sort_values(["theme", "role", "distance", "segment_id"], kind="mergesort")
+    length = coded["text"].astype("str").str.strip().str.len().to_numpy()
+    keep = length > 0
+    coded, length = coded.loc[keep].reset_index(drop=True), length[keep]
+    # The ranking works on integer codes whose order is the text order (sorted
+    # factorisation; a missing value last, as sort_values puts it): sorting and
+    # de-duplicating a million rows of text is what made this slow.
+    key = {}
+    for column in ("theme", "role", "segment_id", "participant_id"):
+        codes, uniques = pd.factorize(coded[column], sort=True)
+        key[column] = np.where(codes < 0, len(uniques), codes)
+    n_seg = int(key["segment_id"].max(initial=0)) + 1
+    unit_key = key["theme"].astype(np.int64) * n_seg + key["segment_id"]
+    # one candidate per segment and theme (its first row)
+    first = np.sort(np.unique(unit_key, return_index=True)[1])
+    cand = pd.DataFrame(
+        {
+            "theme": key["theme"][first],
+            "role": key["role"][first],
+            "participant": key["participant_id"][first],
+            "distance": np.abs(length[first] - target),
+            "segment": key["segment_id"][first],
+            "row": first,
+        }
+    )
+    cand = cand.sort_values(["theme", "role", "distance", "segment"], kind="mergesort")
     # best segment of each participant first, so several quotes come from different people
-    cand["turn"] = cand.groupby(["theme", "role", "participant_id"], sort=False).cumcount()
-    cand = cand.sort_values(["theme", "role", "turn", "distance", "segment_id"], kind="mergesort")
-    picked = cand.groupby(["theme", "role"], sort=False).head(per_theme)
+    cand["turn"] = cand.groupby(["theme", "role", "participant"], sort=False).cumcount()
+    cand = cand.sort_values(["theme", "role", "turn", "distance", "segment"], kind="mergesort")
+    head = cand.groupby(["theme", "role"], sort=False).head(per_theme)
+    rows = head["row"].to_numpy()
+    picked = coded.iloc[rows].drop(columns="code")
+    picked["distance"] = head["distance"].to_numpy()
+    picked["turn"] = head["turn"].to_numpy()
     # the codes of each picked segment within its theme, "; "-joined (few rows)
+    unit = ["theme", "segment_id"]
+    mine = np.isin(unit_key, unit_key[rows])
     codes = (
-        coded[[*unit, "code"]]
-        .merge(picked[unit], on=unit)
+        coded.loc[mine, [*unit, "code"]]
         .drop_duplicates()
         .sort_values([*unit, "code"])
         .groupby(unit, sort=False)["code"]
