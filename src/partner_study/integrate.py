@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from partner_study.arrays import isin
 from partner_study.errors import ParamsError, Problem, StudyDataError
 
 __all__ = [
@@ -181,7 +182,7 @@ def joint_display_statistics(
         )
     mentions = _mentions(segments)
     both = scored.drop_duplicates("participant_id")
-    both = both.loc[both["participant_id"].isin(mentions["participant_id"])].reset_index(drop=True)
+    both = both.loc[isin(both["participant_id"], mentions["participant_id"])].reset_index(drop=True)
     if both.empty:
         warnings.warn(
             "no participant is in both the survey and the coded segments; "
@@ -189,7 +190,7 @@ def joint_display_statistics(
             stacklevel=2,
         )
         return pd.DataFrame({c: pd.Series(dtype=_stat_dtype(c)) for c in _STAT_COLUMNS})
-    mentions = mentions.loc[mentions["participant_id"].isin(both["participant_id"])]
+    mentions = mentions.loc[isin(mentions["participant_id"], both["participant_id"])]
     themes = sorted(mentions["theme"].astype(str).unique())
     row = pd.Index(both["participant_id"]).get_indexer(mentions["participant_id"])
     col = pd.Index(themes).get_indexer(mentions["theme"].astype(str))
@@ -319,7 +320,7 @@ def joint_display_roles(
     _require(participants, ["participant_id", "role"], name="participants")
     roster = participants[["participant_id", "role"]].drop_duplicates("participant_id")
     unknown = pd.unique(
-        mentions.loc[~mentions["participant_id"].isin(roster["participant_id"]), "participant_id"]
+        mentions.loc[~isin(mentions["participant_id"], roster["participant_id"]), "participant_id"]
     )
     if len(unknown):
         raise StudyDataError(

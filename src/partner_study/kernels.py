@@ -41,7 +41,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-__all__ = ["KernelServer", "ForkedProcess", "fork_supported"]
+__all__ = ["KernelServer", "ForkedProcess", "fork_provisioner", "fork_supported", "serve"]
 
 #: Imported by the server before it forks; what every stage notebook imports.
 PRELOAD = (
@@ -298,6 +298,7 @@ def serve(address: str, runner_pid: int) -> None:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(address)  # bound first: requests queue while the imports run
     listener.listen(16)
+
     def on_term(signum: int, frame: Any) -> None:
         raise SystemExit(0)
 

@@ -44,10 +44,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import patsy
-from statsmodels.regression.linear_model import OLS
 from scipy import stats
 from scipy.special import expit as special_expit
 from statsmodels.miscmodels.ordinal_model import OrderedModel
+from statsmodels.regression.linear_model import OLS
 from statsmodels.regression.mixed_linear_model import MixedLM
 from statsmodels.stats.diagnostic import het_breuschpagan
 from statsmodels.stats.multitest import multipletests

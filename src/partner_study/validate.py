@@ -18,9 +18,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from partner_study.arrays import isin
 from partner_study.codebook import Codebook, Scale, Variable, read_codebook
 from partner_study.errors import Problem, StudyDataError
 from partner_study.io import Study, find_table, read_table
+
+
+def _isin(values: pd.Series, pool) -> pd.Series:
+    """``values.isin(pool)``, fast on pyarrow strings (:func:`partner_study.arrays.isin`)."""
+    return pd.Series(isin(values, pool), index=values.index)
+
 
 __all__ = [
     "MAX_ROWS_LISTED",
@@ -434,7 +441,7 @@ def _check_tables(
             if known_ids is not None:
                 col.rows(
                     rfile,
-                    ~rid.isin(known_ids),
+                    ~_isin(rid, known_ids),
                     rid,
                     cb.id,
                     f"an id listed in {Path(pfile).name}",
@@ -514,7 +521,7 @@ def _validate_survey(
     if known_ids is not None:
         col.rows(
             file,
-            ~ids.isin(known_ids) & ids.ne(""),
+            ~_isin(ids, known_ids) & ids.ne(""),
             ids,
             cb.id,
             f"an id listed in {Path(pfile).name}",
@@ -564,7 +571,7 @@ def _validate_segments(
     if known_ids is not None:
         col.rows(
             file,
-            ~ids.isin(known_ids),
+            ~_isin(ids, known_ids),
             ids,
             "participant_id",
             f"an id listed in {Path(pfile).name}",
@@ -574,7 +581,7 @@ def _validate_segments(
     code = get["code"]
     col.rows(
         file,
-        ~code.isin(list(cb.codes)),
+        ~_isin(code, list(cb.codes)),
         code,
         "code",
         "a code declared under codes: in codebook.yaml",
@@ -620,7 +627,7 @@ def _validate_segments(
     owners = pd.DataFrame({"s": get["segment_id"], "p": ids}).drop_duplicates()
     multi = owners["s"].duplicated(keep=False) & owners["s"].ne("")
     if multi.any():
-        bad = get["segment_id"].isin(owners.loc[multi, "s"]) & ids.ne(
+        bad = _isin(get["segment_id"], owners.loc[multi, "s"]) & ids.ne(
             get["segment_id"].map(owners.drop_duplicates("s").set_index("s")["p"])
         )
         col.rows(
