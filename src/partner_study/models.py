@@ -35,6 +35,7 @@ never swallowed.
 from __future__ import annotations
 
 import ast
+import itertools
 import keyword
 import re
 import warnings
@@ -609,17 +610,19 @@ def _fit_ols_imputed(
         )
     parsed = _read_formula(formula, completed[0])
     keep = [groups] if groups is not None else []
-    samples = [_complete_cases(done, parsed.variables, keep=keep) for done in completed]
-    stacked = pd.concat([s.frame for s in samples], ignore_index=True)
-    y, x = _design(stacked, formula)
+    sizes = np.array([len(done) for done in completed])
+    stacked = _complete_cases(pd.concat(completed, ignore_index=True), parsed.variables, keep=keep)
+    # the data set of each kept row (stacked rows keep their position as index label)
+    owner = np.repeat(np.arange(len(completed)), sizes)[stacked.frame.index.to_numpy()]
+    bounds = np.searchsorted(owner, np.arange(len(completed) + 1))
+    y, x = _design(stacked.frame, formula)
     y_all, x_all = y.to_numpy(dtype=float), x.to_numpy(dtype=float)
     terms = list(x.columns)
-    fits, start = [], 0
-    for sample in samples:
-        stop = start + len(sample.frame)
+    fits = []
+    for i, (start, stop) in enumerate(itertools.pairwise(bounds)):
         xs = x_all[start:stop]
-        if np.linalg.matrix_rank(xs) < xs.shape[1] or len(xs) <= xs.shape[1]:
-            _design(sample.frame, formula)  # raises the message fit_ols gives
+        if len(xs) <= xs.shape[1] or np.linalg.matrix_rank(xs) < xs.shape[1]:
+            _design(stacked.frame.iloc[start:stop], formula)  # raises fit_ols's message
         fits.append(
             _ols_tidy(
                 y_all[start:stop],
@@ -628,13 +631,13 @@ def _fit_ols_imputed(
                 dependent=parsed.dependent,
                 cov_type=cov_type,
                 groups=groups,
-                group_values=None if groups is None else sample.frame[groups],
+                group_values=None
+                if groups is None
+                else stacked.frame[groups].to_numpy()[start:stop],
                 outcome=outcome,
-                n_dropped=sample.n_dropped,
-                notes=sample.notes,
+                n_dropped=int(sizes[i] - (stop - start)),
             )
         )
-        start = stop
     return fits
 
 

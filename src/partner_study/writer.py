@@ -12,7 +12,9 @@ import contextlib
 import io
 import json
 import os
+import sys
 import tempfile
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -164,6 +166,51 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
         return _encode(fig, fmt)
 
 
+def _helpers_allowed() -> bool:
+    """Whether a figure format may be written by a forked helper process (Linux, 2+ cores;
+    ``PARTNER_STUDY_FIGURE_HELPERS=0`` turns it off)."""
+    return (
+        hasattr(os, "fork")
+        and (os.cpu_count() or 1) > 1
+        and os.environ.get("PARTNER_STUDY_FIGURE_HELPERS", "1") != "0"
+    )
+
+
+class _Helper:
+    """``task()`` run in a forked copy of this process; :meth:`join` waits for it and
+    raises its error. The child writes files only: it never prints (in a Jupyter kernel
+    its output streams would lead to sockets it does not own) and ends with ``_exit``."""
+
+    def __init__(self, task) -> None:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            os.close(read)
+            status = 0
+            try:
+                sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # the parent draws the same figure
+                    task()
+            except BaseException as exc:  # noqa: BLE001 - sent to the parent
+                os.write(write, f"{type(exc).__name__}: {exc}".encode()[:4000])
+                status = 1
+            finally:
+                os._exit(status)
+        os.close(write)
+        self.pid, self.read = pid, read
+
+    def join(self) -> None:
+        chunks = []
+        while chunk := os.read(self.read, 4096):
+            chunks.append(chunk)
+        os.close(self.read)
+        _, status = os.waitpid(self.pid, 0)
+        if status != 0:
+            message = b"".join(chunks).decode(errors="replace") or f"exit status {status}"
+            raise RuntimeError(f"writing a figure in a helper process failed: {message}")
+
+
 def write_figure(
     fig: Figure, name: str, folder: Path | str, formats: Iterable[str] = FIGURE_FORMATS
 ) -> list[Path]:
@@ -171,8 +218,11 @@ def write_figure(
 
     The raster (300 dpi) is drawn once for PNG and TIFF, and the layout is computed once:
     the first drawing places the axes (constrained layout), the other formats reuse those
-    positions instead of solving the layout again on every drawing."""
+    positions instead of solving the layout again on every drawing. With a spare core the
+    PDF is written by a forked helper while this process writes the other formats; the
+    bytes are the same either way (each format depends only on the laid-out figure)."""
     formats = list(formats)
+    paths = {fmt: Path(folder) / f"{name}.{fmt}" for fmt in formats}
     with matplotlib.rc_context(RCPARAMS):
         if {"png", "tiff"} & set(formats):
             raster = _raster(fig)
@@ -183,10 +233,18 @@ def write_figure(
         if engine is not None:
             fig.set_layout_engine("none")  # keeps the positions just computed
         try:
-            return [
-                write_bytes(Path(folder) / f"{name}.{fmt}", _encode(fig, fmt, raster))
-                for fmt in formats
-            ]
+            here = formats
+            helper = None
+            if "pdf" in formats and len(formats) > 1 and _helpers_allowed():
+                here = [f for f in formats if f != "pdf"]
+                helper = _Helper(lambda: write_bytes(paths["pdf"], _encode(fig, "pdf")))
+            try:
+                for fmt in here:
+                    write_bytes(paths[fmt], _encode(fig, fmt, raster))
+            finally:
+                if helper is not None:
+                    helper.join()
+            return [paths[fmt] for fmt in formats]
         finally:
             if engine is not None:
                 fig.set_layout_engine(engine)
