@@ -43,7 +43,24 @@ from typing import Any
 
 __all__ = ["KernelServer", "ForkedProcess", "fork_provisioner", "fork_supported", "serve"]
 
-#: Imported by the server before it forks; what every stage notebook imports.
+#: Imported by the server first: what the first stage (01-prepare) needs. The server
+#: forks that stage's kernel as soon as these are in, then imports :data:`PRELOAD` while
+#: the first stage runs.
+PRELOAD_FIRST = (
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "pyarrow.parquet",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "partner_study",
+    "partner_study.params",
+    "partner_study.validate",
+    "partner_study.prepare",
+    "partner_study.writer",
+)
+
+#: Imported by the server before it forks the later stages' kernels.
 PRELOAD = (
     "numpy",
     "pandas",
@@ -55,6 +72,13 @@ PRELOAD = (
     "patsy",
     "matplotlib",
     "matplotlib.pyplot",
+    "matplotlib.backends.backend_agg",
+    "matplotlib.backends.backend_pdf",
+    "matplotlib.backends.backend_svg",
+    "fontTools.subset",
+    "PIL.Image",
+    "PIL.PngImagePlugin",
+    "PIL.TiffImagePlugin",
     "pyarrow",
     "pyarrow.parquet",
     "ipykernel.kernelapp",
@@ -307,28 +331,36 @@ def serve(address: str, runner_pid: int) -> None:
     os.environ.setdefault("MPLBACKEND", _KERNEL_BACKEND)
     import importlib
 
-    for name in PRELOAD:
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
-    _as_in_a_kernel()
+    def preload(names: tuple[str, ...]) -> None:
+        for name in names:
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name)
+        _as_in_a_kernel()
+
+    def serve_one(timeout: float) -> None:
+        if not select.select([listener], [], [], timeout)[0]:
+            return
+        conn, _ = listener.accept()
+        with conn:
+            try:
+                request = json.loads(conn.makefile("rb").readline())
+                pid = os.fork()
+                if pid == 0:
+                    listener.close()
+                    conn.close()
+                    _kernel_child(request)
+                reply: dict[str, Any] = {"pid": pid}
+            except Exception as exc:  # noqa: BLE001 - sent back to the runner
+                reply = {"error": f"{type(exc).__name__}: {exc}"}
+            conn.sendall(json.dumps(reply).encode() + b"\n")
+
+    preload(PRELOAD_FIRST)
     try:
+        serve_one(0.0)  # the first stage's kernel, if already asked for
+        preload(PRELOAD)
         while os.getppid() == runner_pid:
             _reap()
-            if not select.select([listener], [], [], 0.25)[0]:
-                continue
-            conn, _ = listener.accept()
-            with conn:
-                try:
-                    request = json.loads(conn.makefile("rb").readline())
-                    pid = os.fork()
-                    if pid == 0:
-                        listener.close()
-                        conn.close()
-                        _kernel_child(request)
-                    reply: dict[str, Any] = {"pid": pid}
-                except Exception as exc:  # noqa: BLE001 - sent back to the runner
-                    reply = {"error": f"{type(exc).__name__}: {exc}"}
-                conn.sendall(json.dumps(reply).encode() + b"\n")
+            serve_one(0.25)
     finally:
         listener.close()
         with contextlib.suppress(OSError):

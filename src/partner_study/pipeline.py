@@ -26,6 +26,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -277,6 +278,7 @@ class KernelPool:
         self._closed = False
         self._server: KernelServer | None = None
         self._server_started = False
+        self._lock = threading.RLock()
 
     def _start(self) -> Any:
         try:
@@ -306,27 +308,40 @@ class KernelPool:
         kc.start_channels()
         try:
             kc.wait_for_ready(timeout=120)
-            kc.execute_interactive(
-                self.WARM_UP, timeout=300, store_history=False, output_hook=lambda msg: None
-            )
+            if server is None:  # a forked kernel has the package from its server already
+                kc.execute_interactive(
+                    self.WARM_UP, timeout=300, store_history=False, output_hook=lambda msg: None
+                )
         finally:
             kc.stop_channels()
         return km
 
     def reserve(self, n: int) -> None:
         """Make sure ``n`` more kernels are being prepared (at most the pool size at once)."""
-        while not self._closed and len(self._ready) < min(n, self.size):
-            self._kernel_server()
-            self._ready.append(self._pool.submit(self._start))
+        with self._lock:
+            while not self._closed and len(self._ready) < min(n, self.size):
+                self._kernel_server()
+                self._ready.append(self._pool.submit(self._start))
 
     def take(self) -> Any:
-        """A warm kernel manager (waits for the oldest one being prepared)."""
-        if not self._ready:
-            self.reserve(1)
-        return self._ready.pop(0).result()
+        """A warm kernel manager: the first one ready (the kernel server forks the first
+        stage's kernel before it has imported everything, and that one is ready first)."""
+        while True:  # stages start from several threads: claim a kernel under the lock
+            with self._lock:
+                if not self._ready:
+                    self.reserve(1)
+                candidates = list(self._ready)
+            done, _ = wait(candidates, return_when=FIRST_COMPLETED)
+            with self._lock:
+                fut = next((f for f in self._ready if f in done), None)
+                if fut is not None:
+                    self._ready.remove(fut)
+            if fut is not None:
+                return fut.result()
 
     def close(self) -> None:
-        self._closed = True
+        with self._lock:
+            self._closed = True
 
         def stop(fut: Future) -> None:
             try:
@@ -339,9 +354,10 @@ class KernelPool:
             finally:
                 _close_thread_event_loop()
 
-        for fut in self._ready:
+        with self._lock:
+            ready, self._ready = self._ready, []
+        for fut in ready:
             self._pool.submit(stop, fut)
-        self._ready.clear()
         self._pool.shutdown(wait=True)
         if self._server is not None:
             self._server.close()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from partner_study.codebook import Codebook
 
@@ -102,12 +101,14 @@ def cronbach_alpha(items: pd.DataFrame, *, ci: float = 0.95) -> pd.Series:
     if total_var == 0:
         return pd.Series(result)
     alpha = k / (k - 1) * (1 - values.var(axis=0, ddof=1).sum() / total_var)
+    from scipy.stats import f as f_dist  # imported on use: stage 01 scores without it
+
     df1, df2 = n - 1, (n - 1) * (k - 1)
     a = 1 - ci
     result.update(
         alpha=alpha,
-        ci_low=1 - (1 - alpha) * stats.f.ppf(1 - a / 2, df1, df2),
-        ci_high=1 - (1 - alpha) * stats.f.ppf(a / 2, df1, df2),
+        ci_low=1 - (1 - alpha) * f_dist.ppf(1 - a / 2, df1, df2),
+        ci_high=1 - (1 - alpha) * f_dist.ppf(a / 2, df1, df2),
     )
     return pd.Series(result)
 

@@ -17,19 +17,15 @@ import tempfile
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
 import pandas as pd
-from fontTools import subset as _fonttools_subset
-from matplotlib.backends import _backend_pdf_ps
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.backends.backend_pdf import FigureCanvasPdf
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.figure import Figure
-from PIL import Image
 
 from partner_study.config import FIGURE_FORMATS
-from partner_study.figures.style import RCPARAMS
+
+if TYPE_CHECKING:  # matplotlib is imported when a figure is written (stage 01 writes none)
+    from matplotlib.figure import Figure
+    from PIL import Image
 
 __all__ = [
     "FLOAT_FORMAT",
@@ -100,6 +96,9 @@ def write_parquet(frame: pd.DataFrame, path: Path | str) -> Path:
 
 
 def _raster(fig: Figure) -> Image.Image:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
     canvas = FigureCanvasAgg(fig)
     fig.set_dpi(_DPI)
     canvas.draw()
@@ -108,32 +107,36 @@ def _raster(fig: Figure) -> Image.Image:
     )
 
 
-class _GlyphOnlySubset:
-    """``fontTools.subset`` as matplotlib's PDF backend uses it to embed a font subset,
-    except that the subset also leaves out the OpenType layout tables.
-
-    A PDF shows glyphs at the positions written in the page: the viewer never shapes text,
-    so the substitution and positioning tables (GSUB, GPOS, GDEF, kern, ...) are dead
-    weight, and subsetting them is most of the cost of writing a PDF figure (DejaVu Sans
-    has large ones). The page looks the same; the file is smaller.
-    """
-
-    LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "kern")
-    load_font = staticmethod(_fonttools_subset.load_font)
-    Subsetter = _fonttools_subset.Subsetter
-
-    @classmethod
-    def Options(cls, **kwargs) -> _fonttools_subset.Options:  # noqa: N802 - fontTools' name
-        options = _fonttools_subset.Options(**kwargs)
-        options.drop_tables += list(cls.LAYOUT_TABLES)
-        return options
+#: OpenType layout tables a PDF never uses (see :func:`_glyph_only_font_subsets`).
+_LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "kern")
 
 
 @contextlib.contextmanager
 def _glyph_only_font_subsets() -> Iterator[None]:
-    """While writing one PDF: embed fonts through :class:`_GlyphOnlySubset`."""
+    """While writing one PDF: embed font subsets without the OpenType layout tables.
+
+    matplotlib's PDF backend subsets the fonts it embeds with ``fontTools.subset``. A PDF
+    shows glyphs at the positions written in the page: the viewer never shapes text, so
+    the substitution and positioning tables (GSUB, GPOS, GDEF, kern, ...) are dead weight,
+    and subsetting them is most of the cost of writing a PDF figure (DejaVu Sans has large
+    ones). The page looks the same; the file is smaller. Done by handing the backend a
+    view of ``fontTools.subset`` whose ``Options`` also drop those tables.
+    """
+    from fontTools import subset
+    from matplotlib.backends import _backend_pdf_ps
+
+    class GlyphOnly:
+        load_font = staticmethod(subset.load_font)
+        Subsetter = subset.Subsetter
+
+        @staticmethod
+        def Options(**kwargs) -> subset.Options:  # noqa: N802 - fontTools' name
+            options = subset.Options(**kwargs)
+            options.drop_tables += list(_LAYOUT_TABLES)
+            return options
+
     saved = _backend_pdf_ps.subset
-    _backend_pdf_ps.subset = _GlyphOnlySubset  # type: ignore[assignment]
+    _backend_pdf_ps.subset = GlyphOnly  # type: ignore[assignment]
     try:
         yield
     finally:
@@ -141,6 +144,9 @@ def _glyph_only_font_subsets() -> Iterator[None]:
 
 
 def _encode(fig: Figure, fmt: str, raster: Image.Image | None = None) -> bytes:
+    from matplotlib.backends.backend_pdf import FigureCanvasPdf
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
     buf = io.BytesIO()
     if fmt == "pdf":
         with _glyph_only_font_subsets():
@@ -162,6 +168,10 @@ def _encode(fig: Figure, fmt: str, raster: Image.Image | None = None) -> bytes:
 
 def figure_bytes(fig: Figure, fmt: str) -> bytes:
     """Render ``fig`` to bytes in ``fmt`` (pdf, svg, png, tiff) without any date or version."""
+    import matplotlib
+
+    from partner_study.figures.style import RCPARAMS
+
     with matplotlib.rc_context(RCPARAMS):
         return _encode(fig, fmt)
 
@@ -221,6 +231,15 @@ def write_figure(
     positions instead of solving the layout again on every drawing. With a spare core the
     PDF is written by a forked helper while this process writes the other formats; the
     bytes are the same either way (each format depends only on the laid-out figure)."""
+    import matplotlib
+    from fontTools import subset  # noqa: F401
+
+    # The backends a helper uses are imported here, once: a helper is a fork and would
+    # otherwise import them afresh every time.
+    from matplotlib.backends import backend_pdf, backend_svg  # noqa: F401
+
+    from partner_study.figures.style import RCPARAMS
+
     formats = list(formats)
     paths = {fmt: Path(folder) / f"{name}.{fmt}" for fmt in formats}
     with matplotlib.rc_context(RCPARAMS):
