@@ -22,11 +22,11 @@ def test_figure_bytes_identical_within_process():
 
 def test_figure_bytes_identical_across_processes(tmp_path):
     code = (
-        "import sys; sys.path.insert(0, %r)\n"
+        "import sys; sys.path.insert(0, {!r})\n"
         "from test_writer import sample_figure\n"
         "from partner_study.writer import write_figure\n"
         "write_figure(sample_figure(), 'f', sys.argv[1])\n"
-    ) % str(__import__("pathlib").Path(__file__).parent)
+    ).format(str(__import__("pathlib").Path(__file__).parent))
     for d in ("a", "b"):
         subprocess.run([sys.executable, "-c", code, str(tmp_path / d)], check=True, timeout=120)
     for fmt in ("pdf", "svg", "png", "tiff"):
@@ -59,3 +59,50 @@ def test_csv_and_parquet_deterministic(tmp_path):
     write_parquet(frame, tmp_path / "a.parquet")
     write_parquet(frame, tmp_path / "b.parquet")
     assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
+
+
+def test_figure_helper_gives_the_same_bytes(tmp_path, monkeypatch):
+    """The PDF written by a forked helper equals the one written in process."""
+    write_figure(sample_figure(), "f", tmp_path / "helper")
+    monkeypatch.setenv("PARTNER_STUDY_FIGURE_HELPERS", "0")
+    write_figure(sample_figure(), "f", tmp_path / "inline")
+    for fmt in ("pdf", "svg", "png", "tiff"):
+        assert (tmp_path / "helper" / f"f.{fmt}").read_bytes() == (
+            tmp_path / "inline" / f"f.{fmt}"
+        ).read_bytes(), fmt
+
+
+def test_figure_helper_failure_is_raised(tmp_path, monkeypatch):
+    import pytest
+
+    import partner_study.writer as writer
+
+    if not writer._helpers_allowed():
+        pytest.skip("no forked helpers on this machine (one core or no fork)")
+    real = writer._encode
+
+    def broken(fig, fmt, raster=None):
+        if fmt == "pdf":
+            raise OSError("disk full")
+        return real(fig, fmt, raster)
+
+    monkeypatch.setattr(writer, "_encode", broken)
+    with pytest.raises(RuntimeError, match="helper process failed: OSError: disk full"):
+        write_figure(sample_figure(), "f", tmp_path)
+    assert not (tmp_path / "f.pdf").exists()
+
+
+def test_pdf_fonts_carry_no_layout_tables():
+    """Embedded font subsets leave out GSUB/GPOS (unused by PDF viewers), keep the glyphs."""
+    import io
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    pdf = figure_bytes(sample_figure(), "pdf")
+    streams = re.findall(rb"/Length1 (\d+).*?stream\r?\n(.*?)endstream", pdf, re.S)
+    assert streams, "no embedded TrueType font"
+    import zlib
+
+    font = TTFont(io.BytesIO(zlib.decompress(streams[0][1])))
+    assert "glyf" in font and "GPOS" not in font and "GSUB" not in font

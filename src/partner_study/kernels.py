@@ -303,9 +303,13 @@ def _as_in_a_kernel() -> None:
 
 
 def _in_the_kernel() -> None:
-    """Run, now that the kernel's shell exists, what a module does at import time when it
-    finds itself in a kernel: :mod:`partner_study.figures` registers how returned figures
-    display (PNG at 96 dpi), which the server's import could not."""
+    """Run again, now that the kernel's shell exists, what the package does at import time
+    in a kernel: the figures' backend (Agg; the kernel's start-up chose its inline backend
+    after the server's import) and how returned figures display (PNG at 96 dpi), which
+    the server's import could not register."""
+    style = sys.modules.get("partner_study.figures.style")
+    if style is not None:
+        style.use_agg()  # the kernel's start-up selected its inline backend since
     figures = sys.modules.get("partner_study.figures")
     if figures is not None:
         figures._show_in_notebooks()

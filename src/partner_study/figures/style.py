@@ -13,7 +13,14 @@ from contextlib import contextmanager
 
 import matplotlib
 
-matplotlib.use("Agg")
+
+def use_agg() -> None:
+    """Draw with Agg, whatever backend the session chose: figures are written to files and
+    shown in notebooks as PNG by :mod:`partner_study.figures`, never in a window."""
+    matplotlib.use("Agg")
+
+
+use_agg()
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -28,6 +35,7 @@ __all__ = [
     "diverging_colours",
     "journal_style",
     "new_figure",
+    "use_agg",
 ]
 
 MM = 1 / 25.4

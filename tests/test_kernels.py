@@ -1,0 +1,119 @@
+"""Kernels forked by the kernel server behave as kernels started the usual way."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from partner_study.kernels import ForkedProcess, KernelServer, fork_supported
+from partner_study.pipeline import KernelPool, _close_thread_event_loop
+
+pytestmark = [
+    pytest.mark.skipif(not fork_supported(), reason="kernels are forked on Linux only"),
+    pytest.mark.xdist_group("kernels"),
+]
+
+PROBE = (
+    "import sys, os, pandas as pd, matplotlib, partner_study.figures\n"
+    "print(pd.get_option('display.max_columns'), matplotlib.get_backend(), os.getcwd())\n"
+    "print('partner_study.models' in sys.modules, os.environ.get('PROBE_ENV'))\n"
+)
+
+
+def _run(km, code: str) -> tuple[list[str], list[dict]]:
+    """stdout lines and display data of ``code`` run on ``km``'s kernel."""
+    kc = km.client()
+    kc.start_channels()
+    out: list[str] = []
+    shown: list[dict] = []
+
+    def hook(msg: dict) -> None:
+        if msg["msg_type"] == "stream":
+            out.extend(msg["content"]["text"].splitlines())
+        elif msg["msg_type"] in ("display_data", "execute_result"):
+            shown.append(msg["content"]["data"])
+
+    try:
+        kc.wait_for_ready(timeout=60)
+        reply = kc.execute_interactive(code, timeout=120, output_hook=hook)
+        assert reply["content"]["status"] == "ok", reply["content"]
+    finally:
+        kc.stop_channels()
+    return out, shown
+
+
+def _kernels(root, monkeypatch, fork: bool) -> list[tuple[list[str], list[dict]]]:
+    monkeypatch.setenv("PARTNER_STUDY_FORK_KERNELS", "1" if fork else "0")
+    monkeypatch.setenv("PROBE_ENV", "seen")
+    pool = KernelPool(root, 2)
+    results = []
+    try:
+        pool.reserve(2)
+        for _ in range(2):  # the first is forked before the server imported everything
+            km = pool.take()
+            try:
+                results.append(
+                    _run(
+                        km,
+                        PROBE + "import partner_study.figures as f\n"
+                        "fig = f.new_figure('single', 30)[0]\nfig",
+                    )
+                )
+            finally:
+                km.shutdown_kernel(now=True)
+                _close_thread_event_loop()
+    finally:
+        pool.close()
+    return results
+
+
+def test_forked_kernels_match_launched_kernels(tmp_path, monkeypatch):
+    forked = _kernels(tmp_path, monkeypatch, fork=True)
+    launched = _kernels(tmp_path, monkeypatch, fork=False)
+    for (out_f, shown_f), (out_l, shown_l) in zip(forked, launched, strict=True):
+        # same pandas display width, backend, working folder and environment
+        assert out_f[0] == out_l[0] == f"20 Agg {tmp_path}"
+        assert out_f[1].endswith("seen") and out_l[1].endswith("seen")
+        # a returned figure shows as the same PNG in both
+        assert [sorted(d) for d in shown_f] == [sorted(d) for d in shown_l]
+        assert shown_f[-1]["image/png"] == shown_l[-1]["image/png"]
+        assert shown_f[-1]["text/plain"] == "<Figure>"
+    # kernels forked after the server's second import round have the analysis stack
+    assert forked[1][0][1].startswith("True")
+
+
+def test_forked_kernel_is_interrupted_and_killed(tmp_path, monkeypatch):
+    monkeypatch.setenv("PARTNER_STUDY_FORK_KERNELS", "1")
+    pool = KernelPool(tmp_path, 1)
+    try:
+        km = pool.take()
+        process = km.provisioner.process
+        assert isinstance(process, ForkedProcess)
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            msg_id = kc.execute("import time; time.sleep(60)")
+            time.sleep(0.5)
+            km.interrupt_kernel()
+            reply = kc.get_shell_msg(timeout=30)
+            assert reply["parent_header"]["msg_id"] == msg_id
+            assert reply["content"]["ename"] == "KeyboardInterrupt"
+        finally:
+            kc.stop_channels()
+        assert process.poll() is None
+        km.shutdown_kernel(now=True)
+        assert process.wait(timeout=10) is not None  # the pidfd saw the kernel end
+    finally:
+        _close_thread_event_loop()
+        pool.close()
+
+
+def test_server_goes_away_on_close(tmp_path):
+    server = KernelServer.start(tmp_path)
+    assert server is not None
+    server.close()
+    assert server.process.poll() is not None
+    assert not os.path.exists(server.address)
