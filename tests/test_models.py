@@ -932,3 +932,13 @@ def test_ordinal_exact_derivatives_match_numerical(link):
     numerical = approx_fprime(params, model.loglike, centered=True)
     assert_allclose(model.score(params), numerical, rtol=1e-6, atol=1e-6)
     assert_allclose(model.hessian(params), approx_hess3(params, model.loglike), rtol=1e-4)
+
+
+def test_stable_argsort_equals_numpy_stable():
+    rng = np.random.default_rng(3)
+    for share in (0.0, 0.1, 0.5, 1.0):
+        values = rng.normal(size=2000)
+        k = int(share * len(values))
+        values[:k] = np.round(values[:k], 1)  # ties
+        rng.shuffle(values)
+        assert (models._stable_argsort(values) == np.argsort(values, kind="stable")).all()
