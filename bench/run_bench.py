@@ -12,8 +12,12 @@ example) and measured, in one run on this machine:
                       no kernels, no papermill; the limit;
 ``papermill_loop_s``  the notebooks run one after another by plain ``papermill`` CLI calls
                       (the by-hand baseline), on a kernelspec installed under bench/work/ only;
-``peak_rss_mb``       peak of the summed RSS of the cold run's process tree (runner and
-                      kernels), sampled every 50 ms, in MB (10^6 bytes).
+``peak_rss_mb``       peak memory of the cold run's process tree (runner, kernel server,
+                      kernels, figure helpers), as the summed PSS (a page shared by n
+                      processes counts 1/n in each; summed RSS would count the stack the
+                      forked kernels share once per kernel), sampled every 50 ms, in MB
+                      (10^6 bytes); the summed RSS is in the notes. Where PSS is unreadable,
+                      RSS stands in.
 
 Writes ``bench/results.json`` (one record per size) and ``bench/results.md`` and prints the
 Markdown table. Environment variables:
@@ -147,12 +151,29 @@ def machine() -> dict[str, Any]:
     }
 
 
+def _pss(pid: int) -> int | None:
+    """Proportional set size of a process in bytes (Linux ``smaps_rollup``), or None."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 class TreeSampler(threading.Thread):
-    """Peak of the summed RSS of a process and all its descendants."""
+    """Peak memory of a process and all its descendants, sampled: the summed PSS
+    (proportional set size: a page shared by n processes counts 1/n in each, so the sum is
+    the tree's real memory) and, for comparison, the summed RSS (counts a shared page once
+    per process: forked kernels and helpers share the imported stack and their parent's
+    pages, so this sum overstates).  Where PSS cannot be read, RSS stands in for it."""
 
     def __init__(self, pid: int, every: float = SAMPLE_EVERY) -> None:
         super().__init__(daemon=True)
-        self.pid, self.every, self.peak = pid, every, 0
+        self.pid, self.every = pid, every
+        self.peak = self.peak_rss = 0
         self._halt = threading.Event()
 
     def run(self) -> None:
@@ -165,13 +186,17 @@ class TreeSampler(threading.Thread):
                 procs = [top, *top.children(recursive=True)]
             except psutil.NoSuchProcess:
                 break
-            total = 0
+            total = total_rss = 0
             for proc in procs:
                 try:
-                    total += proc.memory_info().rss
+                    rss = proc.memory_info().rss
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     continue
+                pss = _pss(proc.pid)
+                total_rss += rss
+                total += rss if pss is None else pss
             self.peak = max(self.peak, total)
+            self.peak_rss = max(self.peak_rss, total_rss)
             self._halt.wait(self.every)
 
     def stop(self) -> int:
@@ -213,9 +238,18 @@ def _stop_tree(proc: subprocess.Popen) -> None:
 
 
 def timed(
-    cmd: list[str], *, cwd: Path, log: Path, sample: bool = False, env: dict[str, str] | None = None
+    cmd: list[str],
+    *,
+    cwd: Path,
+    log: Path,
+    sample: bool = False,
+    env: dict[str, str] | None = None,
+    memory: dict[str, int] | None = None,
 ) -> tuple[float, int, float]:
-    """Run ``cmd``; return (wall seconds, peak tree RSS in bytes or 0, CPU seconds).
+    """Run ``cmd``; return (wall seconds, peak tree memory in bytes or 0, CPU seconds).
+
+    The peak is the summed PSS of the tree (see :class:`TreeSampler`); ``memory``, if
+    given, also receives ``{"pss": ..., "rss": ...}`` (bytes).
 
     CPU seconds are user + system time of the command and every descendant it waited for
     (the runner waits for its kernels): less sensitive than wall time to other people's
@@ -244,6 +278,8 @@ def timed(
         seconds = time.perf_counter() - t0
         cpu = _children_cpu() - cpu0
         peak = sampler.stop() if sampler else 0
+        if sampler and memory is not None:
+            memory.update(pss=sampler.peak, rss=sampler.peak_rss)
     if rc is None:
         raise RunFailed(
             Path(cmd[0]).name,
@@ -416,8 +452,13 @@ def measure(size: str, dims: dict[str, int], notes: dict[str, Any]) -> dict[str,
     source_before = package_hash()
     _log("  cold run ...")
     try:
+        memory: dict[str, int] = {}
         secs, peak, cpu = timed(
-            [cli, "run", params_rel, "--force"], cwd=project, log=logs / "cold.log", sample=True
+            [cli, "run", params_rel, "--force"],
+            cwd=project,
+            log=logs / "cold.log",
+            sample=True,
+            memory=memory,
         )
     except RunFailed as exc:
         record["error"] = f"cold run: {exc.detail}"
@@ -425,6 +466,7 @@ def measure(size: str, dims: dict[str, int], notes: dict[str, Any]) -> dict[str,
         return record
     record["cold_s"], record["peak_rss_mb"] = secs, peak / 1e6
     notes["cpu"] = {"cold": cpu}
+    notes["cold_peak_rss_sum_mb"] = round(memory.get("rss", 0) / 1e6, 2)
     notes["cold_stages"] = _stage_seconds(project, study)
     _log(f"  cold  {secs:8.2f} s, peak RSS {peak / 1e6:,.0f} MB")
 
@@ -554,8 +596,10 @@ def markdown(records: list[dict[str, Any]], notes: dict[str, dict[str, Any]]) ->
         "# partner-study benchmark",
         "",
         f"Machine: {m['platform']}, {m['cpu_count']} CPUs, Python {m['python']}. "
-        "Seconds of wall time; peak RSS of the cold run's process tree (runner + kernels) "
-        "in MB (10^6 bytes). "
+        "Seconds of wall time; peak_rss_mb: peak memory of the cold run's process tree (runner, "
+        "kernel server, kernels, figure helpers) as summed PSS, shared pages counted once, "
+        "in MB (10^6 bytes; the summed RSS, which counts them once per process, is in the "
+        "notes). "
         + (
             "All runs import the package from a snapshot of src/ taken when the benchmark started."
             if _snapshot_on()
@@ -631,8 +675,10 @@ def markdown(records: list[dict[str, Any]], notes: dict[str, dict[str, Any]]) ->
         if n.get("cpu"):
             shown = ", ".join(f"{k.replace('_', ' ')} {v:,.1f}" for k, v in n["cpu"].items())
             bits.append(f"CPU seconds (user + system, all processes): {shown}")
+        if "cold_peak_rss_sum_mb" in n:
+            bits.append(f"cold run peak summed RSS {n['cold_peak_rss_sum_mb']:,.0f} MB")
         if "inproc_peak_rss_mb" in n:
-            bits.append(f"in-process peak RSS {n['inproc_peak_rss_mb']:,.0f} MB")
+            bits.append(f"in-process peak memory {n['inproc_peak_rss_mb']:,.0f} MB")
         if n.get("source_changed"):
             bits.append(
                 "the package source (src/) changed while this size was measured: its runs "

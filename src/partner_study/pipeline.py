@@ -72,6 +72,9 @@ class Stage:
     name: str
     needs: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()  # strands the study must have: "scales", "codes"
+    #: Expected share of a run's time (measured on the bench studies): orders the stages
+    #: that can start together, heaviest first, when no earlier run's timings exist.
+    cost: float = 1.0
 
     @property
     def notebook(self) -> str:
@@ -79,10 +82,10 @@ class Stage:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("01-prepare"),
-    Stage("02-describe", ("01-prepare",)),
-    Stage("03-qualitative", ("01-prepare",), ("codes",)),
-    Stage("04-regression", ("01-prepare",), ("scales",)),
+    Stage("01-prepare", cost=2.0),
+    Stage("02-describe", ("01-prepare",), cost=2.0),
+    Stage("03-qualitative", ("01-prepare",), ("codes",), cost=1.5),
+    Stage("04-regression", ("01-prepare",), ("scales",), cost=5.0),
     Stage("05-integrate", ("01-prepare", "03-qualitative"), ("scales", "codes")),
     Stage(
         "06-report",
@@ -405,8 +408,12 @@ def _warm_engine() -> str:
     return name
 
 
-def _execute(root: Path, stage: Stage, params_path: Path, staging: Path, pool: KernelPool) -> None:
+def _execute(
+    root: Path, stage: Stage, params_path: Path, staging: Path, pool: KernelPool, timing: dict
+) -> None:
     import papermill as pm
+
+    timing["started"] = time.perf_counter()  # the stage's time runs from here, not its queueing
 
     out_nb = staging / "notebooks" / stage.notebook
     out_nb.parent.mkdir(parents=True, exist_ok=True)
@@ -563,7 +570,7 @@ def run_pipeline(
                 f"stage template. Fix: restore it (`git checkout notebooks/{stage.notebook}`)."
             )
     pending = {s.name: s for s in selected}
-    running: dict[Future, tuple[Stage, str, Path, float]] = {}
+    running: dict[Future, tuple[Stage, str, Path, dict[str, float]]] = {}
     failure: BaseException | None = None
 
     strands = _strands(root, params)
@@ -580,10 +587,14 @@ def run_pipeline(
     kernels = KernelPool(root, jobs)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         while (pending or running) and failure is None:
-            # Longest first (by the last run's timings): the slowest stage never waits for
-            # a worker behind shorter ones.
+            # Longest first (by the last run's timings, else the stages' expected costs):
+            # the slowest stage never waits for a worker behind shorter ones.
             order = sorted(
-                pending.items(), key=lambda kv: -float(old_stages.get(kv[0], {}).get("seconds", 0))
+                pending.items(),
+                key=lambda kv: (
+                    -float(old_stages.get(kv[0], {}).get("seconds", 0)),
+                    -kv[1].cost,
+                ),
             )
             settled = len(results)
             for name, stage in order:
@@ -621,16 +632,17 @@ def run_pipeline(
                 staging.mkdir(parents=True, exist_ok=True)
                 progress(f"  {name:<15} running ...")
                 kernels.reserve(len(pending) + 1)
-                fut = pool.submit(_execute, root, stage, params_path, staging, kernels)
-                running[fut] = (stage, digest, staging, time.perf_counter())
+                timing = {"started": time.perf_counter()}
+                fut = pool.submit(_execute, root, stage, params_path, staging, kernels, timing)
+                running[fut] = (stage, digest, staging, timing)
             if not running:
                 if pending and len(results) == settled:  # nothing can start: a stage failed
                     break
                 continue  # stages were skipped in this pass: their dependants may be ready
             done, _ = wait(list(running), return_when=FIRST_COMPLETED)
             for fut in done:
-                stage, digest, staging, started = running.pop(fut)
-                seconds = time.perf_counter() - started
+                stage, digest, staging, timing = running.pop(fut)
+                seconds = time.perf_counter() - timing["started"]
                 try:
                     fut.result()
                 except _StageFailure as exc:
