@@ -293,6 +293,8 @@ class KernelPool:
         if not self._server_started:  # called from reserve(), in the runner's thread
             self._server_started = True
             self._server = KernelServer.start(self.root)
+            # papermill takes a second or two to import: meanwhile, not before the first stage
+            threading.Thread(target=_import_papermill, name="import-papermill").start()
         return self._server
 
     def _start_kernel(self) -> Any:
@@ -366,6 +368,18 @@ class KernelPool:
             self._server.close()
 
 
+def _import_papermill() -> None:
+    """Import papermill (and nbclient, nbformat, jupyter_client) for the runner.
+
+    nbformat imports jsonschema, which imports ``rfc3987_syntax`` when it is installed
+    (it comes with Jupyter's own dependencies) to check "iri" string formats; that module
+    builds a grammar when imported, about 1.8 s before the first notebook can start.
+    Notebook validation uses no string formats, so the runner's process never loads it.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    import papermill  # noqa: F401
+
+
 def _warm_engine() -> str:
     """Register (once) a papermill engine that runs a notebook on a warm kernel of the pool
     and, as for a kernel it started itself, shuts it down and closes its client after."""
@@ -411,6 +425,7 @@ def _warm_engine() -> str:
 def _execute(
     root: Path, stage: Stage, params_path: Path, staging: Path, pool: KernelPool, timing: dict
 ) -> None:
+    _import_papermill()
     import papermill as pm
 
     timing["started"] = time.perf_counter()  # the stage's time runs from here, not its queueing
@@ -585,6 +600,7 @@ def run_pipeline(
         )
 
     kernels = KernelPool(root, jobs)
+    once: dict[str, Any] = {}  # manifest parts fixed for the run
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         while (pending or running) and failure is None:
             # Longest first (by the last run's timings, else the stages' expected costs):
@@ -670,7 +686,7 @@ def run_pipeline(
                 }
                 results[stage.name] = StageResult(stage.name, "ran", seconds, new)
                 progress(f"  {stage.name:<15} done in {seconds:.1f} s ({len(new)} files)")
-                _write_manifest(manifest_path, root, params, records)
+                _write_manifest(manifest_path, root, params, records, once)
         if failure is not None:
             for fut in running:
                 fut.cancel()
@@ -683,7 +699,7 @@ def run_pipeline(
     if failure is not None:
         raise failure
     if any(r.status == "ran" for r in results.values()) or not manifest_path.is_file():
-        _write_manifest(manifest_path, root, params, records)
+        _write_manifest(manifest_path, root, params, records, once)
     ordered = [results.get(s.name, StageResult(s.name, "not run")) for s in selected]
     return RunResult(params.study, ordered, manifest_path, time.perf_counter() - t0)
 
@@ -721,13 +737,22 @@ def _handle_failure(
     )
 
 
-def _write_manifest(path: Path, root: Path, params: Params, records: dict[str, Any]) -> None:
+def _write_manifest(
+    path: Path, root: Path, params: Params, records: dict[str, Any], once: dict[str, Any]
+) -> None:
+    """Write the manifest. ``once`` keeps what does not change during a run (input hashes,
+    environment, commit), computed at the first write: the manifest is written after
+    every stage, and hashing a large raw study each time would cost seconds."""
     from partner_study.writer import write_json
 
     files: dict[str, str] = {}
     for rec in records.values():
         files.update(rec.get("outputs", {}))
-    inputs = {k: sha256_file(p) for k, p in _raw_inputs(root, params).items()}
+    if not once:
+        once["inputs"] = {k: sha256_file(p) for k, p in _raw_inputs(root, params).items()}
+        once["environment"] = environment()
+        once["git_commit"] = git_commit(root)
+    inputs = once["inputs"]
     params_file = Path(params.source)
     try:
         params_rel = str(params_file.resolve().relative_to(root))
@@ -742,8 +767,8 @@ def _write_manifest(path: Path, root: Path, params: Params, records: dict[str, A
         "inputs": inputs,
         "outputs": dict(sorted(files.items())),
         "stages": {name: records[name] for name in sorted(records)},
-        "environment": environment(),
-        "git_commit": git_commit(root),
+        "environment": once["environment"],
+        "git_commit": once["git_commit"],
     }
     write_json(path, manifest)
 
