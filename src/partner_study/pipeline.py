@@ -650,19 +650,20 @@ def run_pipeline(
             for n in stage.needs
         )
 
+    costs = {s.name: s.cost for s in STAGES}
+    timed = all(float(old_stages.get(n, {}).get("seconds", 0)) > 0 for n in pending)
+
+    def expected(name: str) -> float:
+        """A stage's expected duration: the last run's seconds, else its cost."""
+        return float(old_stages[name]["seconds"]) if timed else costs[name]
+
     kernels = KernelPool(root, jobs)
     once: dict[str, Any] = {}  # manifest parts fixed for the run
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         while (pending or running) and failure is None:
             # Longest first (by the last run's timings, else the stages' expected costs):
             # the slowest stage never waits for a worker behind shorter ones.
-            order = sorted(
-                pending.items(),
-                key=lambda kv: (
-                    -float(old_stages.get(kv[0], {}).get("seconds", 0)),
-                    -kv[1].cost,
-                ),
-            )
+            order = sorted(pending.items(), key=lambda kv: (-expected(kv[0]), kv[0]))
             settled = len(results)
             for name, stage in order:
                 if not ready(stage):
@@ -706,6 +707,7 @@ def run_pipeline(
                 if pending and len(results) == settled:  # nothing can start: a stage failed
                     break
                 continue  # stages were skipped in this pass: their dependants may be ready
+            _fill_once(once, root, params)  # while the first stage runs
             done, _ = wait(list(running), return_when=FIRST_COMPLETED)
             for fut in done:
                 stage, digest, staging, timing = running.pop(fut)
@@ -788,6 +790,14 @@ def _handle_failure(
     )
 
 
+def _fill_once(once: dict[str, Any], root: Path, params: Params) -> None:
+    """The manifest's parts that do not change during a run, computed once."""
+    if not once:
+        once["inputs"] = {k: sha256_file(p) for k, p in _raw_inputs(root, params).items()}
+        once["environment"] = environment()
+        once["git_commit"] = git_commit(root)
+
+
 def _write_manifest(
     path: Path, root: Path, params: Params, records: dict[str, Any], once: dict[str, Any]
 ) -> None:
@@ -799,10 +809,7 @@ def _write_manifest(
     files: dict[str, str] = {}
     for rec in records.values():
         files.update(rec.get("outputs", {}))
-    if not once:
-        once["inputs"] = {k: sha256_file(p) for k, p in _raw_inputs(root, params).items()}
-        once["environment"] = environment()
-        once["git_commit"] = git_commit(root)
+    _fill_once(once, root, params)
     inputs = once["inputs"]
     params_file = Path(params.source)
     try:
