@@ -650,8 +650,9 @@ def markdown(records: list[dict[str, Any]], notes: dict[str, dict[str, Any]]) ->
             "## Seconds per stage",
             "",
             "Cold: the runner's manifest (stages 02-04 run in parallel on "
-            f"{m['cpu_count']} CPUs, on kernels warmed ahead; a stage's time counts from its "
-            "submission, so it includes waiting for a free worker and a warm kernel). "
+            f"{m['cpu_count']} CPUs, on kernels forked ahead by the kernel server; a stage's "
+            "time runs from when a worker starts it, waiting for its kernel included, and "
+            "stages running together share the processors). "
             "In-process: each stage's cells (the first also imports the package). "
             "Papermill: one CLI call per notebook, kernel start-up included.",
             "",

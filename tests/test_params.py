@@ -67,7 +67,8 @@ def test_example_params_load(root):
         (
             "dependent: engagement",
             "dependent: happiness",
-            r"key 'regression\.dependent': found 'happiness', expected one of the codebook's scales",
+            r"key 'regression\.dependent': found 'happiness', "
+            r"expected one of the codebook's scales",
         ),
         ("study: t", "study: t\nplots: 1", r"key 'plots': found an unknown key"),
         (

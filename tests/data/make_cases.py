@@ -56,14 +56,15 @@ def main() -> None:
     edit(f / "survey.csv", ",eng_3,", ",eng_3x,")
     f = case(
         "unknown-column",
-        r"participants\.csv: row 1, column 'postcode': found a column the codebook does not declare",
+        r"participants\.csv: row 1, column 'postcode': "
+        r"found a column the codebook does not declare",
     )
     edit(f / "participants.csv", "profession\n", "profession,postcode\n")
     p = f / "participants.csv"
     p.write_text(
         "\n".join(
-            l + ",1000" if i else l
-            for i, l in enumerate(p.read_text(encoding="utf-8").strip().split("\n"))
+            line + ",1000" if i else line
+            for i, line in enumerate(p.read_text(encoding="utf-8").strip().split("\n"))
         )
         + "\n",
         encoding="utf-8",
@@ -95,7 +96,8 @@ def main() -> None:
     line_edit(f / "survey.csv", 2, "com_2", "agree")
     f = case(
         "undeclared-level",
-        r"participants\.csv: row 4, column 'gender': found '5', expected one of the levels of 'gender'",
+        r"participants\.csv: row 4, column 'gender': found '5', "
+        r"expected one of the levels of 'gender'",
     )
     line_edit(f / "participants.csv", 4, "gender", "5")
     f = case(
@@ -110,7 +112,8 @@ def main() -> None:
     line_edit(f / "segments.csv", 3, "code", "empowerment")
     f = case(
         "bad-role",
-        r"participants\.csv: row 2, column 'role': found 'doctor', expected one of patient, professional",
+        r"participants\.csv: row 2, column 'role': found 'doctor', "
+        r"expected one of patient, professional",
     )
     line_edit(f / "participants.csv", 2, "role", "doctor")
     f = case(
@@ -163,7 +166,8 @@ def main() -> None:
     )
     f = case(
         "engagement-level-undeclared",
-        r"survey\.csv: row 4, column 'eng_level': found '6', expected one of the levels of 'engagement_level'",
+        r"survey\.csv: row 4, column 'eng_level': found '6', "
+        r"expected one of the levels of 'engagement_level'",
     )
     line_edit(f / "survey.csv", 4, "eng_level", "6")
 
