@@ -117,3 +117,16 @@ def test_server_goes_away_on_close(tmp_path):
     server.close()
     assert server.process.poll() is not None
     assert not os.path.exists(server.address)
+    assert not os.path.exists(os.path.dirname(server.address))
+
+
+def test_server_socket_is_private(tmp_path):
+    import stat
+
+    server = KernelServer.start(tmp_path)
+    assert server is not None
+    try:
+        folder = os.path.dirname(server.address)
+        assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+    finally:
+        server.close()

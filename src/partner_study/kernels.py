@@ -37,7 +37,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -178,7 +177,9 @@ class KernelServer:
         """Start a server whose kernels run in ``root``; None where forking is unsupported."""
         if not fork_supported() or os.environ.get("PARTNER_STUDY_FORK_KERNELS") == "0":
             return None
-        address = os.path.join(tempfile.gettempdir(), f"partner-study-ks-{uuid.uuid4().hex}")
+        # The socket lives in a folder only this user can enter: whoever can connect can
+        # have a kernel started with any command line.
+        address = os.path.join(tempfile.mkdtemp(prefix="partner-study-ks-"), "socket")
         process = subprocess.Popen(
             [sys.executable, "-m", "partner_study.kernels", address, str(os.getpid())],
             cwd=str(root),
@@ -224,6 +225,8 @@ class KernelServer:
             self.process.wait()
         with contextlib.suppress(OSError):
             os.unlink(self.address)
+        with contextlib.suppress(OSError):
+            os.rmdir(os.path.dirname(self.address))
 
 
 def fork_provisioner(server: KernelServer, **kwargs: Any) -> Any:
