@@ -59,10 +59,8 @@ PRELOAD_FIRST = (
     "partner_study.writer",
 )
 
-#: Imported by the server before it forks the later stages' kernels.
+#: Imported next, before the server forks the later stages' kernels.
 PRELOAD = (
-    "numpy",
-    "pandas",
     "scipy.stats",
     "statsmodels.regression.linear_model",
     "statsmodels.regression.mixed_linear_model",
@@ -78,21 +76,13 @@ PRELOAD = (
     "PIL.Image",
     "PIL.PngImagePlugin",
     "PIL.TiffImagePlugin",
-    "pyarrow",
-    "pyarrow.parquet",
-    "ipykernel.kernelapp",
-    "ipykernel.ipkernel",
-    "partner_study",
     "partner_study.figures",
     "partner_study.models",
     "partner_study.qualitative",
     "partner_study.agreement",
     "partner_study.integrate",
-    "partner_study.prepare",
     "partner_study.tables",
     "partner_study.report",
-    "partner_study.validate",
-    "partner_study.writer",
 )
 
 _KERNEL_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel sets

@@ -24,6 +24,36 @@ from partner_study.errors import Problem, StudyDataError
 from partner_study.io import Study, find_table, read_table
 
 
+def _unknown_ids(
+    col: _Collector,
+    file: str,
+    ids: pd.Series,
+    column: str,
+    known_ids: set[str] | None,
+    pfile: str,
+    fix: str | None = None,
+    *,
+    blank_ok: bool = False,
+) -> None:
+    """Report ids of ``file`` that ``pfile`` (participants) does not list; blank ids are
+    left to their own check when ``blank_ok``."""
+    if known_ids is None:
+        return
+    unknown = ~_isin(ids, known_ids)
+    if blank_ok:
+        unknown &= ids.ne("")
+    name = Path(pfile).name
+    col.rows(
+        file,
+        unknown,
+        ids,
+        column,
+        f"an id listed in {name}",
+        fix or f"add the participant to {name} or correct the id",
+        found="unknown participant '{}'",
+    )
+
+
 def _isin(values: pd.Series, pool) -> pd.Series:
     """``values.isin(pool)``, fast on pyarrow strings (:func:`partner_study.arrays.isin`)."""
     return pd.Series(isin(values, pool), index=values.index)
@@ -438,16 +468,9 @@ def _check_tables(
         )
         if cb.id in rraw.columns and "name" in rraw.columns:
             rid = _ids(rraw, cb.id)
-            if known_ids is not None:
-                col.rows(
-                    rfile,
-                    ~_isin(rid, known_ids),
-                    rid,
-                    cb.id,
-                    f"an id listed in {Path(pfile).name}",
-                    "correct the id or remove the row",
-                    found="unknown participant '{}'",
-                )
+            _unknown_ids(
+                col, rfile, rid, cb.id, known_ids, pfile, "correct the id or remove the row"
+            )
             roster = pd.DataFrame({"participant_id": rid, "name": rraw["name"].str.strip()})
 
     if col.problems:
@@ -518,16 +541,7 @@ def _validate_survey(
         "remove the repeated row",
         found="duplicate id '{}'",
     )
-    if known_ids is not None:
-        col.rows(
-            file,
-            ~_isin(ids, known_ids) & ids.ne(""),
-            ids,
-            cb.id,
-            f"an id listed in {Path(pfile).name}",
-            f"add the participant to {Path(pfile).name} or correct the id",
-            found="unknown participant '{}'",
-        )
+    _unknown_ids(col, file, ids, cb.id, known_ids, pfile, blank_ok=True)
     blocks = [pd.DataFrame({"participant_id": ids})]
     for scale in cb.scales.values():
         items = [item for item in scale.items if item in raw.columns]
@@ -568,16 +582,7 @@ def _validate_segments(
         "give every coded segment an id",
     )
     ids = get["participant_id"]
-    if known_ids is not None:
-        col.rows(
-            file,
-            ~_isin(ids, known_ids),
-            ids,
-            "participant_id",
-            f"an id listed in {Path(pfile).name}",
-            f"add the participant to {Path(pfile).name} or correct the id",
-            found="unknown participant '{}'",
-        )
+    _unknown_ids(col, file, ids, "participant_id", known_ids, pfile)
     code = get["code"]
     col.rows(
         file,
