@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 
 import pytest
@@ -106,6 +107,32 @@ def test_forked_kernel_is_interrupted_and_killed(tmp_path, monkeypatch):
         assert process.poll() is None
         km.shutdown_kernel(now=True)
         assert process.wait(timeout=10) is not None  # the pidfd saw the kernel end
+    finally:
+        _close_thread_event_loop()
+        pool.close()
+
+
+def test_stage_kernel_is_shut_down_without_an_interrupt(tmp_path, monkeypatch):
+    # An interrupt at shutdown could land while the kernel is leaving the last request's
+    # handler; the kernel then logged "ERROR | KeyboardInterrupt caught in kernel".
+    monkeypatch.setenv("PARTNER_STUDY_FORK_KERNELS", "1")
+    pool = KernelPool(tmp_path, 1)
+    try:
+        km = pool.take()
+        process = km.provisioner.process
+        signals: list[int] = []
+        send = km.provisioner.send_signal
+
+        async def record(signum: int) -> None:
+            signals.append(signum)
+            await send(signum)
+
+        km.provisioner.send_signal = record
+        out, _ = _run(km, "print(6 * 7)")
+        assert out == ["42"]
+        km.shutdown_kernel()  # graceful: shutdown_request, as nbclient does after a stage
+        assert signal.SIGINT not in signals
+        assert process.wait(timeout=10) is not None
     finally:
         _close_thread_event_loop()
         pool.close()

@@ -178,6 +178,18 @@ def project_kernel_manager(server: KernelServer | None = None) -> type:
                 )
             return await super()._async_pre_start_kernel(**kw)
 
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client interrupts a kernel before asking it to shut down, in case a
+            # cell still runs. A stage's kernel is shut down once its last cell has
+            # answered, and the SIGINT can then land while ipykernel is still leaving that
+            # request's handler: the kernel logs "ERROR | KeyboardInterrupt caught in
+            # kernel" on the runner's terminal for a stage that went well. So no interrupt
+            # at shutdown: a kernel still busy then (a cell timed out) gets SIGTERM after
+            # half of shutdown_wait_time, and SIGKILL after all of it.
+            if self.shutting_down:
+                return
+            await super()._async_interrupt_kernel()
+
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
             self.client_factory = quick_client
