@@ -198,7 +198,7 @@ def test_no_planted_identifier_reaches_reports(project):
 def test_second_run_executes_no_notebook(project):
     root, _ = project
     result = run_pipeline(root / "params" / "example.yaml", root=root)
-    assert {s.status for s in result.stages} == {"skipped"}
+    assert {s.name: s.status for s in result.stages} == {}
 
 
 def test_touching_one_notebook_reruns_it_and_its_dependants(project):
@@ -241,6 +241,41 @@ def test_verify_passes_then_names_a_changed_file(project):
         target.write_bytes(original)
     assert proc.returncode == 1
     assert "different  reports/example/tables/reliability.csv" in proc.stdout
+
+
+def test_a_failing_stage_keeps_what_the_others_finished(project):
+    """02 (touched) and 03 (made to fail) run side by side: the run stops with the failed
+    notebook kept and 02's new result recorded: with 03 put back, the next run finds 02
+    and 03 up to date, and removes the failed notebook."""
+    from partner_study.errors import StageError
+
+    root, _ = project
+    notebooks = root / "notebooks"
+
+    def edit(name: str, change) -> str:
+        original = (notebooks / name).read_text(encoding="utf-8")
+        data = json.loads(original)
+        change(data["cells"])
+        (notebooks / name).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        return original
+
+    def touch(cells: list) -> None:
+        cells[0]["source"] = "".join(cells[0]["source"]) + "\n"
+
+    def fail(cells: list) -> None:
+        cells[-1]["source"] = "".join(cells[-1]["source"]) + "\nraise RuntimeError('planted')"
+
+    edit("02-describe.ipynb", touch)
+    original_03 = edit("03-qualitative.ipynb", fail)
+    failed = root / "reports" / "example" / "failed" / "03-qualitative.ipynb"
+    with pytest.raises(StageError, match="planted"):
+        run_pipeline(root / "params" / "example.yaml", root=root)
+    assert failed.is_file()
+    (notebooks / "03-qualitative.ipynb").write_text(original_03, encoding="utf-8")
+    result = run_pipeline(root / "params" / "example.yaml", root=root)
+    status = {s.name: s.status for s in result.stages}
+    assert status["02-describe"] == status["03-qualitative"] == "skipped"  # 02 was recorded
+    assert not failed.parent.exists()
 
 
 def test_sigkill_at_five_moments_then_rerun_is_complete(project, tmp_path):

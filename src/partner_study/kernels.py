@@ -68,7 +68,6 @@ PRELOAD = (
     "statsmodels.stats.diagnostic",
     "patsy",
     "matplotlib",
-    "matplotlib.pyplot",
     "matplotlib.backends.backend_agg",
     "matplotlib.backends.backend_pdf",
     "matplotlib.backends.backend_svg",

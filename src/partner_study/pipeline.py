@@ -431,16 +431,29 @@ class KernelPool:
             self._server.close()
 
 
-def _import_papermill() -> None:
-    """Import papermill (and nbclient, nbformat, jupyter_client) for the runner.
+#: Optional modules that importing papermill loads for features the runner never uses:
+#: ``rfc3987_syntax`` (jsonschema checks "iri" string formats with it; it builds a grammar
+#: when imported, ~1.8 s) and ``pyarrow.fs`` (papermill's HDFS handler; it brings numpy
+#: and pyarrow into the runner, ~0.2 s).
+_NOT_FOR_THE_RUNNER = ("rfc3987_syntax", "pyarrow.fs")
 
-    nbformat imports jsonschema, which imports ``rfc3987_syntax`` when it is installed
-    (it comes with Jupyter's own dependencies) to check "iri" string formats; that module
-    builds a grammar when imported, about 1.8 s before the first notebook can start.
-    Notebook validation uses no string formats, so the runner's process never loads it.
-    """
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-    import papermill  # noqa: F401
+
+def _import_papermill() -> None:
+    """Import papermill (and nbclient, nbformat, jupyter_client) for the runner, without
+    the optional modules of :data:`_NOT_FOR_THE_RUNNER`: they are hidden while papermill
+    is imported (an import of a module set to ``None`` in ``sys.modules`` fails, and the
+    importing library goes without it), then shown again for whoever needs them later."""
+    if "papermill" in sys.modules:
+        return
+    hidden = [name for name in _NOT_FOR_THE_RUNNER if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        import papermill  # noqa: F401
+    finally:
+        for name in hidden:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
 
 
 def _warm_engine() -> str:
@@ -671,50 +684,62 @@ def run_pipeline(
 
     kernels = KernelPool(root, jobs)
     once: dict[str, Any] = {}  # manifest parts fixed for the run
+    unsaved = False  # stages recorded since the manifest was last written
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        while (pending or running) and failure is None:
-            # Longest first (by the last run's timings, else the stages' expected costs):
-            # the slowest stage never waits for a worker behind shorter ones.
-            order = sorted(pending.items(), key=lambda kv: (-expected(kv[0]), kv[0]))
+        # After a failure no stage starts; those already running finish and are kept.
+        while pending and failure is None or running:
             settled = len(results)
-            for name, stage in order:
-                if not ready(stage):
-                    continue
-                for need in stage.needs:
-                    if need not in outputs and need in old_stages:
-                        outputs[need] = old_stages[need].get("outputs", {})
-                del pending[name]
-                lacking = [r for r in stage.requires if not strands.get(r)]
-                if lacking:
-                    reason = "the codebook declares no " + " and no ".join(
-                        {"scales": "survey scales", "codes": "qualitative codes"}[r]
-                        for r in lacking
-                    )
-                    for rel in _prev_outputs(records, name):
-                        (root / rel).unlink(missing_ok=True)
-                    records.pop(name, None)
-                    outputs[name] = {}
-                    results[name] = StageResult(name, "not applicable", reason=reason)
-                    progress(f"  {name:<15} not applicable: {reason}")
-                    continue
-                digest = hasher(stage)
-                prev = old_stages.get(name, {})
-                if (
-                    not force
-                    and prev.get("hash") == digest
-                    and _outputs_intact(root, prev.get("outputs", {}))
-                ):
-                    outputs[name] = prev.get("outputs", {})
-                    results[name] = StageResult(name, "skipped", 0.0, outputs[name])
-                    progress(f"  {name:<15} up to date, skipped")
-                    continue
-                staging = staging_root / name
-                staging.mkdir(parents=True, exist_ok=True)
-                progress(f"  {name:<15} running ...")
-                kernels.reserve(len(pending) + 1)
-                timing = {"started": time.perf_counter()}
-                fut = pool.submit(_execute, root, stage, params_path, staging, kernels, timing)
-                running[fut] = (stage, digest, staging, timing)
+            swept = -1
+            while failure is None and swept != len(results):
+                # Sweep again while stages settle without running (skipped, not applicable):
+                # stages after them in the order may have become ready.
+                swept = len(results)
+                # Longest first (by the last run's timings, else the stages' expected
+                # costs): the slowest stage never waits for a worker behind shorter ones.
+                order = sorted(pending.items(), key=lambda kv: (-expected(kv[0]), kv[0]))
+                for name, stage in order:
+                    if not ready(stage):
+                        continue
+                    for need in stage.needs:
+                        if need not in outputs and need in old_stages:
+                            outputs[need] = old_stages[need].get("outputs", {})
+                    del pending[name]
+                    lacking = [r for r in stage.requires if not strands.get(r)]
+                    if lacking:
+                        reason = "the codebook declares no " + " and no ".join(
+                            {"scales": "survey scales", "codes": "qualitative codes"}[r]
+                            for r in lacking
+                        )
+                        for rel in _prev_outputs(records, name):
+                            (root / rel).unlink(missing_ok=True)
+                        if records.pop(name, None) is not None:
+                            unsaved = True
+                        outputs[name] = {}
+                        results[name] = StageResult(name, "not applicable", reason=reason)
+                        progress(f"  {name:<15} not applicable: {reason}")
+                        continue
+                    digest = hasher(stage)
+                    prev = old_stages.get(name, {})
+                    if (
+                        not force
+                        and prev.get("hash") == digest
+                        and _outputs_intact(root, prev.get("outputs", {}))
+                    ):
+                        outputs[name] = prev.get("outputs", {})
+                        _clear_failed(dest, stage)  # the notebook that failed was put right
+                        results[name] = StageResult(name, "skipped", 0.0, outputs[name])
+                        progress(f"  {name:<15} up to date, skipped")
+                        continue
+                    staging = staging_root / name
+                    staging.mkdir(parents=True, exist_ok=True)
+                    progress(f"  {name:<15} running ...")
+                    kernels.reserve(len(pending) + 1)
+                    timing = {"started": time.perf_counter()}
+                    fut = pool.submit(_execute, root, stage, params_path, staging, kernels, timing)
+                    running[fut] = (stage, digest, staging, timing)
+            if unsaved:  # the stages just finished, now that their dependants have started
+                _write_manifest(manifest_path, root, params, records, once)
+                unsaved = False
             if not running:
                 if pending and len(results) == settled:  # nothing can start: a stage failed
                     break
@@ -727,21 +752,22 @@ def run_pipeline(
                 try:
                     fut.result()
                 except _StageFailure as exc:
-                    failure = _handle_failure(root, params, stage, exc, staging_root)
+                    error = _handle_failure(root, params, stage, exc, staging_root)
+                    failure = failure or error  # the first failure is the one reported
                     results[stage.name] = StageResult(stage.name, "failed", seconds)
                     continue
                 except BaseException as exc:  # noqa: BLE001 - reported below
-                    failure = exc
+                    failure = failure or exc
                     results[stage.name] = StageResult(stage.name, "failed", seconds)
                     continue
+                if failure is not None and not isinstance(failure, StageError):
+                    continue  # bad input or an interruption: the run keeps nothing more
                 # Outputs of the previous run of this stage that it no longer makes go away.
                 new = _promote(root, params, staging)
                 for rel in _prev_outputs(records, stage.name):
                     if rel not in new:
                         (root / rel).unlink(missing_ok=True)
-                (dest["report"] / "failed" / stage.notebook).unlink(missing_ok=True)
-                with contextlib.suppress(OSError):
-                    (dest["report"] / "failed").rmdir()
+                _clear_failed(dest, stage)
                 outputs[stage.name] = new
                 records[stage.name] = {
                     "hash": digest,
@@ -751,7 +777,7 @@ def run_pipeline(
                 }
                 results[stage.name] = StageResult(stage.name, "ran", seconds, new)
                 progress(f"  {stage.name:<15} done in {seconds:.1f} s ({len(new)} files)")
-                _write_manifest(manifest_path, root, params, records, once)
+                unsaved = True
         if failure is not None:
             for fut in running:
                 fut.cancel()
@@ -761,12 +787,19 @@ def run_pipeline(
         (root / ".staging").rmdir()
     except OSError:
         pass
+    if unsaved or failure is None and not manifest_path.is_file():
+        _write_manifest(manifest_path, root, params, records, once)
     if failure is not None:
         raise failure
-    if any(r.status == "ran" for r in results.values()) or not manifest_path.is_file():
-        _write_manifest(manifest_path, root, params, records, once)
     ordered = [results.get(s.name, StageResult(s.name, "not run")) for s in selected]
     return RunResult(params.study, ordered, manifest_path, time.perf_counter() - t0)
+
+
+def _clear_failed(dest: dict[str, Path], stage: Stage) -> None:
+    """Remove the kept copy of a stage's notebook from an earlier failed run."""
+    (dest["report"] / "failed" / stage.notebook).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        (dest["report"] / "failed").rmdir()
 
 
 def _strands(root: Path, params: Params) -> dict[str, bool]:

@@ -19,11 +19,13 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from partner_study.config import FIGURE_FORMATS
 
-if TYPE_CHECKING:  # matplotlib is imported when a figure is written (stage 01 writes none)
+if TYPE_CHECKING:
+    # matplotlib is imported when a figure is written (stage 01 writes none); pandas is
+    # never imported here: the runner writes the manifest with this module, and frames
+    # come with their own methods.
+    import pandas as pd
     from matplotlib.figure import Figure
     from PIL import Image
 

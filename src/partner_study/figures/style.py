@@ -22,7 +22,6 @@ def use_agg() -> None:
 
 use_agg()
 
-import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 __all__ = [
@@ -101,7 +100,7 @@ def diverging_colours(n: int) -> list[str]:
 @contextmanager
 def journal_style() -> Iterator[None]:
     """Context in which matplotlib uses the journal style."""
-    with plt.rc_context(RCPARAMS):
+    with matplotlib.rc_context(RCPARAMS):
         yield
 
 
