@@ -106,3 +106,29 @@ def test_pdf_fonts_carry_no_layout_tables():
 
     font = TTFont(io.BytesIO(zlib.decompress(streams[0][1])))
     assert "glyf" in font and "GPOS" not in font and "GSUB" not in font
+
+
+def test_written_figure_keeps_a_preview_until_it_changes(tmp_path):
+    """A notebook shows a figure just written from its 300 dpi raster reduced to 100 dpi;
+    a change or a later drawing drops that preview, and the figure is drawn afresh."""
+    import io
+
+    from PIL import Image
+
+    from partner_study.figures.style import PREVIEW_DPI, preview
+
+    fig = sample_figure()
+    assert preview(fig) is None  # never drawn
+    write_figure(fig, "f", tmp_path, formats=["png", "svg"])
+    kept = preview(fig)
+    with Image.open(tmp_path / "f.png") as png:
+        reduced = png.convert("RGBA").reduce(3)  # 300 dpi -> 100 dpi
+    assert kept is not None and kept.size == reduced.size and kept.tobytes() == reduced.tobytes()
+    fig.axes[0].set_title("changed")
+    assert preview(fig) is None  # stale: the file no longer shows the figure
+    write_figure(fig, "f", tmp_path, formats=["png"])
+    assert preview(fig) is not None
+    fig.savefig(io.BytesIO(), format="png", dpi=PREVIEW_DPI)
+    assert preview(fig) is None  # drawn again since
+    write_figure(fig, "g", tmp_path, formats=["pdf", "svg"])  # no raster: nothing kept
+    assert preview(fig) is None

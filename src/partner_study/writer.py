@@ -241,7 +241,7 @@ def write_figure(
     # otherwise import them afresh every time.
     from matplotlib.backends import backend_pdf, backend_svg  # noqa: F401
 
-    from partner_study.figures.style import RCPARAMS
+    from partner_study.figures.style import RCPARAMS, keep_preview
 
     formats = list(formats)
     paths = {fmt: Path(folder) / f"{name}.{fmt}" for fmt in formats}
@@ -266,6 +266,8 @@ def write_figure(
             finally:
                 if helper is not None:
                     helper.join()
+            if raster is not None:
+                keep_preview(fig, raster)  # a notebook shows the figure without redrawing it
             return [paths[fmt] for fmt in formats]
         finally:
             if engine is not None:

@@ -18,16 +18,20 @@ from partner_study.figures.regression import (
 from partner_study.figures.style import (
     DOUBLE_COLUMN_MM,
     OKABE_ITO,
+    PREVIEW_DPI,
     ROLE_COLOURS,
     SINGLE_COLUMN_MM,
     journal_style,
     new_figure,
+    preview,
 )
 
 
 def _show_in_notebooks() -> None:
-    """In a Jupyter kernel, display returned figures as PNG (96 dpi, no metadata), so the
-    executed notebooks show them and stay byte-identical across runs."""
+    """In a Jupyter kernel, display returned figures as PNG (100 dpi, no metadata), so the
+    executed notebooks show them and stay byte-identical across runs. A figure just written
+    by :func:`partner_study.writer.write_figure` shows its 300 dpi drawing reduced to
+    100 dpi (:func:`partner_study.figures.style.preview`) instead of being drawn again."""
     if "IPython" not in _sys.modules:
         return
     from IPython import get_ipython
@@ -40,8 +44,12 @@ def _show_in_notebooks() -> None:
         import io
 
         buf = io.BytesIO()
-        with journal_style():
-            fig.savefig(buf, format="png", dpi=96, metadata={"Software": None})
+        image = preview(fig)
+        if image is not None:
+            image.save(buf, format="PNG")
+        else:
+            with journal_style():
+                fig.savefig(buf, format="png", dpi=PREVIEW_DPI, metadata={"Software": None})
         return buf.getvalue()
 
     shell.display_formatter.formatters["image/png"].for_type(_Figure, _png)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -24,6 +25,9 @@ use_agg()
 
 from matplotlib.figure import Figure  # noqa: E402
 
+if TYPE_CHECKING:
+    from PIL import Image
+
 __all__ = [
     "MM",
     "SINGLE_COLUMN_MM",
@@ -34,6 +38,9 @@ __all__ = [
     "diverging_colours",
     "journal_style",
     "new_figure",
+    "keep_preview",
+    "preview",
+    "PREVIEW_DPI",
     "use_agg",
 ]
 
@@ -126,3 +133,33 @@ def new_figure(width: str | float = "single", height_mm: float = 60.0, **subplot
         axes = fig.subplots(**subplots)
     fig._partner_study_style = True  # type: ignore[attr-defined]
     return fig, axes
+
+
+#: Notebook previews: the 300 dpi raster reduced 3 x 3 pixels to one, i.e. 100 dpi.
+PREVIEW_REDUCTION = 3
+PREVIEW_DPI = int(RCPARAMS["savefig.dpi"]) // PREVIEW_REDUCTION  # type: ignore[call-overload]
+_PREVIEW = "_partner_study_preview"
+
+
+def keep_preview(fig: Figure, raster: Image.Image) -> None:
+    """Keep a notebook preview of ``fig`` made from ``raster``, the 300 dpi drawing just
+    written to file, so that showing the figure in a notebook does not draw it again.
+
+    The preview holds while the figure stays as it was drawn: any later change marks the
+    figure stale and any later drawing (``savefig``, another write) drops the preview;
+    :func:`preview` then returns ``None`` and the figure is drawn afresh.
+    """
+    vars(fig)[_PREVIEW] = raster.reduce(PREVIEW_REDUCTION)
+    if not getattr(fig, "_partner_study_preview_watch", False):
+        fig.canvas.mpl_connect("draw_event", _drop_preview)
+        fig._partner_study_preview_watch = True  # type: ignore[attr-defined]
+
+
+def _drop_preview(event) -> None:
+    vars(event.canvas.figure).pop(_PREVIEW, None)
+
+
+def preview(fig: Figure) -> Image.Image | None:
+    """The preview kept by :func:`keep_preview`, if the figure is unchanged since."""
+    image = vars(fig).get(_PREVIEW)
+    return None if image is None or fig.stale else image
