@@ -122,7 +122,7 @@ def test_written_figure_keeps_a_preview_until_it_changes(tmp_path):
     write_figure(fig, "f", tmp_path, formats=["png", "svg"])
     kept = preview(fig)
     with Image.open(tmp_path / "f.png") as png:
-        reduced = png.convert("RGBA").reduce(3)  # 300 dpi -> 100 dpi
+        reduced = png.reduce(3)  # 300 dpi -> 100 dpi
     assert kept is not None and kept.size == reduced.size and kept.tobytes() == reduced.tobytes()
     fig.axes[0].set_title("changed")
     assert preview(fig) is None  # stale: the file no longer shows the figure
