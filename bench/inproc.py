@@ -26,6 +26,10 @@ from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # no display; kernels use the inline backend
 
+from partner_study.kernels import ONE_THREAD  # noqa: E402 - before numpy is imported
+
+os.environ.update(ONE_THREAD)  # numerical libraries on one thread, as in the runner's kernels
+
 
 def _code_cells(path: Path) -> list[tuple[str, list[str]]]:
     import nbformat

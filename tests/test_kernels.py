@@ -20,6 +20,7 @@ PROBE = (
     "import sys, os, pandas as pd, matplotlib, partner_study.figures\n"
     "print(pd.get_option('display.max_columns'), matplotlib.get_backend(), os.getcwd())\n"
     "print('partner_study.models' in sys.modules, os.environ.get('PROBE_ENV'))\n"
+    "print(os.environ.get('OPENBLAS_NUM_THREADS'), os.environ.get('OMP_NUM_THREADS'))\n"
 )
 
 
@@ -77,6 +78,7 @@ def test_forked_kernels_match_launched_kernels(tmp_path, monkeypatch):
         # same pandas display width, backend, working folder and environment
         assert out_f[0] == out_l[0] == f"20 Agg {tmp_path}"
         assert out_f[1].endswith("seen") and out_l[1].endswith("seen")
+        assert out_f[2] == out_l[2] == "1 1"  # numerical libraries on one thread
         # a returned figure shows as the same PNG in both
         assert [sorted(d) for d in shown_f] == [sorted(d) for d in shown_l]
         assert shown_f[-1]["image/png"] == shown_l[-1]["image/png"]

@@ -86,6 +86,14 @@ PRELOAD = (
 
 _KERNEL_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel sets
 
+#: Environment of every stage kernel (and of the kernel server, whose imports they share):
+#: numerical libraries (OpenBLAS, OpenMP, MKL) use one thread. Stages already run side by
+#: side on the cores; threads inside a stage only wait on each other for the small matrices
+#: of a study (measured: the imputed regressions take twice the CPU time with two threads
+#: on two cores); and a sum split over threads can round differently, so results would
+#: depend on the machine's number of cores.
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
 
 def fork_supported() -> bool:
     """Whether kernels can be forked here (Linux: fork and pidfd)."""
@@ -173,6 +181,7 @@ class KernelServer:
             [sys.executable, "-m", "partner_study.kernels", address, str(os.getpid())],
             cwd=str(root),
             stdin=subprocess.DEVNULL,
+            env={**os.environ, **ONE_THREAD},
         )
         return cls(process, address)
 

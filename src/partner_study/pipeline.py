@@ -37,7 +37,7 @@ from typing import Any
 
 from partner_study.config import find_root, notebook_dir
 from partner_study.errors import PartnerStudyError, StageError
-from partner_study.kernels import KernelServer, fork_provisioner
+from partner_study.kernels import ONE_THREAD, KernelServer, fork_provisioner
 from partner_study.params import Params, load_params, params_hash
 from partner_study.provenance import (
     code_commit,
@@ -205,7 +205,7 @@ def project_kernel_manager(server: KernelServer | None = None) -> type:
                     argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
                     display_name="partner-study (.venv)",
                     language="python",
-                    env={"PYDEVD_DISABLE_FILE_VALIDATION": "1"},
+                    env={"PYDEVD_DISABLE_FILE_VALIDATION": "1", **ONE_THREAD},
                 )
             return self._kernel_spec
 
