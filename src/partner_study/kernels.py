@@ -28,6 +28,7 @@ Usage (by the runner)::
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import select
@@ -341,6 +342,11 @@ def serve(address: str, runner_pid: int) -> None:
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
         _as_in_a_kernel()
+        # The imported stack lives as long as the kernels: out of the garbage collector's
+        # sight. A full collection in a kernel, or in a helper it forks, would otherwise
+        # walk (and so copy, page by page, from the server) every object of pandas,
+        # matplotlib and statsmodels: measured 0.23 s of a figure helper's 0.34 s.
+        gc.freeze()
 
     def serve_one(timeout: float) -> None:
         if not select.select([listener], [], [], timeout)[0]:

@@ -9,6 +9,7 @@ so a reader never sees half a file.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import json
 import os
@@ -201,6 +202,9 @@ class _Helper:
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
+            # Short-lived: no garbage collection, which would walk (and copy from the
+            # parent, page by page) every object the parent holds.
+            gc.disable()
             os.close(read)
             status = 0
             try:
