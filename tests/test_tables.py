@@ -14,6 +14,8 @@ import docx
 import numpy as np
 import pandas as pd
 import pytest
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
 
 from partner_study import tables as T
 from partner_study.errors import ParamsError, StudyDataError
@@ -644,6 +646,38 @@ def test_wide_docx_tables_are_landscape():
     wide = pd.DataFrame({f"c{i}": ["1"] for i in range(8)})
     section = docx.Document(io.BytesIO(T.docx_bytes(wide))).sections[0]
     assert section.page_width > section.page_height
+
+
+def test_docx_data_rows_match_rows_built_cell_by_cell():
+    # docx_bytes copies the first data row for the others; every row must still be the XML
+    # python-docx writes cell by cell (empty text, white space, tabs, line breaks, escapes).
+    display = pd.DataFrame(
+        {
+            "Name": ["a", "", " lead", "a\tb", "x\ny\r\nz", '<&> "q" é – ≥'],
+            "n": ["1", "2 (3.0)", "", "4 ", "5", "6"],
+        }
+    )
+    table = docx.Document(io.BytesIO(T.docx_bytes(display))).tables[0]
+    align = T.column_alignment(display)
+    assert align == ["l", "r"]
+    reference = docx.Document().add_table(rows=len(display), cols=2)
+    for row, values in zip(reference.rows, display.itertuples(index=False), strict=True):
+        for c, cell in enumerate(row.cells):
+            paragraph = cell.paragraphs[0]
+            paragraph.paragraph_format.space_after = Pt(0)
+            if align[c] == "r":
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            run = paragraph.add_run(values[c])
+            run.font.size = Pt(9)
+            run.bold = None
+    assert [r._tr.xml for r in table.rows[1:]] == [r._tr.xml for r in reference.rows]
+    assert [[c.text for c in r.cells] for r in table.rows[1:]] == [
+        [v.replace("\r", "\n") for v in values] for values in display.itertuples(index=False)
+    ]
+    # No data rows, or one: header (and that row) only.
+    for n in (0, 1):
+        rows = docx.Document(io.BytesIO(T.docx_bytes(display.head(n)))).tables[0].rows
+        assert len(rows) == 1 + n
 
 
 def test_site_heterogeneity_display():

@@ -35,6 +35,7 @@ order and compression; see :func:`docx_bytes`).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import math
@@ -518,6 +519,21 @@ def _row_digits(estimate: Any, low: Any, high: Any, digits: int) -> int:
     return int(min(max(digits, 1 - math.floor(math.log10(largest))), digits + 2))
 
 
+def _largest(values: np.ndarray) -> Any:
+    """The largest non-missing value (NaN when there is none), as pandas' ``max``."""
+    present = [v for v in values if not _is_missing(v)]
+    return max(present) if present else np.nan
+
+
+def _fit_cell(n: Any, n_groups: Any, converged: bool) -> str:
+    """A model's ``Observations`` cell, ``"513 (4 groups)"``; ``" †"`` appended when the
+    model did not converge."""
+    text = _int(n)
+    if not _is_missing(n_groups) and n_groups > 0:
+        text += f" ({_int(n_groups)} groups)"
+    return text + ("" if converged else " †")
+
+
 def _regression(
     frame: pd.DataFrame,
     *,
@@ -565,48 +581,51 @@ def _regression(
         for e, lo, hi in zip(t["estimate"], t["ci_low"], t["ci_high"], strict=True)
     ]
     t["p"] = format_p_value(t[pcol].to_numpy()).to_numpy() if len(t) else []
-    keys = ["_s", "rank", "_f", "outcome", "term"]
-    est = t.pivot_table(index=keys, columns="kind", values="cell", aggfunc="first", sort=True)
-    pv = t.pivot_table(index=keys, columns="kind", values="p", aggfunc="first", sort=True)
-    est, pv = est.reindex(columns=kinds), pv.reindex(columns=kinds, index=est.index)
-    rows = est.reset_index()
+    # Display rows in reading order: section, term rank, first appearance (each (outcome,
+    # term) has its own _f, so the key is unique); per model kind the estimate and p value
+    # of the first row (what a pivot table with aggfunc="first" gives, at a fraction of
+    # its cost): key -> (outcome, term, estimates by kind, p values by kind).
+    cells: dict[tuple[int, int, int], tuple[str, str, dict[str, str], dict[str, str]]] = {}
+    for key, o, term, k, cell, p in zip(
+        zip(t["_s"], t["rank"], t["_f"], strict=True),
+        t["outcome"],
+        t["term"],
+        t["kind"],
+        t["cell"],
+        t["p"],
+        strict=True,
+    ):
+        estimates, p_values = cells.setdefault(key, (o, term, {}, {}))[2:]
+        estimates.setdefault(k, cell)
+        p_values.setdefault(k, p)
     # One "Observations" row per section: n (groups) per model; † marks non-convergence.
-    fits = (
-        t.groupby(["_s", "outcome", "kind"], sort=False)
-        .agg(n=("n", "max"), n_groups=("n_groups", "max"), ok=("converged", "all"))
-        .reset_index()
-    )
-    fits["cell"] = (
-        fits["n"].map(_int)
-        + np.where(
-            fits["n_groups"].notna() & (fits["n_groups"] > 0),
-            " (" + fits["n_groups"].map(_int) + " groups)",
-            "",
-        )
-        + np.where(fits["ok"], "", " †")
-    )
-    n_rows = (
-        fits.pivot_table(
-            index=["_s", "outcome"], columns="kind", values="cell", aggfunc="first", sort=True
-        )
-        .reindex(columns=kinds)
-        .reset_index()
-    )
-    n_rows = n_rows.assign(rank=9, _f=0, term="\x00n")
-    if "n" in frame.columns or not fits["ok"].all():
-        rows = pd.concat([rows, n_rows], ignore_index=True)
-    rows = rows.sort_values(["_s", "rank", "_f"], kind="mergesort")
-    pv = pv.reset_index().set_index(["outcome", "term"])
+    fits: dict[tuple[int, str], dict[str, list[int]]] = {}  # row positions by model
+    for i, (s, o, k) in enumerate(zip(t["_s"], t["outcome"], t["kind"], strict=True)):
+        fits.setdefault((s, o), {}).setdefault(k, []).append(i)
+    n, n_groups, converged = (t[c].to_numpy() for c in ("n", "n_groups", "converged"))
+    if "n" in frame.columns or not converged.all():
+        for (s, o), models in fits.items():
+            cells[(s, 9, 0)] = (  # rank 9: after the section's terms
+                o,
+                "\x00n",
+                {
+                    k: _fit_cell(_largest(n[i]), _largest(n_groups[i]), bool(converged[i].all()))
+                    for k, i in models.items()
+                },
+                {},
+            )
+    rows = [cells[key] for key in sorted(cells)]
     data: dict[str, Any] = {}
     if any(s != "" for s in sections):
-        data["Outcome"] = _blank_repeats(
-            rows["outcome"].map(
-                lambda o: "All outcomes together" if o == _JOINT_ALL else _pretty(o, labels)
-            )
-        )
-    data["Term"] = rows["term"].map(
-        lambda v: "Observations" if v == "\x00n" else _term_label(v, labels)
-    )
+        outcome_names = [
+            "All outcomes together" if o == _JOINT_ALL else _pretty(o, labels)
+            for o, _term, _est, _p in rows
+        ]
+        data["Outcome"] = _blank_repeats(pd.Series(outcome_names, dtype=object))
+    data["Term"] = [
+        "Observations" if term == "\x00n" else _term_label(term, labels)
+        for _o, term, _est, _p in rows
+    ]
     odds = t["note"].str.contains("odds ratio", regex=False)
     has_p = pcol in frame.columns
     for k in kinds:
@@ -617,15 +636,11 @@ def _regression(
             else "B"
         )
         name = _MODEL_NAMES.get(k, _pretty(k, labels)) if k else "Estimate"
-        data[f"{name}: {symbol} [95% CI]" if k else "Estimate [95% CI]"] = rows[k].map(
-            lambda v: "" if _is_missing(v) else v
-        )
+        data[f"{name}: {symbol} [95% CI]" if k else "Estimate [95% CI]"] = [
+            est.get(k, "") for _o, _term, est, _p in rows
+        ]
         if has_p:
-            p = [
-                ("" if term == "\x00n" else pv[k].get((o, term), ""))
-                for o, term in zip(rows["outcome"], rows["term"], strict=True)
-            ]
-            data[f"{name}: p" if k else "p"] = ["" if _is_missing(v) else v for v in p]
+            data[f"{name}: p" if k else "p"] = [p.get(k, "") for _o, _term, _est, p in rows]
     note = (
         "B: regression coefficient; OR: odds ratio; log-odds: ordinal-model coefficient; "
         "[95% CI]: 95% confidence interval. Each outcome has its own models, adjusted for "
@@ -1148,6 +1163,47 @@ def _border(parent: Any, edges: Mapping[str, int], tag: str) -> None:
     parent.insert_element_before(borders, *_SUCCESSORS[tag])
 
 
+_RUN_PATH = f"./{qn('w:tc')}/{qn('w:p')}/{qn('w:r')}"
+_BREAKS = re.compile(r"[\t\r\n]")
+
+
+def _append_row_copies(tbl: Any, template: Any, rows: Sequence[Sequence[str]]) -> None:
+    """Append to ``tbl`` one copy of the data row ``template`` per row of ``rows``.
+
+    Parameters
+    ----------
+    tbl : CT_Tbl
+        The table element.
+    template : CT_Row
+        A finished data row (paragraph spacing, alignment, one 9 pt run per cell); its
+        copies differ from it only in their text.
+    rows : sequence of sequence of str
+        Cell texts, one sequence per new row; missing trailing cells are left empty.
+
+    Notes
+    -----
+    The copies are made from ``template`` with its runs' text removed (run properties
+    kept), then each run gets the content ``paragraph.add_run(text)`` writes: nothing for
+    an empty string; one ``w:t`` for text without tabs or line breaks (``CT_R.add_t``, the
+    method the run text setter uses, with ``xml:space="preserve"`` when the text has
+    leading or trailing white space); otherwise the run text setter itself (``w:tab`` for
+    a tab, ``w:br`` for a line break). So the copies serialise exactly as rows built cell
+    by cell would.
+    """
+    blank = copy.deepcopy(template)
+    for run in blank.iterfind(_RUN_PATH):
+        run.clear_content()
+    for values in rows:
+        tr = copy.deepcopy(blank)
+        for c, run in enumerate(tr.iterfind(_RUN_PATH)):
+            text = values[c] if c < len(values) else ""
+            if _BREAKS.search(text):
+                run.text = text  # CT_R.text: w:t, w:tab and w:br pieces
+            elif text:
+                run.add_t(text)  # the setter's own call, without its content clean-up
+        tbl.append(tr)
+
+
 def docx_bytes(
     display: pd.DataFrame, *, caption: str | None = None, number: int | str | None = None
 ) -> bytes:
@@ -1173,6 +1229,10 @@ def docx_bytes(
 
     Notes
     -----
+    The header row and the first data row are built with python-docx; the other data rows
+    are copies of the first with their text replaced (``_append_row_copies``): the same XML
+    as building every cell with python-docx, in a fraction of the time.
+
     Determinism: the core properties (created, modified, last printed) are set to
     2000-01-01T00:00:00Z, author and last-modified-by to ``partner-study``, revision 1; the
     zip written by python-docx is then rewritten with every entry dated 1980-01-01 00:00:00,
@@ -1205,7 +1265,9 @@ def docx_bytes(
         else:
             paragraph.add_run(text)
     rows = _cells(display)
-    table = document.add_table(rows=1 + len(rows), cols=ncol)
+    # Header and first data row through python-docx; the other data rows are copies of
+    # the first (python-docx's per-cell setters cost ~0.2 ms a cell).
+    table = document.add_table(rows=1 + min(len(rows), 1), cols=ncol)
     _border(table._tbl.tblPr, {"top": 12, "bottom": 12}, "w:tblBorders")
     align = column_alignment(display)
     for r, row in enumerate(table.rows):
@@ -1225,6 +1287,8 @@ def docx_bytes(
             run.bold = r == 0 or None
             if r == 0:
                 _border(cell._tc.get_or_add_tcPr(), {"bottom": 6}, "w:tcBorders")
+    if len(rows) > 1:
+        _append_row_copies(table._tbl, table.rows[1]._tr, rows[1:])
     if _note(display):
         paragraph = document.add_paragraph()
         note = paragraph.add_run("Note. ")
