@@ -32,7 +32,8 @@ Every measured command imports the package from a snapshot of ``src/partner_stud
 when the benchmark starts (``bench/work/snapshot``, first on ``PYTHONPATH``; the .venv's
 interpreter, console script and kernels are used as they are). Without it, an edit of
 ``src/`` during the benchmark changes the runner's source fingerprint, so the "no-op" run
-reruns every stage, and the runs of one size do not all measure the same code.
+reruns every stage, and the runs of one size do not all measure the same code. The snapshot
+is compiled to bytecode when taken, as an installed package is.
 
 A size whose run fails keeps None for what was not measured and gets an ``error`` field with
 the command's message (for a failed stage: the notebook, cell and exception); the benchmark
@@ -41,6 +42,7 @@ goes on with the next size.
 
 from __future__ import annotations
 
+import compileall
 import hashlib
 import json
 import os
@@ -130,6 +132,9 @@ def take_snapshot() -> None:
         SNAPSHOT / "partner_study",
         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
     )
+    # Compiled to bytecode now, as an installed package is (and as src/ is after its first
+    # import): otherwise the first measured run, S's cold run, would also compile it.
+    compileall.compile_dir(SNAPSHOT, quiet=1)
 
 
 def package_hash() -> str:
