@@ -385,11 +385,17 @@ class KernelPool:
         return km
 
     def reserve(self, n: int) -> None:
-        """Make sure ``n`` more kernels are being prepared (at most the pool size at once)."""
+        """``n`` stages still need a kernel: keep that many being prepared (at most the pool
+        size at once), now and after each :meth:`take`, so that a kernel is ready before
+        the stage that will take it starts."""
         with self._lock:
-            while not self._closed and len(self._ready) < min(n, self.size):
-                self._kernel_server()
-                self._ready.append(self._pool.submit(self._start))
+            self._wanted = n
+            self._fill()
+
+    def _fill(self) -> None:
+        while not self._closed and len(self._ready) < min(self._wanted, self.size):
+            self._kernel_server()
+            self._ready.append(self._pool.submit(self._start))
 
     def take(self) -> Any:
         """A warm kernel manager: the first one ready (the kernel server forks the first
@@ -397,13 +403,16 @@ class KernelPool:
         while True:  # stages start from several threads: claim a kernel under the lock
             with self._lock:
                 if not self._ready:
-                    self.reserve(1)
+                    self._wanted = max(self._wanted, 1)
+                    self._fill()
                 candidates = list(self._ready)
             done, _ = wait(candidates, return_when=FIRST_COMPLETED)
             with self._lock:
                 fut = next((f for f in self._ready if f in done), None)
                 if fut is not None:
                     self._ready.remove(fut)
+                    self._wanted = max(0, self._wanted - 1)
+                    self._fill()  # the next stage's kernel starts now, not when it starts
             if fut is not None:
                 return fut.result()
 
