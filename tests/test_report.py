@@ -307,3 +307,23 @@ def test_report_renders_in_headless_chromium(inputs, tmp_path):
     dark = sum(histogram[:128])  # text, rules and figure ink
     assert dark > 0.001 * image.size[0] * image.size[1]
     assert image.getextrema()[0] < 64 and image.getextrema()[1] > 240
+
+
+def test_inline_svg_prefixes_ids_and_drops_external_references():
+    from partner_study.report import _inline_svg
+
+    svg = (
+        '<?xml version="1.0"?>\n<svg xmlns:xlink="http://www.w3.org/1999/xlink">'
+        "<metadata>made by</metadata> "
+        '<defs><path id="g1" d="M0 0"/><clipPath id="c1"/></defs>'
+        '<use xlink:href="#g1"/><g clip-path="url(#c1)" data-id="keep"><path _id="z"/></g>'
+        '<a href="#elsewhere">t</a><image xlink:href="https://cdn.example/x.png"/></svg>'
+    )
+    out = _inline_svg(svg, prefix="fig1-", alt='A "figure"')
+    assert out.startswith('<svg role="img" aria-label="A &quot;figure&quot;"')
+    assert "<metadata>" not in out and "<?xml" not in out
+    assert 'id="fig1-g1"' in out and 'id="fig1-c1"' in out
+    assert 'xlink:href="#fig1-g1"' in out and "url(#fig1-c1)" in out
+    assert 'href="#elsewhere"' in out  # not an id of this figure: left as it is
+    assert 'data-id="fig1-keep"' in out and '_id="z"' in out  # "\bid": after "-", not "_"
+    assert "cdn.example" not in out and "<image/>" in out

@@ -347,16 +347,31 @@ def _inline_svg(svg: str, *, prefix: str, alt: str) -> str:
     ids prefixed so that several figures' definitions (clip paths, glyphs) never clash."""
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
-    ids = set(re.findall(r'\bid="([^"]+)"', svg))
-    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
-    svg = re.sub(
-        r'((?:xlink:)?href="#|url\(#)([^")]+)',
+    # The patterns start with literal text, which the regex engine finds fast (a figure's
+    # SVG is up to a few hundred kB); an ``id`` attribute is one not preceded by a word
+    # character (``\bid``).
+    ids = {m.group(1) for m in _SVG_ID.finditer(svg) if _attribute_start(svg, m.start())}
+    svg = _SVG_ID.sub(
+        lambda m: f'id="{prefix}{m.group(1)}"' if _attribute_start(svg, m.start()) else m[0],
+        svg,
+    )
+    svg = _SVG_REF.sub(
         lambda m: m.group(1) + (prefix + m.group(2) if m.group(2) in ids else m.group(2)),
         svg,
     )
     # No external resource may be referenced (the report must open offline).
-    svg = re.sub(r'\s(?:xlink:)?href="(?:https?:)?//[^"]*"', "", svg)
+    if _SVG_EXTERNAL_HINT.search(svg):
+        svg = re.sub(r'\s(?:xlink:)?href="(?:https?:)?//[^"]*"', "", svg)
     return svg.replace("<svg", f'<svg role="img" aria-label="{html.escape(alt)}"', 1)
+
+
+_SVG_ID = re.compile(r'id="([^"]+)"')
+_SVG_REF = re.compile(r'(href="#|url\(#)([^")]+)')  # also the end of xlink:href="#
+_SVG_EXTERNAL_HINT = re.compile(r'href="(?:https?:)?//')
+
+
+def _attribute_start(text: str, i: int) -> bool:
+    return i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")
 
 
 def _cell_text(value: Any) -> str:
