@@ -132,8 +132,17 @@ def _glyph_only_font_subsets() -> Iterator[None]:
     from matplotlib.backends import _backend_pdf_ps
 
     class GlyphOnly:
-        load_font = staticmethod(subset.load_font)
         Subsetter = subset.Subsetter
+
+        @staticmethod
+        def load_font(*args, **kwargs):
+            # Removed before the subsetter sees them: it would otherwise decompile them
+            # (fontTools reads the layout tables first, to compact them) only to drop them.
+            font = subset.load_font(*args, **kwargs)
+            for tag in _LAYOUT_TABLES:
+                if tag in font:
+                    del font[tag]
+            return font
 
         @staticmethod
         def Options(**kwargs) -> subset.Options:  # noqa: N802 - fontTools' name
