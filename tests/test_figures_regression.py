@@ -131,6 +131,15 @@ def test_plot_forest_odds_ratios_on_log_axis(regression_frame):
     assert any(list(ln.get_xdata()) == [1, 1] for ln in ax.get_lines())
 
 
+def test_plot_forest_of_a_table_read_back_from_csv(regression_frame):
+    import io
+
+    # empty notes come back from the CSV as NaN
+    text = regression_frame.assign(note="").to_csv(index=False)
+    fig = plot_forest(pd.read_csv(io.StringIO(text)))
+    assert fig.axes[0].get_xlabel() == "Coefficient (95% CI)"
+
+
 def test_plot_forest_selection(regression_frame):
     fig = plot_forest(regression_frame, models=["mixed", "ols"], outcomes=["listening"])
     (ax,) = fig.axes

@@ -61,8 +61,9 @@ def _outcome_rows(regression: pd.DataFrame) -> pd.DataFrame:
     return regression.loc[rows & regression["estimate"].notna()]
 
 
-def _scale(model: str, note: str) -> str:
-    if "odds ratio" in note:
+def _scale(model: str, note: object) -> str:
+    # note is NaN where empty in a regression table read back from its CSV
+    if isinstance(note, str) and "odds ratio" in note:
         return "Odds ratio (95% CI)"
     if model.startswith(_ORDINAL_PREFIXES):
         return "Log-odds (95% CI)"
