@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from partner_study.kernels import ForkedProcess, KernelServer, fork_supported
+from partner_study.kernels import ALL_ROUNDS, ForkedProcess, KernelServer, fork_supported
 from partner_study.pipeline import KernelPool, _close_thread_event_loop
 
 pytestmark = [
@@ -52,9 +52,9 @@ def _kernels(root, monkeypatch, fork: bool) -> list[tuple[list[str], list[dict]]
     pool = KernelPool(root, 2)
     results = []
     try:
-        pool.reserve(2)
-        for _ in range(2):  # the first is forked before the server imported everything
-            km = pool.take()
+        pool.reserve([0, ALL_ROUNDS])
+        for preload_round in (0, ALL_ROUNDS):  # the first forked after the first round
+            km = pool.take(preload_round)
             try:
                 results.append(
                     _run(
@@ -85,6 +85,28 @@ def test_forked_kernels_match_launched_kernels(tmp_path, monkeypatch):
         assert shown_f[-1]["text/plain"] == "<Figure>"
     # kernels forked after the server's second import round have the analysis stack
     assert forked[1][0][1].startswith("True")
+    assert forked[0][0][1].startswith("False")  # forked after the first round only
+
+
+def test_kernel_forked_after_the_round_it_asks_for(tmp_path, monkeypatch):
+    """02-describe's kernel (round 1) has the figure stack, not the statistics libraries
+    (the server forks it before importing those); a later stage's has everything."""
+    monkeypatch.setenv("PARTNER_STUDY_FORK_KERNELS", "1")
+    probe = "import sys\nprint('matplotlib' in sys.modules, 'statsmodels' in sys.modules)"
+    pool = KernelPool(tmp_path, 2)
+    seen = []
+    try:
+        pool.reserve([1, ALL_ROUNDS])
+        for preload_round in (1, ALL_ROUNDS):
+            km = pool.take(preload_round)
+            try:
+                seen.append(_run(km, probe)[0])
+            finally:
+                km.shutdown_kernel(now=True)
+                _close_thread_event_loop()
+    finally:
+        pool.close()
+    assert seen == [["True False"], ["True True"]]
 
 
 def test_forked_kernel_is_interrupted_and_killed(tmp_path, monkeypatch):

@@ -41,50 +41,67 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["KernelServer", "ForkedProcess", "fork_provisioner", "fork_supported", "serve"]
+__all__ = [
+    "ALL_ROUNDS",
+    "PRELOAD_ROUNDS",
+    "KernelServer",
+    "ForkedProcess",
+    "fork_provisioner",
+    "fork_supported",
+    "serve",
+]
 
-#: Imported by the server first: what the first stage (01-prepare) needs. The server
-#: forks that stage's kernel as soon as these are in, then imports :data:`PRELOAD` while
-#: the first stage runs.
-PRELOAD_FIRST = (
-    "numpy",
-    "pandas",
-    "pyarrow",
-    "pyarrow.parquet",
-    "ipykernel.kernelapp",
-    "ipykernel.ipkernel",
-    "ipykernel.debugger",  # the kernel imports it when created (it brings debugpy: ~0.1 s)
-    "partner_study",
-    "partner_study.params",
-    "partner_study.validate",
-    "partner_study.prepare",
-    "partner_study.writer",
+#: What the kernel server imports, round by round. A kernel asks for the round its stage
+#: needs and is forked as soon as that round is in: the first stage's kernel (01-prepare)
+#: after round 0, 02-describe's after round 1 (figures, no statistics libraries), the
+#: others after round 2 (everything), while the earlier stages already run. A module a
+#: stage uses and its round lacks is imported by the kernel itself (slower, same result).
+PRELOAD_ROUNDS: tuple[tuple[str, ...], ...] = (
+    (
+        "numpy",
+        "pandas",
+        "pyarrow",
+        "pyarrow.parquet",
+        "ipykernel.kernelapp",
+        "ipykernel.ipkernel",
+        "ipykernel.debugger",  # the kernel imports it when created (it brings debugpy: ~0.1 s)
+        "partner_study",
+        "partner_study.params",
+        "partner_study.validate",
+        "partner_study.prepare",
+        "partner_study.writer",
+    ),
+    (
+        "matplotlib",
+        "matplotlib.backends.backend_agg",
+        "matplotlib.backends.backend_pdf",
+        "matplotlib.backends.backend_svg",
+        "fontTools.subset",
+        "PIL.Image",
+        "PIL.PngImagePlugin",
+        "PIL.TiffImagePlugin",
+        "scipy.special",
+        "partner_study.figures",
+        "partner_study.describe",
+        "partner_study.scales",
+    ),
+    (
+        "scipy.stats",
+        "statsmodels.regression.linear_model",
+        "statsmodels.regression.mixed_linear_model",
+        "statsmodels.miscmodels.ordinal_model",
+        "statsmodels.stats.diagnostic",
+        "patsy",
+        "partner_study.models",
+        "partner_study.qualitative",
+        "partner_study.agreement",
+        "partner_study.integrate",
+        "partner_study.tables",
+        "partner_study.report",
+    ),
 )
-
-#: Imported next, before the server forks the later stages' kernels.
-PRELOAD = (
-    "scipy.stats",
-    "statsmodels.regression.linear_model",
-    "statsmodels.regression.mixed_linear_model",
-    "statsmodels.miscmodels.ordinal_model",
-    "statsmodels.stats.diagnostic",
-    "patsy",
-    "matplotlib",
-    "matplotlib.backends.backend_agg",
-    "matplotlib.backends.backend_pdf",
-    "matplotlib.backends.backend_svg",
-    "fontTools.subset",
-    "PIL.Image",
-    "PIL.PngImagePlugin",
-    "PIL.TiffImagePlugin",
-    "partner_study.figures",
-    "partner_study.models",
-    "partner_study.qualitative",
-    "partner_study.agreement",
-    "partner_study.integrate",
-    "partner_study.tables",
-    "partner_study.report",
-)
+#: The round with everything: what a kernel gets when it does not say.
+ALL_ROUNDS = len(PRELOAD_ROUNDS) - 1
 
 _KERNEL_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel sets
 
@@ -204,10 +221,13 @@ class KernelServer:
                     raise RuntimeError("the kernel server did not start") from None
                 time.sleep(0.01)
 
-    def fork(self, argv: list[str], env: dict[str, str], cwd: str) -> int:
-        """Fork a kernel running ``argv`` (an ``ipykernel_launcher`` command line); its pid."""
+    def fork(
+        self, argv: list[str], env: dict[str, str], cwd: str, preload_round: int = ALL_ROUNDS
+    ) -> int:
+        """Fork a kernel running ``argv`` (an ``ipykernel_launcher`` command line) once the
+        server has imported :data:`PRELOAD_ROUNDS` up to ``preload_round``; its pid."""
         with self._connect() as sock:
-            request = {"argv": argv, "env": dict(env), "cwd": cwd}
+            request = {"argv": argv, "env": dict(env), "cwd": cwd, "round": preload_round}
             sock.sendall(json.dumps(request).encode() + b"\n")
             reply = json.loads(sock.makefile("rb").readline() or b"{}")
         if "pid" not in reply:
@@ -229,15 +249,16 @@ class KernelServer:
             os.rmdir(os.path.dirname(self.address))
 
 
-def fork_provisioner(server: KernelServer, **kwargs: Any) -> Any:
-    """A jupyter_client provisioner that launches its kernel through ``server``."""
+def fork_provisioner(server: KernelServer, preload_round: int = ALL_ROUNDS, **kwargs: Any) -> Any:
+    """A jupyter_client provisioner that launches its kernel through ``server`` (forked
+    once the server has imported :data:`PRELOAD_ROUNDS` up to ``preload_round``)."""
     from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
     class ForkProvisioner(LocalProvisioner):  # type: ignore[misc]
         async def launch_kernel(self, cmd: list[str], **kw: Any) -> Any:
             env = kw.get("env") or dict(os.environ)
             cwd = str(kw.get("cwd") or os.getcwd())
-            pid = server.fork(list(cmd), env, cwd)
+            pid = server.fork(list(cmd), env, cwd, preload_round)
             self.process = ForkedProcess(pid)
             self.pid = pid
             self.pgid = pid  # the kernel leads its own session, as with start_new_session
@@ -349,35 +370,56 @@ def serve(address: str, runner_pid: int) -> None:
         # matplotlib and statsmodels: measured 0.23 s of a figure helper's 0.34 s.
         gc.freeze()
 
-    def serve_one(timeout: float) -> None:
-        if not select.select([listener], [], [], timeout)[0]:
-            return
-        conn, _ = listener.accept()
-        with conn:
+    waiting: list[tuple[socket.socket, dict[str, Any]]] = []  # requests not served yet
+
+    def accept(timeout: float) -> None:
+        """Take every request that has come (waiting up to ``timeout`` for the first)."""
+        while select.select([listener], [], [], timeout)[0]:
+            conn, _ = listener.accept()
             try:
-                request = json.loads(conn.makefile("rb").readline())
+                waiting.append((conn, json.loads(conn.makefile("rb").readline())))
+            except Exception as exc:  # noqa: BLE001 - sent back to the runner
+                _reply(conn, {"error": f"{type(exc).__name__}: {exc}"})
+            timeout = 0.0
+
+    def fork_ready(loaded: int) -> None:
+        """Fork a kernel for each waiting request whose round is in."""
+        for conn, request in [w for w in waiting if int(w[1].get("round", 0)) <= loaded]:
+            waiting.remove((conn, request))
+            try:
                 pid = os.fork()
                 if pid == 0:
                     listener.close()
+                    for other, _ in waiting:
+                        other.close()
                     conn.close()
                     _kernel_child(request)
                 reply: dict[str, Any] = {"pid": pid}
             except Exception as exc:  # noqa: BLE001 - sent back to the runner
                 reply = {"error": f"{type(exc).__name__}: {exc}"}
-            conn.sendall(json.dumps(reply).encode() + b"\n")
+            _reply(conn, reply)
 
-    preload(PRELOAD_FIRST)
     try:
-        serve_one(0.0)  # the first stage's kernel, if already asked for
-        preload(PRELOAD)
+        for loaded, names in enumerate(PRELOAD_ROUNDS):
+            preload(names)
+            accept(0.0)
+            fork_ready(loaded)
         while os.getppid() == runner_pid:
             _reap()
-            serve_one(0.25)
+            accept(0.25)
+            fork_ready(ALL_ROUNDS)
     finally:
         listener.close()
+        for conn, _ in waiting:
+            conn.close()
         with contextlib.suppress(OSError):
             os.unlink(address)
         _reap()
+
+
+def _reply(conn: socket.socket, reply: dict[str, Any]) -> None:
+    with conn, contextlib.suppress(OSError):
+        conn.sendall(json.dumps(reply).encode() + b"\n")
 
 
 if __name__ == "__main__":

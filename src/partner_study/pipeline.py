@@ -29,7 +29,8 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,13 @@ from typing import Any
 
 from partner_study.config import find_root, notebook_dir
 from partner_study.errors import PartnerStudyError, StageError
-from partner_study.kernels import ONE_THREAD, KernelServer, fork_provisioner
+from partner_study.kernels import (
+    ALL_ROUNDS,
+    ONE_THREAD,
+    PRELOAD_ROUNDS,
+    KernelServer,
+    fork_provisioner,
+)
 from partner_study.params import Params, load_params, params_hash
 from partner_study.provenance import (
     code_commit,
@@ -75,6 +82,9 @@ class Stage:
     #: Expected share of a run's time (measured on the bench studies): orders the stages
     #: that can start together, heaviest first, when no earlier run's timings exist.
     cost: float = 1.0
+    #: How much of the analysis stack the stage's kernel needs imported before it is
+    #: forked (:data:`partner_study.kernels.PRELOAD_ROUNDS`).
+    preload_round: int = ALL_ROUNDS
 
     @property
     def notebook(self) -> str:
@@ -82,8 +92,8 @@ class Stage:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("01-prepare", cost=2.0),
-    Stage("02-describe", ("01-prepare",), cost=2.0),
+    Stage("01-prepare", cost=2.0, preload_round=0),
+    Stage("02-describe", ("01-prepare",), cost=2.0, preload_round=1),
     Stage("03-qualitative", ("01-prepare",), ("codes",), cost=1.5),
     Stage("04-regression", ("01-prepare",), ("scales",), cost=5.0),
     Stage("05-integrate", ("01-prepare", "03-qualitative"), ("scales", "codes")),
@@ -160,10 +170,12 @@ def _quick_ready_client() -> type:
     return QuickReadyClient
 
 
-def project_kernel_manager(server: KernelServer | None = None) -> type:
+def project_kernel_manager(
+    server: KernelServer | None = None, preload_round: int = ALL_ROUNDS
+) -> type:
     """A KernelManager class that always starts ``sys.executable -m ipykernel_launcher``;
     with ``server``, the kernel is forked by that kernel server instead (same command line,
-    the stack already imported: see :mod:`partner_study.kernels`)."""
+    the stack already imported up to ``preload_round``: see :mod:`partner_study.kernels`)."""
     from jupyter_client.kernelspec import KernelSpec
     from jupyter_client.manager import KernelManager
 
@@ -174,7 +186,11 @@ def project_kernel_manager(server: KernelServer | None = None) -> type:
             if server is not None and self.provisioner is None:
                 self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
                 self.provisioner = fork_provisioner(
-                    server, kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
+                    server,
+                    preload_round,
+                    kernel_id=self.kernel_id,
+                    kernel_spec=self.kernel_spec,
+                    parent=self,
                 )
             return await super()._async_pre_start_kernel(**kw)
 
@@ -338,17 +354,21 @@ class KernelPool:
 
     def __init__(self, root: Path, size: int) -> None:
         self.root, self.size = root, max(1, size)
-        self._ready: list[Future] = []
-        self._pool = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="kernel")
-        self._wanted = 0
+        self._ready: list[tuple[int, Future]] = []  # (preload round, kernel being started)
+        # A kernel start waits until the server has imported its round: one thread more per
+        # round, so that a kernel for an early round never queues behind a later one.
+        self._pool = ThreadPoolExecutor(
+            max_workers=self.size + len(PRELOAD_ROUNDS), thread_name_prefix="kernel"
+        )
+        self._wanted: list[int] = []  # preload rounds of the stages still to start, in order
         self._closed = False
         self._server: KernelServer | None = None
         self._server_started = False
         self._lock = threading.RLock()
 
-    def _start(self) -> Any:
+    def _start(self, preload_round: int) -> Any:
         try:
-            return self._start_kernel()
+            return self._start_kernel(preload_round)
         finally:
             _close_thread_event_loop()
 
@@ -360,16 +380,16 @@ class KernelPool:
             threading.Thread(target=_import_papermill, name="import-papermill").start()
         return self._server
 
-    def _start_kernel(self) -> Any:
+    def _start_kernel(self, preload_round: int) -> Any:
         if self._server is not None:
             try:
-                return self._launch(self._server)
+                return self._launch(self._server, preload_round)
             except RuntimeError:  # the server is gone: start kernels the usual way
                 self._server = None
-        return self._launch(None)
+        return self._launch(None, preload_round)
 
-    def _launch(self, server: KernelServer | None) -> Any:
-        km = project_kernel_manager(server)()
+    def _launch(self, server: KernelServer | None, preload_round: int) -> Any:
+        km = project_kernel_manager(server, preload_round)()
         # As nbclient starts kernels: IPython history in memory, never in ~/.ipython.
         km.start_kernel(cwd=str(self.root), extra_arguments=["--HistoryManager.hist_file=:memory:"])
         kc = km.client()
@@ -384,37 +404,49 @@ class KernelPool:
             kc.stop_channels()
         return km
 
-    def reserve(self, n: int) -> None:
-        """``n`` stages still need a kernel: keep that many being prepared (at most the pool
-        size at once), now and after each :meth:`take`, so that a kernel is ready before
-        the stage that will take it starts."""
+    def reserve(self, rounds: Sequence[int] | int) -> None:
+        """The stages still to start need kernels of these preload rounds, in this order
+        (an int n: n kernels with everything imported). Kernels for the first of them (at
+        most the pool size at once) are prepared, now and after each :meth:`take`, so that
+        a kernel is ready before the stage that will take it starts."""
         with self._lock:
-            self._wanted = n
+            self._wanted = [ALL_ROUNDS] * rounds if isinstance(rounds, int) else list(rounds)
             self._fill()
 
     def _fill(self) -> None:
-        while not self._closed and len(self._ready) < min(self._wanted, self.size):
+        if self._closed:
+            return
+        preparing = Counter(r for r, _ in self._ready)
+        for preload_round in self._wanted[: self.size]:
+            if preparing[preload_round] > 0:
+                preparing[preload_round] -= 1
+                continue
             self._kernel_server()
-            self._ready.append(self._pool.submit(self._start))
+            self._ready.append((preload_round, self._pool.submit(self._start, preload_round)))
 
-    def take(self) -> Any:
-        """A warm kernel manager: the first one ready (the kernel server forks the first
-        stage's kernel before it has imported everything, and that one is ready first)."""
+    def take(self, preload_round: int = ALL_ROUNDS) -> Any:
+        """A warm kernel manager with at least ``preload_round`` imported: the first such
+        one ready."""
         while True:  # stages start from several threads: claim a kernel under the lock
             with self._lock:
-                if not self._ready:
-                    self._wanted = max(self._wanted, 1)
-                    self._fill()
-                candidates = list(self._ready)
+                if not any(r >= preload_round for r, _ in self._ready):
+                    self._kernel_server()
+                    self._ready.append(
+                        (preload_round, self._pool.submit(self._start, preload_round))
+                    )
+                candidates = [f for r, f in self._ready if r >= preload_round]
             done, _ = wait(candidates, return_when=FIRST_COMPLETED)
             with self._lock:
-                fut = next((f for f in self._ready if f in done), None)
-                if fut is not None:
-                    self._ready.remove(fut)
-                    self._wanted = max(0, self._wanted - 1)
+                got = next(
+                    ((r, f) for r, f in self._ready if r >= preload_round and f in done), None
+                )
+                if got is not None:
+                    self._ready.remove(got)
+                    if preload_round in self._wanted:
+                        self._wanted.remove(preload_round)
                     self._fill()  # the next stage's kernel starts now, not when it starts
-            if fut is not None:
-                return fut.result()
+            if got is not None:
+                return got[1].result()
 
     def close(self) -> None:
         with self._lock:
@@ -433,7 +465,7 @@ class KernelPool:
 
         with self._lock:
             ready, self._ready = self._ready, []
-        for fut in ready:
+        for _, fut in ready:
             self._pool.submit(stop, fut)
         self._pool.shutdown(wait=True)
         if self._server is not None:
@@ -517,7 +549,7 @@ def _execute(
 
     out_nb = staging / "notebooks" / stage.notebook
     out_nb.parent.mkdir(parents=True, exist_ok=True)
-    km = pool.take()
+    km = pool.take(stage.preload_round)
     process = _kernel_process(km)
     try:
         pm.execute_notebook(
@@ -742,7 +774,15 @@ def run_pipeline(
                     staging = staging_root / name
                     staging.mkdir(parents=True, exist_ok=True)
                     progress(f"  {name:<15} running ...")
-                    kernels.reserve(len(pending) + 1)
+                    # this stage's kernel, then those of the stages still pending, in
+                    # the order they are expected to start
+                    kernels.reserve(
+                        [stage.preload_round]
+                        + [
+                            pending[n].preload_round
+                            for n in sorted(pending, key=lambda n: (-expected(n), n))
+                        ]
+                    )
                     timing = {"started": time.perf_counter()}
                     fut = pool.submit(_execute, root, stage, params_path, staging, kernels, timing)
                     running[fut] = (stage, digest, staging, timing)
