@@ -41,6 +41,7 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -546,29 +547,9 @@ def _ols_tidy(
     alpha: float = 0.05,
 ) -> pd.DataFrame:
     """The OLS fit of :func:`fit_ols` on a design already built (arrays), as a tidy frame."""
-    n_groups = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model = OLS(y, x)
-        if groups is not None:
-            codes, uniques = pd.factorize(np.asarray(group_values), sort=True)
-            n_groups = len(uniques)
-            if n_groups < 2:
-                raise _data_error(
-                    found=f"{n_groups} value of {groups!r} in the complete cases",
-                    expected="at least 2 clusters for cluster-robust errors",
-                    fix="use cov_type='HC3' (no clustering) for a single-site study",
-                    column=groups,
-                )
-            result = model.fit(
-                cov_type="cluster",
-                cov_kwds={"groups": codes, "use_correction": True, "df_correction": True},
-                use_t=True,
-            )
-            label = f"cluster({groups})"
-        else:
-            result = model.fit(cov_type=cov_type, use_t=True)
-            label = cov_type
+        result, label, n_groups = _ols_result(y, x, cov_type, groups, group_values)
         ci = np.asarray(result.conf_int(alpha=alpha))
     return _tidy(
         model="ols",
@@ -589,25 +570,58 @@ def _ols_tidy(
     )
 
 
-def _fit_ols_imputed(
+def _ols_result(
+    y: np.ndarray,
+    x: np.ndarray,
+    cov_type: str,
+    groups: str | None,
+    group_values: pd.Series | np.ndarray | None,
+) -> tuple[Any, str, int | None]:
+    """statsmodels' OLS result of :func:`fit_ols` (t-based, ``cov_type`` or clustered by
+    ``group_values``), the covariance's label and the number of clusters."""
+    model = OLS(y, x)
+    if groups is None:
+        return model.fit(cov_type=cov_type, use_t=True), cov_type, None
+    codes, uniques = pd.factorize(np.asarray(group_values), sort=True)
+    n_groups = len(uniques)
+    if n_groups < 2:
+        raise _data_error(
+            found=f"{n_groups} value of {groups!r} in the complete cases",
+            expected="at least 2 clusters for cluster-robust errors",
+            fix="use cov_type='HC3' (no clustering) for a single-site study",
+            column=groups,
+        )
+    result = model.fit(
+        cov_type="cluster",
+        cov_kwds={"groups": codes, "use_correction": True, "df_correction": True},
+        use_t=True,
+    )
+    return result, f"cluster({groups})", n_groups
+
+
+def _pool_ols_imputed(
     completed: Sequence[pd.DataFrame],
     formula: str,
     *,
     cov_type: str = "HC3",
     groups: str | None = None,
     outcome: str = "",
-) -> list[pd.DataFrame]:
-    """``[fit_ols(done, formula, ...) for done in completed]``, with one design build.
+) -> pd.DataFrame:
+    """``pool_imputations([fit_ols(done, formula, ...) for done in completed])``, faster.
 
     The imputed data sets differ only in their imputed cells, so their design matrices are
     built in one patsy call on the stacked sets (the same columns and levels for every
-    set, as pooling requires) and split; each set is then fitted as :func:`fit_ols` would.
+    set, as pooling requires) and split; each set is then fitted as :func:`fit_ols` would,
+    and only the first fit becomes a tidy frame (pooling takes the others' estimates and
+    standard errors, and everything else from the first).
     """
     if groups is None and cov_type not in _OLS_COV_TYPES:
         raise ParamsError(
             f"cov_type {cov_type!r} is not one of {', '.join(_OLS_COV_TYPES)}; for "
             "cluster-robust errors pass groups='<column>'."
         )
+    if len(completed) < 2:
+        raise ParamsError("pool_imputations needs at least 2 imputed fits.")
     parsed = _read_formula(formula, completed[0])
     keep = [groups] if groups is not None else []
     sizes = np.array([len(done) for done in completed])
@@ -618,27 +632,36 @@ def _fit_ols_imputed(
     y, x = _design(stacked.frame, formula)
     y_all, x_all = y.to_numpy(dtype=float), x.to_numpy(dtype=float)
     terms = list(x.columns)
-    fits = []
+    group_all = None if groups is None else stacked.frame[groups].to_numpy()
+    first = None
+    estimates, variances = [], []
     for i, (start, stop) in enumerate(itertools.pairwise(bounds)):
         xs = x_all[start:stop]
         if len(xs) <= xs.shape[1] or np.linalg.matrix_rank(xs) < xs.shape[1]:
             _design(stacked.frame.iloc[start:stop], formula)  # raises fit_ols's message
-        fits.append(
-            _ols_tidy(
+        group_values = None if group_all is None else group_all[start:stop]
+        if first is None:
+            first = _ols_tidy(
                 y_all[start:stop],
                 xs,
                 terms,
                 dependent=parsed.dependent,
                 cov_type=cov_type,
                 groups=groups,
-                group_values=None
-                if groups is None
-                else stacked.frame[groups].to_numpy()[start:stop],
+                group_values=group_values,
                 outcome=outcome,
                 n_dropped=int(sizes[i] - (stop - start)),
             )
-        )
-    return fits
+            estimates.append(first["estimate"].to_numpy(dtype=float))
+            variances.append(first["std_error"].to_numpy(dtype=float) ** 2)
+            continue
+        with warnings.catch_warnings(record=True):  # as fit_ols: kept in its own note
+            warnings.simplefilter("always")
+            result, _, _ = _ols_result(y_all[start:stop], xs, cov_type, groups, group_values)
+        estimates.append(np.asarray(result.params, dtype=float))
+        variances.append(np.asarray(result.bse, dtype=float) ** 2)
+    assert first is not None
+    return _pool(first, np.vstack(estimates), np.vstack(variances), converged=True)
 
 
 # --------------------------------------------------------------------------- mixed
@@ -1447,9 +1470,22 @@ def pool_imputations(fits: Sequence[pd.DataFrame], *, alpha: float = 0.05) -> pd
             "pool_imputations: the fits have different terms (a category missing from one "
             "imputed data set?); pool fits of the same model only."
         )
-    m = len(fits)
-    q = np.vstack([f["estimate"].to_numpy(dtype=float) for f in fits])
-    u = np.vstack([f["std_error"].to_numpy(dtype=float) ** 2 for f in fits])
+    return _pool(
+        first,
+        np.vstack([f["estimate"].to_numpy(dtype=float) for f in fits]),
+        np.vstack([f["std_error"].to_numpy(dtype=float) ** 2 for f in fits]),
+        converged=all(bool(f["converged"].all()) for f in fits),
+        alpha=alpha,
+    )
+
+
+def _pool(
+    first: pd.DataFrame, q: np.ndarray, u: np.ndarray, *, converged: bool, alpha: float = 0.05
+) -> pd.DataFrame:
+    """Rubin's rules of :func:`pool_imputations` on the estimates ``q`` and their variances
+    ``u`` (m x terms); the other columns from ``first``, the tidy fit of the first set."""
+    terms = first["term"].tolist()
+    m = len(q)
     qbar, ubar = q.mean(axis=0), u.mean(axis=0)
     b = q.var(axis=0, ddof=1)
     t = ubar + (1 + 1 / m) * b
@@ -1484,7 +1520,7 @@ def pool_imputations(fits: Sequence[pd.DataFrame], *, alpha: float = 0.05) -> pd
         cov_type=str(first["cov_type"].iloc[0]),
         outcome=str(first["outcome"].iloc[0]),
         n_dropped=int(first["n_dropped"].iloc[0]),
-        converged=all(bool(f["converged"].all()) for f in fits),
+        converged=converged,
         note=notes,
     )
 
@@ -1709,11 +1745,10 @@ def fit_mice(
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fits = _fit_ols_imputed(
+        pooled = _pool_ols_imputed(
             completed, formula, cov_type=cov_type, groups=groups, outcome=outcome
         )
     caught = [*notes, *caught]
-    pooled = pool_imputations(fits)
     extra = _messages(caught)
     pooled["n_dropped"] = pd.array([n_dropped] * len(pooled), dtype="Int64")
     if extra:
@@ -1980,8 +2015,7 @@ def fit_sensitivity(
         frames.append(fit_ols(scored, formula, outcome=outcome, **kwargs))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            fits = _fit_ols_imputed(completed, formula, outcome=outcome, **kwargs)
-        pooled = pool_imputations(fits)
+            pooled = _pool_ols_imputed(completed, formula, outcome=outcome, **kwargs)
         pooled["n_dropped"] = pd.array([n_dropped] * len(pooled), dtype="Int64")
         more = [*extra, *_messages(caught)]
         if more:
