@@ -179,7 +179,13 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     for key in ("n_sites", "n_participants", "n_segments"):
         if getattr(args, key) is not None:
             sizes[key] = getattr(args, key)
-    sim = simulate_study(seed=args.seed, study=args.study, **sizes)
+    sim = simulate_study(
+        seed=args.seed,
+        study=args.study,
+        n_sites=sizes["n_sites"],
+        n_participants=sizes["n_participants"],
+        n_segments=sizes["n_segments"],
+    )
     paths = write_raw_study(sim, args.out)
     print(
         f"wrote {len(paths)} files to {args.out} (seed {args.seed}, "

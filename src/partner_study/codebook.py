@@ -196,7 +196,8 @@ class _Lines:
 
 class _Checker:
     def __init__(self, source: str, lines: _Lines) -> None:
-        self.source, self.line, self.problems = source, lines, []
+        self.source, self.line = source, lines
+        self.problems: list[Problem] = []
 
     def add(self, path: tuple[str, ...], found: str, expected: str, fix: str) -> None:
         key = ".".join(path) if path else "(document)"

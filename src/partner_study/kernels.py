@@ -259,7 +259,8 @@ def fork_provisioner(server: KernelServer, preload_round: int = ALL_ROUNDS, **kw
             env = kw.get("env") or dict(os.environ)
             cwd = str(kw.get("cwd") or os.getcwd())
             pid = server.fork(list(cmd), env, cwd, preload_round)
-            self.process = ForkedProcess(pid)
+            # ForkedProcess stands in for the Popen the provisioner otherwise holds
+            self.process = ForkedProcess(pid)  # type: ignore[assignment]
             self.pid = pid
             self.pgid = pid  # the kernel leads its own session, as with start_new_session
             self.cwd = cwd

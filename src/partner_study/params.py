@@ -190,7 +190,7 @@ def check_params(
 def _check_regression(params: Params, cb: Codebook) -> list[str]:
     src = params.source
     reg = params.values["regression"]
-    out = []
+    out: list[str] = []
     scales = list(cb.scales)
     if not scales:
         return out

@@ -66,10 +66,11 @@ def redact_segments(study: Study) -> tuple[Study, pd.DataFrame]:
         unique = segments.drop_duplicates("text")["text"]
         redacted, per_text = redact_text(unique.reset_index(drop=True), names=names)
         mapping = pd.Series(redacted.to_numpy(), index=unique.to_numpy())
+        original = segments
         segments = segments.assign(text=segments["text"].map(mapping))
         # counts per segment (a text shared by segments counts once per segment)
         per = per_text.set_axis(unique.to_numpy())
-        per_segment = per.reindex(study.segments.drop_duplicates("segment_id")["text"])
+        per_segment = per.reindex(original.drop_duplicates("segment_id")["text"])
         counts = per_segment.sum().to_frame().T
         n_segments = (per_segment > 0).sum()
     table = pd.DataFrame(

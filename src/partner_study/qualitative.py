@@ -695,14 +695,14 @@ def _pick_quotes(
     # the codes of each picked segment within its theme, "; "-joined (few rows)
     unit = ["theme", "segment_id"]
     mine = np.isin(unit_key, unit_key[rows])
-    codes = (
+    code_lists = (
         coded.loc[mine, [*unit, "code"]]
         .drop_duplicates()
         .sort_values([*unit, "code"])
         .groupby(unit, sort=False)["code"]
         .agg("; ".join)
     )
-    picked = picked.join(codes, on=unit).reset_index(drop=True)
+    picked = picked.join(code_lists, on=unit).reset_index(drop=True)
     # transcripts break lines and double spaces; a quote is one line
     picked["text"] = picked["text"].astype("str").str.replace(r"\s+", " ", regex=True).str.strip()
     return picked

@@ -442,14 +442,14 @@ def _check_tables(
     known_ids = set(participants["participant_id"]) if participants is not None else None
 
     survey = None
-    if tables.get("survey") is not None:
-        survey = _validate_survey(
-            col, names["survey"], tables["survey"], cb, cb_name, known_ids, pfile
-        )
+    survey_raw = tables.get("survey")
+    if survey_raw is not None:
+        survey = _validate_survey(col, names["survey"], survey_raw, cb, cb_name, known_ids, pfile)
     segments = None
-    if tables.get("segments") is not None:
+    segments_raw = tables.get("segments")
+    if segments_raw is not None:
         segments = _validate_segments(
-            col, names["segments"], tables["segments"], cb, cb_name, known_ids, pfile
+            col, names["segments"], segments_raw, cb, cb_name, known_ids, pfile
         )
 
     # --- roster (optional): real names, used only to redact them from texts ----------------
@@ -508,7 +508,9 @@ def _validate_participants(
     out = pd.DataFrame({"participant_id": ids, "site": site, "role": role})
     for name in PARTICIPANT_COLUMNS:
         out[name] = (
-            raw[name].astype(str).str.strip().replace("", pd.NA) if name in raw.columns else pd.NA
+            raw[name].astype(str).str.strip().replace("", pd.NA)  # type: ignore[call-overload]
+            if name in raw.columns
+            else pd.NA
         )
     for name, var in cb.variables.items():
         if name in raw.columns:

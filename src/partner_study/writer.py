@@ -374,7 +374,7 @@ def write_paper_tables(
     def work(names: list[str]) -> None:
         for name in names:
             caption = str(cap.loc[name, "caption"]) if name in cap.index else None
-            number = int(cap.loc[name, "number"]) if name in cap.index else None
+            number = int(cap["number"][name]) if name in cap.index else None
             for fmt in formats:
                 data = table_bytes(
                     displays[name], fmt, caption=caption, label=f"tab:{name}", number=number

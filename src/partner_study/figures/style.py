@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
+from cycler import cycler
 
 
 def use_agg() -> None:
@@ -26,6 +27,7 @@ use_agg()
 from matplotlib.figure import Figure  # noqa: E402
 
 if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
     from PIL import Image
 
 __all__ = [
@@ -71,7 +73,7 @@ _RDBU = {
     7: ["#b2182b", "#ef8a62", "#fddbc7", "#d9d9d9", "#d1e5f0", "#67a9cf", "#2166ac"],
 }
 
-RCPARAMS: dict[str, object] = {
+RCPARAMS: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 7,
     "axes.titlesize": 8,
@@ -86,7 +88,7 @@ RCPARAMS: dict[str, object] = {
     "xtick.major.width": 0.6,
     "ytick.major.width": 0.6,
     "lines.linewidth": 1.0,
-    "axes.prop_cycle": matplotlib.cycler(color=list(OKABE_ITO)),
+    "axes.prop_cycle": cycler(color=list(OKABE_ITO)),
     "figure.dpi": 100,
     "savefig.dpi": 300,
     "svg.hashsalt": "partner-study",

@@ -1019,8 +1019,8 @@ def _redcap_scales(variables: list[_Var], frame: pd.DataFrame, notes: list[str])
         if (
             len(items) >= 2
             and len({v.response_set for v in items}) == 1
-            and (items[0].likert[1] - items[0].likert[0] >= 2)
-        ):  # type: ignore[index]
+            and (items[0].likert[1] - items[0].likert[0] >= 2)  # type: ignore[index]
+        ):
             scales.append(
                 _make_scale(items, name_hint=matrix, label=matrix, taken=taken, prefer_hint=True)
             )
