@@ -507,9 +507,12 @@ def measure(size: str, dims: dict[str, int], notes: dict[str, Any]) -> dict[str,
                 memory=memory,
             )
         except RunFailed as exc:
-            record["error"] = f"cold run: {exc.detail}"
             _log(f"  cold run FAILED: {exc.detail}")
-            return record
+            if not runs:
+                record["error"] = f"cold run: {exc.detail}"
+                return record
+            notes["cold_run_failed"] = f"cold run {len(runs) + 1}: {exc.detail}"
+            break  # the runs that went well are measured
         runs.append(
             {
                 "secs": secs,
@@ -520,7 +523,8 @@ def measure(size: str, dims: dict[str, int], notes: dict[str, Any]) -> dict[str,
             }
         )
         _log(f"  cold  {secs:8.2f} s, peak memory {peak / 1e6:,.0f} MB")
-    median = sorted(runs, key=lambda r: r["secs"])[(len(runs) - 1) // 2]
+    # the median; of an even number of runs, the slower of the two middle ones
+    median = sorted(runs, key=lambda r: r["secs"])[len(runs) // 2]
     record["cold_s"] = median["secs"]
     record["peak_rss_mb"] = max(r["peak"] for r in runs) / 1e6  # the highest of the runs
     notes["cpu"] = {"cold": median["cpu"]}
@@ -752,6 +756,8 @@ def markdown(records: list[dict[str, Any]], notes: dict[str, dict[str, Any]]) ->
             )
         if "noop_warning" in n:
             bits.append(n["noop_warning"])
+        if "cold_run_failed" in n:
+            bits.append(f"FAILED (cold_s from the runs before it): {n['cold_run_failed']}")
         if bits:
             extra.append(f"- {r['size']}: " + "; ".join(bits) + ".")
     if extra:

@@ -181,3 +181,29 @@ def test_server_socket_is_private(tmp_path):
         assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
     finally:
         server.close()
+
+
+def test_server_answers_a_malformed_request_and_goes_on(tmp_path):
+    import json
+    import socket
+
+    server = KernelServer.start(tmp_path)
+    assert server is not None
+    try:
+        for line in (b"[1, 2]\n", b'{"round": "late"}\n', b"not json\n"):
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(120)
+                deadline = time.monotonic() + 60
+                while True:
+                    try:
+                        sock.connect(server.address)
+                        break
+                    except (FileNotFoundError, ConnectionRefusedError):
+                        assert time.monotonic() < deadline
+                        time.sleep(0.05)
+                sock.sendall(line)
+                reply = json.loads(sock.makefile("rb").readline())
+            assert "error" in reply and "pid" not in reply
+        assert server.process.poll() is None  # still serving
+    finally:
+        server.close()

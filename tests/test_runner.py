@@ -278,6 +278,33 @@ def test_a_failing_stage_keeps_what_the_others_finished(project):
     assert not failed.parent.exists()
 
 
+def test_after_a_failure_no_waiting_stage_starts(project):
+    """02, 03 and 04 are due and each fails in its first code cell; one worker: the first
+    to start fails, and the two waiting for the worker never start. Put back, the next run
+    completes."""
+    from partner_study.errors import StageError
+
+    root, _ = project
+    notebooks = root / "notebooks"
+    names = ("02-describe.ipynb", "03-qualitative.ipynb", "04-regression.ipynb")
+    originals = {name: (notebooks / name).read_text(encoding="utf-8") for name in names}
+    for name in names:
+        data = json.loads(originals[name])
+        cells = [c for c in data["cells"] if c["cell_type"] == "code"]
+        cells[1]["source"] = "".join(cells[1]["source"]) + "\nraise RuntimeError('planted')"
+        (notebooks / name).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    progress: list[str] = []
+    with pytest.raises(StageError, match="planted"):
+        run_pipeline(root / "params" / "example.yaml", root=root, jobs=1, progress=progress.append)
+    started = [line.split()[0] for line in progress if line.endswith("running ...")]
+    assert len(started) == 1 and started[0] + ".ipynb" in names, progress
+    for name in names:
+        (notebooks / name).write_text(originals[name], encoding="utf-8")
+    result = run_pipeline(root / "params" / "example.yaml", root=root)
+    assert all(s.status in ("ran", "skipped") for s in result.stages)
+    assert not (root / "reports" / "example" / "failed").exists()
+
+
 def test_sigkill_at_five_moments_then_rerun_is_complete(project, tmp_path):
     """Five runs killed with SIGKILL at different moments, each resumed by the next; a final
     run then completes, and reports/ holds exactly the outputs of an uninterrupted run."""

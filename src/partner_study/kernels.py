@@ -226,10 +226,13 @@ class KernelServer:
     ) -> int:
         """Fork a kernel running ``argv`` (an ``ipykernel_launcher`` command line) once the
         server has imported :data:`PRELOAD_ROUNDS` up to ``preload_round``; its pid."""
-        with self._connect() as sock:
-            request = {"argv": argv, "env": dict(env), "cwd": cwd, "round": preload_round}
-            sock.sendall(json.dumps(request).encode() + b"\n")
-            reply = json.loads(sock.makefile("rb").readline() or b"{}")
+        try:
+            with self._connect() as sock:
+                request = {"argv": argv, "env": dict(env), "cwd": cwd, "round": preload_round}
+                sock.sendall(json.dumps(request).encode() + b"\n")
+                reply = json.loads(sock.makefile("rb").readline() or b"{}")
+        except OSError as exc:  # e.g. the server died with the request still queued
+            raise RuntimeError(f"the kernel server could not be reached: {exc}") from None
         if "pid" not in reply:
             raise RuntimeError(f"the kernel server could not fork a kernel: {reply.get('error')}")
         return int(reply["pid"])
@@ -362,7 +365,8 @@ def serve(address: str, runner_pid: int) -> None:
 
     def preload(names: tuple[str, ...]) -> None:
         for name in names:
-            with contextlib.suppress(ImportError):
+            # A module that fails here is imported (and reports its error) in the kernel.
+            with contextlib.suppress(Exception):
                 importlib.import_module(name)
         _as_in_a_kernel()
         # The imported stack lives as long as the kernels: out of the garbage collector's
@@ -378,14 +382,17 @@ def serve(address: str, runner_pid: int) -> None:
         while select.select([listener], [], [], timeout)[0]:
             conn, _ = listener.accept()
             try:
-                waiting.append((conn, json.loads(conn.makefile("rb").readline())))
+                request = json.loads(conn.makefile("rb").readline())
+                # no round said: everything; past the last round: the last
+                request["round"] = min(int(request.get("round", ALL_ROUNDS)), ALL_ROUNDS)
+                waiting.append((conn, request))
             except Exception as exc:  # noqa: BLE001 - sent back to the runner
                 _reply(conn, {"error": f"{type(exc).__name__}: {exc}"})
             timeout = 0.0
 
     def fork_ready(loaded: int) -> None:
         """Fork a kernel for each waiting request whose round is in."""
-        for conn, request in [w for w in waiting if int(w[1].get("round", 0)) <= loaded]:
+        for conn, request in [w for w in waiting if w[1]["round"] <= loaded]:
             waiting.remove((conn, request))
             try:
                 pid = os.fork()

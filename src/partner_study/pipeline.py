@@ -540,8 +540,15 @@ def _warm_engine() -> str:
 
 
 def _execute(
-    root: Path, stage: Stage, params_path: Path, staging: Path, pool: KernelPool, timing: dict
+    root: Path,
+    stage: Stage,
+    params_path: Path,
+    staging: Path,
+    pool: KernelPool,
+    timing: dict,
+    progress: Callable[[str], None] = lambda s: None,
 ) -> None:
+    progress(f"  {stage.name:<15} running ...")  # when a worker takes it, not when queued
     _import_papermill()
     import papermill as pm
 
@@ -771,9 +778,13 @@ def run_pipeline(
                         results[name] = StageResult(name, "skipped", 0.0, outputs[name])
                         progress(f"  {name:<15} up to date, skipped")
                         continue
+                    if len(running) >= jobs:
+                        # No free worker: it starts when a running stage ends (and not
+                        # at all if that one fails), never queued behind it.
+                        pending[name] = stage
+                        continue
                     staging = staging_root / name
                     staging.mkdir(parents=True, exist_ok=True)
-                    progress(f"  {name:<15} running ...")
                     # this stage's kernel, then those of the stages still pending, in
                     # the order they are expected to start
                     kernels.reserve(
@@ -784,7 +795,9 @@ def run_pipeline(
                         ]
                     )
                     timing = {"started": time.perf_counter()}
-                    fut = pool.submit(_execute, root, stage, params_path, staging, kernels, timing)
+                    fut = pool.submit(
+                        _execute, root, stage, params_path, staging, kernels, timing, progress
+                    )
                     running[fut] = (stage, digest, staging, timing)
             if unsaved:  # the stages just finished, now that their dependants have started
                 _write_manifest(manifest_path, root, params, records, once)
@@ -827,9 +840,6 @@ def run_pipeline(
                 results[stage.name] = StageResult(stage.name, "ran", seconds, new)
                 progress(f"  {stage.name:<15} done in {seconds:.1f} s ({len(new)} files)")
                 unsaved = True
-        if failure is not None:
-            for fut in running:
-                fut.cancel()
     kernels.close()
     shutil.rmtree(staging_root, ignore_errors=True)
     try:
@@ -870,8 +880,9 @@ def _handle_failure(
     root: Path, params: Params, stage: Stage, exc: _StageFailure, staging_root: Path
 ) -> BaseException:
     if exc.ename in _USER_ERRORS:
-        # Bad data or parameters: the message is the user's, nothing is kept or written.
-        shutil.rmtree(staging_root, ignore_errors=True)
+        # Bad data or parameters: the message is the user's, nothing is kept or written
+        # (stages still running finish in their own staging folders, then are dropped).
+        shutil.rmtree(staging_root / stage.name, ignore_errors=True)
         return PartnerStudyError(exc.evalue)
     failed = root / "reports" / params.study / "failed" / stage.notebook
     failed.parent.mkdir(parents=True, exist_ok=True)

@@ -144,14 +144,15 @@ _PREVIEW = "_partner_study_preview"
 
 
 def keep_preview(fig: Figure, raster: Image.Image) -> None:
-    """Keep ``raster``, the 300 dpi drawing of ``fig`` just written to file, for a notebook
-    preview, so that showing the figure in a notebook does not draw it again.
+    """Keep a notebook preview of ``fig`` made from ``raster``, the 300 dpi drawing just
+    written to file (reduced to 100 dpi now: the full raster is not kept for the figure's
+    lifetime), so that showing the figure in a notebook does not draw it again.
 
     The preview holds while the figure stays as it was drawn: any later change marks the
     figure stale and any later drawing (``savefig``, another write) drops the preview;
     :func:`preview` then returns ``None`` and the figure is drawn afresh.
     """
-    vars(fig)[_PREVIEW] = (raster, None)  # (300 dpi raster, preview once reduced)
+    vars(fig)[_PREVIEW] = raster.reduce(PREVIEW_REDUCTION)
     if not getattr(fig, "_partner_study_preview_watch", False):
         fig.canvas.mpl_connect("draw_event", _drop_preview)
         fig._partner_study_preview_watch = True  # type: ignore[attr-defined]
@@ -162,14 +163,7 @@ def _drop_preview(event) -> None:
 
 
 def preview(fig: Figure) -> Image.Image | None:
-    """The notebook preview (100 dpi) of the raster kept by :func:`keep_preview`, if the
-    figure is unchanged since; reduced when first asked for (most figures are written and
-    never shown)."""
-    kept = vars(fig).get(_PREVIEW)
-    if kept is None or fig.stale:
-        return None
-    raster, small = kept
-    if small is None:
-        small = raster.reduce(PREVIEW_REDUCTION)
-        vars(fig)[_PREVIEW] = (None, small)
-    return small
+    """The notebook preview (100 dpi) kept by :func:`keep_preview`, if the figure is
+    unchanged since."""
+    image = vars(fig).get(_PREVIEW)
+    return None if image is None or fig.stale else image
