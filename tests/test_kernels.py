@@ -71,9 +71,12 @@ def _kernels(root, monkeypatch, fork: bool) -> list[tuple[list[str], list[dict]]
     return results
 
 
-def test_forked_kernels_match_launched_kernels(tmp_path, monkeypatch):
+def test_forked_kernels_match_launched_kernels(tmp_path, monkeypatch, capfd):
     forked = _kernels(tmp_path, monkeypatch, fork=True)
     launched = _kernels(tmp_path, monkeypatch, fork=False)
+    # nothing on the terminal from the server or the kernels (debugpy warned of frozen
+    # modules when the server imported it without the kernels' environment)
+    assert capfd.readouterr().err == ""
     for (out_f, shown_f), (out_l, shown_l) in zip(forked, launched, strict=True):
         # same pandas display width, backend, working folder and environment
         assert out_f[0] == out_l[0] == f"20 Agg {tmp_path}"

@@ -113,6 +113,10 @@ _KERNEL_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel 
 #: depend on the machine's number of cores.
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
+#: Environment of every stage kernel and of the kernel server: :data:`ONE_THREAD`, and
+#: no warning from the debugger (debugpy, which ipykernel imports) about frozen modules.
+KERNEL_ENV = {**ONE_THREAD, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+
 
 def fork_supported() -> bool:
     """Whether kernels can be forked here (Linux: fork and pidfd)."""
@@ -200,7 +204,7 @@ class KernelServer:
             [sys.executable, "-m", "partner_study.kernels", address, str(os.getpid())],
             cwd=str(root),
             stdin=subprocess.DEVNULL,
-            env={**os.environ, **ONE_THREAD},
+            env={**os.environ, **KERNEL_ENV},
         )
         return cls(process, address)
 

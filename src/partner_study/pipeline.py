@@ -40,7 +40,7 @@ from partner_study.config import find_root, notebook_dir
 from partner_study.errors import PartnerStudyError, StageError
 from partner_study.kernels import (
     ALL_ROUNDS,
-    ONE_THREAD,
+    KERNEL_ENV,
     PRELOAD_ROUNDS,
     KernelServer,
     fork_provisioner,
@@ -221,7 +221,7 @@ def project_kernel_manager(
                     argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
                     display_name="partner-study (.venv)",
                     language="python",
-                    env={"PYDEVD_DISABLE_FILE_VALIDATION": "1", **ONE_THREAD},
+                    env=dict(KERNEL_ENV),
                 )
             return self._kernel_spec
 
