@@ -46,29 +46,32 @@ def _run(km, code: str) -> tuple[list[str], list[dict]]:
     return out, shown
 
 
-def _kernels(root, monkeypatch, fork: bool) -> list[tuple[list[str], list[dict]]]:
-    monkeypatch.setenv("PARTNER_STUDY_FORK_KERNELS", "1" if fork else "0")
-    monkeypatch.setenv("PROBE_ENV", "seen")
-    pool = KernelPool(root, 2)
+def _in_kernels(root, rounds: tuple[int, ...], code: str) -> list[tuple[list[str], list[dict]]]:
+    """``code`` run in one pool kernel per preload round of ``rounds``, in order."""
+    pool = KernelPool(root, len(rounds))
     results = []
     try:
-        pool.reserve([0, ALL_ROUNDS])
-        for preload_round in (0, ALL_ROUNDS):  # the first forked after the first round
+        pool.reserve(list(rounds))
+        for preload_round in rounds:
             km = pool.take(preload_round)
             try:
-                results.append(
-                    _run(
-                        km,
-                        PROBE + "import partner_study.figures as f\n"
-                        "fig = f.new_figure('single', 30)[0]\nfig",
-                    )
-                )
+                results.append(_run(km, code))
             finally:
                 km.shutdown_kernel(now=True)
                 _close_thread_event_loop()
     finally:
         pool.close()
     return results
+
+
+def _kernels(root, monkeypatch, fork: bool) -> list[tuple[list[str], list[dict]]]:
+    monkeypatch.setenv("PARTNER_STUDY_FORK_KERNELS", "1" if fork else "0")
+    monkeypatch.setenv("PROBE_ENV", "seen")
+    return _in_kernels(  # the first forked after the first round
+        root,
+        (0, ALL_ROUNDS),
+        PROBE + "import partner_study.figures as f\nfig = f.new_figure('single', 30)[0]\nfig",
+    )
 
 
 def test_forked_kernels_match_launched_kernels(tmp_path, monkeypatch, capfd):
@@ -96,19 +99,7 @@ def test_kernel_forked_after_the_round_it_asks_for(tmp_path, monkeypatch):
     (the server forks it before importing those); a later stage's has everything."""
     monkeypatch.setenv("PARTNER_STUDY_FORK_KERNELS", "1")
     probe = "import sys\nprint('matplotlib' in sys.modules, 'statsmodels' in sys.modules)"
-    pool = KernelPool(tmp_path, 2)
-    seen = []
-    try:
-        pool.reserve([1, ALL_ROUNDS])
-        for preload_round in (1, ALL_ROUNDS):
-            km = pool.take(preload_round)
-            try:
-                seen.append(_run(km, probe)[0])
-            finally:
-                km.shutdown_kernel(now=True)
-                _close_thread_event_loop()
-    finally:
-        pool.close()
+    seen = [out for out, _ in _in_kernels(tmp_path, (1, ALL_ROUNDS), probe)]
     assert seen == [["True False"], ["True True"]]
 
 

@@ -421,8 +421,12 @@ class KernelPool:
             if preparing[preload_round] > 0:
                 preparing[preload_round] -= 1
                 continue
-            self._kernel_server()
-            self._ready.append((preload_round, self._pool.submit(self._start, preload_round)))
+            self._prepare(preload_round)
+
+    def _prepare(self, preload_round: int) -> None:
+        """Start preparing a kernel forked after ``preload_round`` (the server first)."""
+        self._kernel_server()
+        self._ready.append((preload_round, self._pool.submit(self._start, preload_round)))
 
     def take(self, preload_round: int = ALL_ROUNDS) -> Any:
         """A warm kernel manager with at least ``preload_round`` imported: the first such
@@ -430,10 +434,7 @@ class KernelPool:
         while True:  # stages start from several threads: claim a kernel under the lock
             with self._lock:
                 if not any(r >= preload_round for r, _ in self._ready):
-                    self._kernel_server()
-                    self._ready.append(
-                        (preload_round, self._pool.submit(self._start, preload_round))
-                    )
+                    self._prepare(preload_round)
                 candidates = [f for r, f in self._ready if r >= preload_round]
             done, _ = wait(candidates, return_when=FIRST_COMPLETED)
             with self._lock:
