@@ -26,7 +26,8 @@ from typing import Any
 
 import yaml
 
-from partner_study.errors import CodebookError, Problem
+from partner_study.errors import CodebookError, Problem, StudyDataError
+from partner_study.safe_yaml import load_yaml
 
 __all__ = [
     "VARIABLE_TYPES",
@@ -212,6 +213,37 @@ class _Checker:
         )
 
 
+#: Top-level sections that map names to descriptions.
+_MAPPING_SECTIONS = ("variables", "scales", "codes", "themes")
+#: Most points a response scale may have (a 0-100 visual analogue scale is the widest).
+MAX_SCALE_POINTS = 101
+
+
+def _kind(value: Any) -> str:
+    return {dict: "mapping", list: "list", bool: "true/false value"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _check_label(chk: _Checker, path: tuple[str, ...], value: Any) -> str:
+    """A display label: a text (a number is taken as its text); anything else is reported."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _fmt_code(value)
+    shown = f"a {_kind(value)} ({value!r:.60})"
+    chk.add(
+        path,
+        shown,
+        "a label text",
+        "write the label as text in quotes, e.g. \"yes\" (YAML reads yes, no, on, off "
+        "unquoted as true/false)",
+    )
+    return str(value)
+
+
 def _as_levels(raw: Any) -> dict[str, str] | None:
     if raw is None:
         return None
@@ -256,28 +288,9 @@ def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
         On a YAML syntax error (with its line) or any inconsistency (each with its line).
     """
     try:
-        doc = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        context = getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        if context is not None and mark is not None and context.line != mark.line:
-            kind = (
-                (getattr(exc, "context", None) or "block")
-                .replace("while parsing a ", "")
-                .replace("while parsing ", "")
-            )
-            problem += f", in the {kind} that starts on line {context.line + 1}"
-        raise CodebookError(
-            Problem(
-                file=source,
-                line=(mark.line + 1) if mark else None,
-                column=None,
-                found=f"a YAML syntax error ({problem})",
-                expected="valid YAML",
-                fix="check indentation, colons and quotes on that line (tabs are not allowed)",
-            )
-        ) from None
+        doc = load_yaml(text, source=source)
+    except StudyDataError as exc:
+        raise CodebookError(exc.problems) from None
     lines = _Lines(text)
     chk = _Checker(source, lines)
     if not isinstance(doc, dict):
@@ -305,6 +318,21 @@ def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
                 f"'{key}' to be declared",
                 f"add '{key}:' to the codebook (see docs/data-contract.md)",
             )
+
+    for section in _MAPPING_SECTIONS:
+        if doc.get(section) is not None and not isinstance(doc[section], dict):
+            chk.add(
+                (section,),
+                f"a {_kind(doc[section])}",
+                f"a mapping of names to their descriptions ({section}: then one "
+                "'name: ...' line per entry, indented)",
+                f"write '{section}' as 'name: {{...}}' entries, not as a list with '-'",
+            )
+            doc[section] = None
+    for key in ("study", "title", "id", "site", "collection"):
+        if key in doc and isinstance(doc[key], dict | list):
+            chk.add((key,), f"a {_kind(doc[key])}", "a single name", f"write '{key}: <name>'")
+            doc[key] = None if key in ("title", "collection") else str(key)
 
     role = doc.get("role") or {}
     if isinstance(role, str):
@@ -368,7 +396,8 @@ def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
     themes: dict[str, str] = {}
     if isinstance(themes_raw, dict):
         for t, v in themes_raw.items():
-            themes[str(t)] = v.get("label", "") if isinstance(v, dict) else str(v or "")
+            raw_label = v.get("label", "") if isinstance(v, dict) else (v or "")
+            themes[str(t)] = _check_label(chk, ("themes", str(t)), raw_label)
     codes: dict[str, Code] = {}
     for name, spec in (doc.get("codes") or {}).items():
         path = ("codes", str(name))
@@ -382,7 +411,8 @@ def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
                 f"give code '{name}' the theme it belongs to",
             )
             continue
-        codes[str(name)] = Code(str(name), str(spec["theme"]), str(spec.get("label", "")))
+        label = _check_label(chk, (*path, "label"), spec.get("label", ""))
+        codes[str(name)] = Code(str(name), str(spec["theme"]), label)
 
     names = [str(doc.get(k, "")) for k in ("id", "site")] + [str(role.get("column", ""))]
     clash = set(variables) & set(seen_items)
@@ -449,6 +479,17 @@ def _parse_variable(
         )
         return None
     levels = _as_levels(spec.get("levels"))
+    raw_levels = spec.get("levels")
+    if isinstance(raw_levels, dict):
+        for k, v in raw_levels.items():
+            _check_label(chk, (*path, "levels", str(k)), v)
+    elif raw_levels is not None and not isinstance(raw_levels, list):
+        chk.add(
+            (*path, "levels"),
+            f"a {_kind(raw_levels)}",
+            "levels: [a, b] or {1: a, 2: b}",
+            f"list the levels of '{name}'",
+        )
     if vtype == "category" and not levels:
         chk.add(
             path,
@@ -481,7 +522,7 @@ def _parse_variable(
         min=bounds["min"],
         max=bounds["max"],
         missing=_as_strs(spec.get("missing")),
-        label=str(spec.get("label", "")),
+        label=_check_label(chk, (*path, "label"), spec.get("label", "")),
         roles=roles,
     )
 
@@ -523,6 +564,15 @@ def _parse_scale(chk: _Checker, name: str, spec: Any) -> Scale | None:
             "write e.g. range: [1, 5]",
         )
         return None
+    if rng[1] - rng[0] + 1 > MAX_SCALE_POINTS:
+        chk.add(
+            (*path, "range"),
+            f"{rng!r} ({rng[1] - rng[0] + 1:,} response points)",
+            f"at most {MAX_SCALE_POINTS} points (a 0-100 rating is the widest scale)",
+            "correct the range; a count or a measure is a variable (type: integer or "
+            "number), not a scale",
+        )
+        return None
     reverse = tuple(str(i) for i in (spec.get("reverse") or []))
     for r in reverse:
         if r not in items_t:
@@ -555,8 +605,26 @@ def _parse_scale(chk: _Checker, name: str, spec: Any) -> Scale | None:
                     "key labels by response value",
                 )
             else:
-                labels[k] = str(v)
-    item_labels = {str(k): str(v) for k, v in (spec.get("item_labels") or {}).items()}
+                labels[k] = _check_label(chk, (*path, "labels", str(k)), v)
+    elif labels_raw:
+        chk.add(
+            (*path, "labels"),
+            f"a {_kind(labels_raw)}",
+            "a mapping of response values to labels, e.g. {1: Strongly disagree}",
+            "key the labels by response value",
+        )
+    item_labels_raw = spec.get("item_labels") or {}
+    item_labels: dict[str, str] = {}
+    if isinstance(item_labels_raw, dict):
+        for k, v in item_labels_raw.items():
+            item_labels[str(k)] = _check_label(chk, (*path, "item_labels", str(k)), v)
+    else:
+        chk.add(
+            (*path, "item_labels"),
+            f"a {_kind(item_labels_raw)}",
+            "a mapping of item columns to their statements, e.g. {eng_1: I am listened to}",
+            "write one 'item: statement' line per item",
+        )
     return Scale(
         name=name,
         items=items_t,
@@ -566,7 +634,7 @@ def _parse_scale(chk: _Checker, name: str, spec: Any) -> Scale | None:
         min_items=min_items,
         labels=labels,
         missing=_as_strs(spec.get("missing")),
-        label=str(spec.get("label", "")),
+        label=_check_label(chk, (*path, "label"), spec.get("label", "")),
         item_labels=item_labels,
     )
 

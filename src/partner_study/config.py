@@ -1,20 +1,31 @@
 """Paths and constants: the one module that knows where things live.
 
-Layer 1 (imports nothing from the package).
+Layer 1 (imports only :mod:`partner_study.errors`).
 
 A project root holds ``params/``, ``data/raw/``, ``data/processed/``, ``reports/``
 and ``notebooks/``. Nothing else in the package builds paths from strings.
+
+Names that become paths (a study's name) are checked against :data:`STUDY_NAME`, and
+every path built here resolves inside the project root (:func:`inside_project`): a
+parameters file written by someone else can never make the tool read, write or remove
+anything outside the project.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from partner_study.errors import PartnerStudyError
 
 __all__ = [
     "ROLES",
     "SEED",
+    "STUDY_NAME",
+    "check_study_name",
+    "inside_project",
     "StudyPaths",
     "find_root",
     "study_paths",
@@ -53,6 +64,71 @@ TABLE_NAMES: tuple[str, ...] = (
 )
 
 
+#: A study's name: it becomes a folder name under data/, reports/ and .staging/.
+STUDY_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+
+
+def check_study_name(name: object, *, where: str = "study") -> str:
+    """Return ``name`` if it is a safe study name, else raise :class:`PartnerStudyError`.
+
+    A study name starts with a lower-case letter and holds at most 64 lower-case letters,
+    digits, ``_`` or ``-``: it is used as a folder name, so nothing like ``..``, ``/abs``
+    or an empty name can ever reach a path.
+
+    Parameters
+    ----------
+    name : object
+        The name as given (a params file's ``study:``, a command-line argument).
+    where : str
+        Where the name comes from, for the message (e.g. ``params/x.yaml: key 'study'``).
+    """
+    if isinstance(name, str) and STUDY_NAME.fullmatch(name):
+        return name
+    shown = repr(name) if isinstance(name, str) else f"{type(name).__name__} {name!r}"
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    raise PartnerStudyError(
+        f"{where}: found {shown}, expected a study name of lower-case letters, digits, '_' "
+        "or '-' starting with a letter (at most 64 characters; it becomes a folder name). "
+        "Fix: use a name such as 'liege_hospital'."
+    )
+
+
+def inside_project(root: Path, path: Path | str, *, where: str, what: str = "path") -> Path:
+    """Resolve ``path`` (relative to ``root`` unless absolute) and check it is inside ``root``.
+
+    Symbolic links are followed: a link that leads out of the project is refused and named.
+
+    Returns
+    -------
+    Path
+        The resolved path.
+
+    Raises
+    ------
+    PartnerStudyError
+        When the path resolves outside the project root.
+    """
+    root_r = Path(root).resolve()
+    given = Path(path)
+    full = given if given.is_absolute() else root_r / given
+    resolved = full.resolve()
+    if resolved == root_r or resolved.is_relative_to(root_r):
+        return resolved
+    link = next(
+        (p for p in (full, *full.parents) if p.is_symlink()),
+        None,
+    )
+    how = (
+        f" (through the symbolic link {link} -> {os.readlink(link)})" if link is not None else ""
+    )
+    raise PartnerStudyError(
+        f"{where}: found {str(path)!r}, which resolves to {resolved}{how}, expected a {what} "
+        f"inside the project {root_r}. Fix: use a path inside the project (relative to its "
+        "root), e.g. data/raw/<study>."
+    )
+
+
 def package_dir() -> Path:
     """Folder of the installed package."""
     return Path(__file__).resolve().parent
@@ -84,6 +160,14 @@ class StudyPaths:
 
     root: Path
     study: str
+
+    def __post_init__(self) -> None:
+        check_study_name(self.study)
+
+    @property
+    def staging(self) -> Path:
+        """Where the runner stages this study's outputs (the one folder it ever removes)."""
+        return self.root / ".staging" / self.study
 
     @property
     def raw(self) -> Path:

@@ -32,6 +32,7 @@ import gc
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -46,10 +47,63 @@ __all__ = [
     "PRELOAD_ROUNDS",
     "KernelServer",
     "ForkedProcess",
+    "private_temp_folder",
+    "remove_stale_sockets",
     "fork_provisioner",
     "fork_supported",
     "serve",
 ]
+
+#: Start of the name of a kernel server's socket folder in the temporary folder; the
+#: runner's process id follows, so that a folder left by a killed runner is recognised.
+_SOCKET_PREFIX = "partner-study-ks-"
+
+
+def private_temp_folder() -> str:
+    """A new folder in the temporary folder that only this user can enter (mode 0700),
+    named after this process so that :func:`remove_stale_sockets` can tell when its
+    runner is gone."""
+    return tempfile.mkdtemp(prefix=f"{_SOCKET_PREFIX}{os.getpid()}-")
+
+
+def remove_stale_sockets() -> list[str]:
+    """Remove the socket folders that killed runners left in the temporary folder.
+
+    A folder is removed only when it is this user's and the runner whose process id its
+    name holds is no longer running.
+
+    Returns
+    -------
+    list of str
+        The folders removed.
+    """
+    removed: list[str] = []
+    tmp = Path(tempfile.gettempdir())
+    try:
+        entries = list(tmp.glob(f"{_SOCKET_PREFIX}*"))
+    except OSError:
+        return removed
+    for folder in entries:
+        pid_text = folder.name[len(_SOCKET_PREFIX) :].split("-", 1)[0]
+        try:
+            info = folder.lstat()
+            pid = int(pid_text)
+        except (OSError, ValueError):
+            continue
+        if info.st_uid != os.getuid() or not folder.is_dir() or folder.is_symlink():
+            continue
+        try:
+            os.kill(pid, 0)
+            continue  # its runner is still running
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            removed.append(str(folder))
+    return removed
+
 
 #: What the kernel server imports, round by round. A kernel asks for the round its stage
 #: needs and is forked as soon as that round is in: the first stage's kernel (01-prepare)
@@ -199,7 +253,7 @@ class KernelServer:
             return None
         # The socket lives in a folder only this user can enter: whoever can connect can
         # have a kernel started with any command line.
-        address = os.path.join(tempfile.mkdtemp(prefix="partner-study-ks-"), "socket")
+        address = os.path.join(private_temp_folder(), "socket")
         process = subprocess.Popen(
             [sys.executable, "-m", "partner_study.kernels", address, str(os.getpid())],
             cwd=str(root),

@@ -2,8 +2,11 @@
 
 Layer 2. Parameters say what to analyse (which scale is engagement, which scales are the
 experience outcomes, covariates, grouping, model kinds, thresholds); the codebook says
-what the data are. :func:`load_params` checks every name against the codebook before any
-notebook runs and reports each unknown name with its key and the allowed values.
+what the data are. :func:`load_params` checks the whole file before any notebook runs:
+every key's type and range against one schema (:data:`SCHEMA`, JSON Schema), the study
+name (it becomes a folder name), the data folders (inside the project), and every name
+against the codebook. Each problem names the file, the key, what was found, what was
+expected and the fix; the notebooks receive only checked values.
 """
 
 from __future__ import annotations
@@ -15,14 +18,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from jsonschema import Draft202012Validator
 
 from partner_study.codebook import Codebook, read_codebook
-from partner_study.config import FIGURE_FORMATS, MODEL_KINDS, StudyPaths, find_root
-from partner_study.errors import ParamsError
+from partner_study.config import (
+    FIGURE_FORMATS,
+    MODEL_KINDS,
+    StudyPaths,
+    check_study_name,
+    find_root,
+    inside_project,
+)
+from partner_study.errors import PartnerStudyError, ParamsError, StudyDataError
+from partner_study.safe_yaml import load_yaml
 
 __all__ = [
     "DEFAULTS",
+    "SCHEMA",
     "Params",
     "RunContext",
     "load_params",
@@ -49,6 +61,183 @@ DEFAULTS: dict[str, Any] = {
     "figures": {"formats": list(FIGURE_FORMATS)},
 }
 _COV_TYPES = ("HC0", "HC1", "HC2", "HC3", "cluster", "nonrobust")
+
+
+def _int(low: int, high: int, what: str) -> dict[str, Any]:
+    return {"type": "integer", "minimum": low, "maximum": high, "x-expected": what}
+
+
+def _name(what: str) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "maxLength": 200, "x-expected": what}
+
+
+def _names(what: str) -> dict[str, Any]:
+    return {
+        "type": "array",
+        "items": _name(what),
+        "maxItems": 1000,
+        "x-expected": f"a list of {what}s, e.g. [a, b]",
+    }
+
+
+def _section(properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+        "x-expected": "a mapping of the keys " + ", ".join(sorted(properties)),
+    }
+
+
+#: Every key a parameters file may hold, with its type and range (JSON Schema 2020-12).
+#: ``x-expected`` says in words what a key expects, for messages.
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["study"],
+    "properties": {
+        "study": _name("the study name"),
+        "data": {
+            "anyOf": [_name("a folder"), {**_names("folder"), "minItems": 1}],
+            "x-expected": "a raw study folder inside the project (or a list of them), e.g. "
+            "data/raw/<study>",
+        },
+        "seed": _int(0, 2**32 - 1, "a whole number from 0 to 4294967295"),
+        "describe": _section(
+            {
+                "by": _name("a grouping column (role, site or a category variable)"),
+                "suppress_below": _int(
+                    0, 100, "a whole number from 0 (no suppression) to 100; 5 is usual"
+                ),
+            }
+        ),
+        "qualitative": _section(
+            {
+                "quotes_per_theme": _int(1, 50, "a whole number from 1 to 50"),
+                "quote_max_chars": _int(20, 10_000, "a whole number of characters, 20 to 10000"),
+                "divergence_threshold": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 100,
+                    "x-expected": "a number of percentage points from 0 to 100",
+                },
+            }
+        ),
+        "regression": _section(
+            {
+                "dependent": _name("a scale of the codebook"),
+                "outcomes": {
+                    "anyOf": [{"type": "null"}, _names("scale")],
+                    "x-expected": "a list of scales of the codebook (or nothing: every "
+                    "other scale)",
+                },
+                "covariates": {
+                    "anyOf": [{"type": "null"}, _names("covariate")],
+                    "x-expected": "a list of variables of the codebook (role, site, ...)",
+                },
+                "groups": {
+                    "anyOf": [{"type": "null"}, _name("a column")],
+                    "x-expected": "the column whose groups get a random intercept (site)",
+                },
+                "models": {
+                    "type": "array",
+                    "items": {"enum": list(MODEL_KINDS)},
+                    "uniqueItems": True,
+                    "x-item": "model kind",
+                    "x-expected": f"some of {list(MODEL_KINDS)}",
+                },
+                "ordinal_dependent": {
+                    "anyOf": [{"type": "null"}, _name("a column")],
+                    "x-expected": "engagement_level or an ordered category variable",
+                },
+                "cov_type": {"enum": list(_COV_TYPES), "x-expected": f"one of {list(_COV_TYPES)}"},
+                "standardize": {"type": "boolean", "x-expected": "true or false"},
+                "sensitivity": _section(
+                    {
+                        "imputations": _int(
+                            2, 1000, "a whole number of imputed data sets from 2 to 1000"
+                        )
+                    }
+                ),
+            }
+        ),
+        "figures": _section(
+            {
+                "formats": {
+                    "type": "array",
+                    "items": {"enum": list(FIGURE_FORMATS)},
+                    "x-item": "figure format",
+                    "minItems": 1,
+                    "uniqueItems": True,
+                    "x-expected": f"some of {list(FIGURE_FORMATS)} as a list, e.g. [pdf, png]",
+                }
+            }
+        ),
+    },
+    "x-expected": "a mapping with the keys study, data, "
+    + ", ".join(k for k in ("seed", "describe", "qualitative", "regression", "figures")),
+}
+_VALIDATOR = Draft202012Validator(SCHEMA)
+
+
+def _schema_node(path: list[Any]) -> dict[str, Any]:
+    node: dict[str, Any] = SCHEMA
+    for part in path:
+        if isinstance(part, int):
+            node = node.get("items", node)
+            continue
+        props = node.get("properties", {})
+        if part not in props:
+            break
+        node = props[part]
+    return node
+
+
+def _shown(value: Any) -> str:
+    text = repr(value) if not isinstance(value, dict | list) else json.dumps(value, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def schema_problems(doc: dict[str, Any], source: str) -> list[str]:
+    """Every key of ``doc`` (a parameters file as read) that breaks :data:`SCHEMA`.
+
+    Each problem reads ``FILE: key 'a.b': found X, expected Y. Fix: Z``.
+    """
+    out: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for error in sorted(_VALIDATOR.iter_errors(doc), key=lambda e: [str(p) for p in e.path]):
+        path = [p for p in error.absolute_path]
+        if error.validator == "additionalProperties":
+            parent = ".".join(str(p) for p in path)
+            allowed = sorted(_schema_node(path).get("properties", {}))
+            for key in sorted(set(error.instance) - set(allowed), key=str):
+                where = f"{parent}.{key}" if parent else str(key)
+                out.append(
+                    f"{source}: key '{where}': found an unknown key, expected one of "
+                    f"{allowed}. Fix: remove it or correct its spelling."
+                )
+            continue
+        in_list = bool(path) and isinstance(path[-1], int)
+        key = ".".join(str(p) for p in (path[:-1] if in_list else path))
+        node = _schema_node(path[:-1] if in_list else path)
+        expected = node.get("x-expected", error.message)
+        found = _shown(error.instance)
+        if in_list:
+            found = f"unknown {node.get('x-item', 'value')} {found}"
+        if (key, found) in seen:
+            continue
+        seen.add((key, found))
+        if error.validator == "required":
+            out.append(
+                f"{source}: found no 'study:' key, expected the study name. "
+                "Fix: add e.g. 'study: example'."
+            )
+            continue
+        out.append(
+            f"{source}: key '{key or '(document)'}': found {found}, expected "
+            f"{expected}. Fix: correct the value (see params/example.yaml for every key)."
+        )
+    return out
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -103,26 +292,38 @@ def load_params(path: Path | str, *, root: Path | str | None = None, check: bool
             f"{path}: no such parameters file. Fix: give the path of a "
             "params/<study>.yaml (params/example.yaml is the example study)."
         )
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f": line {mark.line + 1}" if mark else ""
-        raise ParamsError(
-            f"{path}{line}: found a YAML syntax error "
-            f"({getattr(exc, 'problem', exc)}), expected valid YAML. Fix: check "
-            "indentation, colons and quotes on that line."
-        ) from None
+    doc = _read_document(path)
+    src = str(path)
     if not isinstance(doc, dict) or "study" not in doc:
         raise ParamsError(
             f"{path}: found no 'study:' key, expected the study name. "
             "Fix: add e.g. 'study: example'."
         )
-    study = str(doc["study"])
+    try:
+        study = check_study_name(doc["study"], where=f"{path}: key 'study'")
+    except PartnerStudyError as exc:
+        raise ParamsError(str(exc)) from None
+    problems = schema_problems(doc, src)
+    if problems:
+        raise ParamsError(
+            f"{len(problems)} problem(s) in {path}:\n" + "\n".join(f"  {p}" for p in problems)
+        )
     data = doc.get("data", f"data/raw/{study}")
     data_t = tuple(str(d) for d in (data if isinstance(data, list) else [data]))
+    for folder in data_t:
+        try:
+            full = inside_project(
+                root, folder, where=f"{path}: key 'data'", what="raw study folder"
+            )
+            # the tables in it too: a link in a study folder must not lead out of the project
+            for entry in sorted(full.iterdir()) if full.is_dir() else []:
+                inside_project(
+                    root, entry, where=f"{path}: key 'data'", what="file of a raw study folder"
+                )
+        except PartnerStudyError as exc:
+            raise ParamsError(str(exc)) from None
     values = _merge(DEFAULTS, {k: v for k, v in doc.items() if k not in ("study", "data")})
-    params = Params(study=study, data=data_t, values=values, source=str(path))
+    params = Params(study=study, data=data_t, values=values, source=src)
     if check:
         problems = check_params(params, root=root)
         if problems:
@@ -132,32 +333,37 @@ def load_params(path: Path | str, *, root: Path | str | None = None, check: bool
     return params
 
 
+def _read_document(path: Path) -> Any:
+    """The parameters file's YAML document, read as UTF-8 within the YAML limits."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ParamsError(
+            f"{path}: found a file that cannot be read ({exc.strerror}), expected a readable "
+            "parameters file. Fix: check the file's permissions."
+        ) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ParamsError(
+            f"{path}: found bytes that are not UTF-8 (byte {exc.start}: "
+            f"{raw[exc.start : exc.start + 1]!r}), expected a UTF-8 text file. Fix: save it as "
+            f"UTF-8 (e.g. `iconv -f latin1 -t utf-8 {path.name} > fixed.yaml`)."
+        ) from None
+    try:
+        return load_yaml(text, source=str(path)) or {}
+    except StudyDataError as exc:
+        raise ParamsError("\n".join(str(p) for p in exc.problems)) from None
+
+
 def check_params(
     params: Params, *, root: Path | str, codebook: Codebook | None = None
 ) -> list[str]:
     """Problems in ``params`` (unknown keys and names), each naming the key and allowed values."""
     src = params.source
-    out: list[str] = []
-    for key in params.values:
-        if key not in DEFAULTS:
-            out.append(
-                f"{src}: key '{key}': found an unknown key, expected one of "
-                f"{sorted(['study', 'data', *DEFAULTS])}. Fix: remove it or correct "
-                "its spelling."
-            )
-    for section, defaults in DEFAULTS.items():
-        value = params.values.get(section)
-        if isinstance(defaults, dict):
-            if not isinstance(value, dict):
-                out.append(f"{src}: key '{section}': found {value!r}, expected a mapping.")
-                continue
-            for key in value:
-                if key not in defaults:
-                    out.append(
-                        f"{src}: key '{section}.{key}': found an unknown key, expected "
-                        f"one of {sorted(defaults)}. Fix: remove it or correct its "
-                        "spelling."
-                    )
+    out = schema_problems({"study": params.study, "data": list(params.data), **params.values}, src)
+    if out:
+        return out  # names are checked against the codebook once the types are right
     root = Path(root)
     if codebook is None:
         folder = root / params.data[0]
@@ -173,13 +379,6 @@ def check_params(
         except Exception:
             return out  # the codebook's own problems are reported by validation
     out += _check_regression(params, codebook)
-    fmts = params.values.get("figures", {}).get("formats", [])
-    for f in fmts if isinstance(fmts, list) else [fmts]:
-        if f not in FIGURE_FORMATS:
-            out.append(
-                f"{src}: key 'figures.formats': found '{f}', expected one of "
-                f"{list(FIGURE_FORMATS)}."
-            )
     by = params.values.get("describe", {}).get("by", "role")
     allowed_by = [codebook.role_column, "role", "site", *codebook.variables]
     if by not in allowed_by:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from partner_study.config import find_root, notebook_dir
+from partner_study.config import StudyPaths, find_root, inside_project, notebook_dir
 from partner_study.errors import PartnerStudyError, StageError
 from partner_study.kernels import (
     ALL_ROUNDS,
@@ -44,8 +44,11 @@ from partner_study.kernels import (
     PRELOAD_ROUNDS,
     KernelServer,
     fork_provisioner,
+    private_temp_folder,
+    remove_stale_sockets,
 )
 from partner_study.params import Params, load_params, params_hash
+from partner_study.runlock import study_lock
 from partner_study.provenance import (
     code_commit,
     environment,
@@ -171,11 +174,15 @@ def _quick_ready_client() -> type:
 
 
 def project_kernel_manager(
-    server: KernelServer | None = None, preload_round: int = ALL_ROUNDS
+    server: KernelServer | None = None,
+    preload_round: int = ALL_ROUNDS,
+    folder: str | None = None,
 ) -> type:
     """A KernelManager class that always starts ``sys.executable -m ipykernel_launcher``;
     with ``server``, the kernel is forked by that kernel server instead (same command line,
-    the stack already imported up to ``preload_round``: see :mod:`partner_study.kernels`)."""
+    the stack already imported up to ``preload_round``: see :mod:`partner_study.kernels`).
+    The kernel's sockets and connection file go in ``folder`` (default: the temporary
+    folder)."""
     from jupyter_client.kernelspec import KernelSpec
     from jupyter_client.manager import KernelManager
 
@@ -212,7 +219,10 @@ def project_kernel_manager(
             # Local (ipc) sockets: no TCP port on the network; a unique path per kernel so
             # that stages running in parallel never share a socket.
             self.transport = "ipc"
-            self.ip = os.path.join(tempfile.gettempdir(), f"partner-study-{uuid.uuid4().hex}")
+            name = f"partner-study-{uuid.uuid4().hex}"
+            self.ip = os.path.join(folder or tempfile.gettempdir(), name)
+            if folder:
+                self.connection_file = os.path.join(folder, f"{name}.json")
 
         @property
         def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
@@ -365,6 +375,10 @@ class KernelPool:
         self._server: KernelServer | None = None
         self._server_started = False
         self._lock = threading.RLock()
+        self._papermill: threading.Thread | None = None
+        # The kernels' sockets and connection files, in a folder only this user can enter,
+        # removed when the pool closes (and by the next run if this one is killed).
+        self.folder = private_temp_folder()
 
     def _start(self, preload_round: int) -> Any:
         try:
@@ -376,9 +390,22 @@ class KernelPool:
         if not self._server_started:  # called from reserve(), in the runner's thread
             self._server_started = True
             self._server = KernelServer.start(self.root)
+            _import_jupyter()  # here, before the pool's threads start kernels with it
             # papermill takes a second or two to import: meanwhile, not before the first stage
-            threading.Thread(target=_import_papermill, name="import-papermill").start()
+            self._papermill = threading.Thread(target=_import_papermill, name="import-papermill")
+            self._papermill.start()
         return self._server
+
+    def papermill_imported(self) -> None:
+        """Wait until papermill is imported. Only one thread ever imports it: two threads
+        importing one package at once can deadlock on Python's module locks."""
+        with self._lock:
+            thread = self._papermill
+        if thread is not None:
+            thread.join()
+        else:
+            with self._lock:
+                _import_papermill()
 
     def _start_kernel(self, preload_round: int) -> Any:
         if self._server is not None:
@@ -389,7 +416,7 @@ class KernelPool:
         return self._launch(None, preload_round)
 
     def _launch(self, server: KernelServer | None, preload_round: int) -> Any:
-        km = project_kernel_manager(server, preload_round)()
+        km = project_kernel_manager(server, preload_round, self.folder)()
         # As nbclient starts kernels: IPython history in memory, never in ~/.ipython.
         km.start_kernel(cwd=str(self.root), extra_arguments=["--HistoryManager.hist_file=:memory:"])
         kc = km.client()
@@ -471,6 +498,7 @@ class KernelPool:
         self._pool.shutdown(wait=True)
         if self._server is not None:
             self._server.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 #: Optional modules that importing papermill loads for features the runner never uses:
@@ -478,6 +506,16 @@ class KernelPool:
 #: when imported, ~1.8 s) and ``pyarrow.fs`` (papermill's HDFS handler; it brings numpy
 #: and pyarrow into the runner, ~0.2 s).
 _NOT_FOR_THE_RUNNER = ("rfc3987_syntax", "pyarrow.fs")
+
+
+def _import_jupyter() -> None:
+    """Import what starting and talking to kernels needs, in the calling thread: threads
+    that import one package at the same time can deadlock on Python's module locks."""
+    import jupyter_client.blocking.client  # noqa: F401
+    import jupyter_client.kernelspec  # noqa: F401
+    import jupyter_client.manager  # noqa: F401
+    import jupyter_client.provisioning.local_provisioner  # noqa: F401
+    import jupyter_core.utils  # noqa: F401
 
 
 def _import_papermill() -> None:
@@ -550,7 +588,7 @@ def _execute(
     progress: Callable[[str], None] = lambda s: None,
 ) -> None:
     progress(f"  {stage.name:<15} running ...")  # when a worker takes it, not when queued
-    _import_papermill()
+    pool.papermill_imported()
     import papermill as pm
 
     timing["started"] = time.perf_counter()  # the stage's time runs from here, not its queueing
@@ -683,14 +721,33 @@ def run_pipeline(
     params_path = Path(params_path).resolve()
     root = Path(root).resolve() if root else find_root(params_path.parent)
     params = load_params(params_path, root=root)
+    paths = StudyPaths(root, params.study)
+    for folder in (paths.staging, paths.reports, paths.processed):
+        inside_project(root, folder, where=f"{params.source}: study '{params.study}'", what="folder")
+    remove_stale_sockets()  # of runs killed earlier
+    with study_lock(paths):
+        return _run(params_path, root, params, force, jobs, only, progress, t0)
+
+
+def _run(
+    params_path: Path,
+    root: Path,
+    params: Params,
+    force: bool,
+    jobs: int | None,
+    only: list[str] | None,
+    progress: Callable[[str], None],
+    t0: float,
+) -> RunResult:
+    """:func:`run_pipeline` once the study's lock is held."""
     dest = _destinations(root, params)
     manifest_path = dest["report"] / "manifest.json"
     old = read_manifest(manifest_path)
     old_stages = old.get("stages", {}) if old.get("version") == MANIFEST_VERSION else {}
     jobs = max(1, jobs or os.cpu_count() or 1)
 
-    staging_root = root / ".staging" / params.study
-    shutil.rmtree(staging_root, ignore_errors=True)
+    staging_root = StudyPaths(root, params.study).staging
+    shutil.rmtree(staging_root, ignore_errors=True)  # a killed run's leftovers
 
     outputs: dict[str, dict[str, str]] = {}
     results: dict[str, StageResult] = {}
@@ -843,10 +900,6 @@ def run_pipeline(
                 unsaved = True
     kernels.close()
     shutil.rmtree(staging_root, ignore_errors=True)
-    try:
-        (root / ".staging").rmdir()
-    except OSError:
-        pass
     if unsaved or failure is None and not manifest_path.is_file():
         _write_manifest(manifest_path, root, params, records, once)
     if failure is not None:
