@@ -108,3 +108,43 @@ def test_codebook_not_utf8(tmp_path):
     (tmp_path / "codebook.yaml").write_bytes("study: d\u00e9mo\n".encode("latin-1"))
     with pytest.raises(CodebookError, match="not UTF-8"):
         read_codebook(tmp_path / "codebook.yaml")
+
+
+@pytest.mark.parametrize(
+    ("section", "text"),
+    [
+        ("variables", "variables:\n  - age\n  - gender\n"),
+        ("codes", "codes:\n  - common_language\n"),
+        ("scales", "scales:\n  - trust\n"),
+        ("themes", "themes: [a, b]\n"),
+    ],
+)
+def test_a_section_written_as_a_list_is_a_clear_problem(section, text):
+    head = "study: demo\nid: participant_id\nrole: {column: role, levels: [a]}\nsite: site\n"
+    with pytest.raises(CodebookError, match=rf"found a list at '{section}'.*not as a list"):
+        parse_codebook(head + text)
+
+
+def test_item_labels_as_a_list_and_non_text_labels_are_problems():
+    text = MINIMAL.replace(
+        "min_items: 2}",
+        "min_items: 2, item_labels: [a, b], labels: {1: yes, 5: [x]}}",
+    ).replace("levels: {1: woman, 2: man}", "levels: {1: yes, 2: {x: 1}}")
+    with pytest.raises(CodebookError) as info:
+        parse_codebook(text)
+    message = str(info.value)
+    assert "found a list at 'scales.trust.item_labels'" in message
+    assert "true/false value (True) at 'scales.trust.labels.1'" in message
+    assert "at 'variables.gender.levels.2'" in message
+    assert 'quotes, e.g. "yes"' in message
+
+
+@pytest.mark.parametrize("rng", ["[1, 10000000]", "[0, 101]"])
+def test_a_likert_range_past_101_points_is_refused(rng):
+    with pytest.raises(CodebookError, match="at most 101 points"):
+        parse_codebook(MINIMAL.replace("range: [1, 5]", f"range: {rng}"))
+
+
+def test_a_0_100_rating_scale_is_allowed():
+    cb = parse_codebook(MINIMAL.replace("range: [1, 5]", "range: [0, 100]"))
+    assert cb.scales["trust"].high == 100

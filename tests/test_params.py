@@ -115,3 +115,93 @@ def test_cli_bad_params_fails_before_any_notebook(project, tmp_path):
     assert "unknown model kind 'bayes'" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (project / "reports").exists() and not (project / "data" / "processed").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "found"),
+    [
+        ("describe: {suppress_below: five}", "describe.suppress_below", "'five'"),
+        ("describe: {suppress_below: -1}", "describe.suppress_below", "-1"),
+        ("describe: 5", "describe", "5"),
+        ("seed: abc", "seed", "'abc'"),
+        ("seed: 1.5", "seed", "1.5"),
+        ("figures: {formats: pdf}", "figures.formats", "'pdf'"),
+        ("figures: {formats: []}", "figures.formats", "[]"),
+        ("figures: {formats: [pdf, pdf]}", "figures.formats", '["pdf", "pdf"]'),
+        ("qualitative: {divergence_threshold: '20'}", "qualitative.divergence_threshold", "'20'"),
+        ("qualitative: {quotes_per_theme: 0}", "qualitative.quotes_per_theme", "0"),
+        ("qualitative: {quote_max_chars: long}", "qualitative.quote_max_chars", "'long'"),
+        ("qualitative: {quote_max_chars: true}", "qualitative.quote_max_chars", "True"),
+        ("regression: {sensitivity: {imputations: -3}}", "regression.sensitivity.imputations", "-3"),
+        ("regression: {standardize: maybe}", "regression.standardize", "'maybe'"),
+        ("regression: {cov_type: HC9}", "regression.cov_type", "'HC9'"),
+        ("regression: {covariates: age}", "regression.covariates", "'age'"),
+        ("regression: {sensitivity: 20}", "regression.sensitivity", "20"),
+    ],
+)
+def test_every_parameter_is_typed_and_ranged(project, extra, key, found):
+    text = "study: t\ndata: data/raw/t\n" + extra + "\n"
+    with pytest.raises(ParamsError) as info:
+        load_params(write(project, text), root=project)
+    message = str(info.value)
+    assert f"key '{key}': found {found}, expected " in message, message
+    assert "t.yaml" in message and "Fix:" in message
+
+
+def test_unknown_keys_at_any_depth(project):
+    text = "study: t\nqualitative: {quotes: 2}\nregression: {sensitivity: {m: 5}}\nplots: 1\n"
+    with pytest.raises(ParamsError) as info:
+        load_params(write(project, text), root=project)
+    message = str(info.value)
+    for key in ("qualitative.quotes", "regression.sensitivity.m", "plots"):
+        assert f"key '{key}': found an unknown key" in message
+
+
+def test_latin1_params_file_is_a_clear_error(project):
+    path = write(project, "")
+    path.write_bytes("study: t\ntitle: Liège\n".encode("latin-1"))
+    with pytest.raises(ParamsError, match=r"not UTF-8 .*iconv -f latin1"):
+        load_params(path, root=project)
+
+
+def test_alias_bomb_in_params_is_refused(project):
+    bomb = "seed: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]\n" + "".join(
+        f"k{i}: &b{i} [" + ", ".join([f"*{'a' if i == 0 else f'b{i - 1}'}"] * 9) + "]\n"
+        for i in range(8)
+    )
+    with pytest.raises(ParamsError, match="expands to more than"):
+        load_params(write(project, "study: t\n" + bomb), root=project)
+
+
+def test_deeply_nested_title_is_refused(project):
+    text = "study: t\ntitle: " + "[" * 20000 + "]" * 20000 + "\n"
+    with pytest.raises(ParamsError, match="nested more than"):
+        load_params(write(project, text), root=project)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "describe: {suppress_below: five}",
+        "qualitative: {quotes_per_theme: 0}",
+        "regression: {sensitivity: {imputations: -3}}",
+        "figures: {formats: pdf}",
+        "describe: 5",
+    ],
+)
+def test_cli_bad_values_fail_before_anything_is_written(project, extra):
+    import subprocess
+    import sys
+
+    path = write(project, f"study: t\ndata: data/raw/t\n{extra}\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "partner_study.cli", "run", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "t.yaml: key '" in proc.stderr
+    assert not (project / "reports").exists() and not (project / "data" / "processed").exists()
+    assert not (project / ".staging").exists()

@@ -7,13 +7,15 @@ tracebacks, and exit with status 2; a failing stage exits with status 1.
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 from pathlib import Path
 
 from partner_study import __version__
 from partner_study.errors import PartnerStudyError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "environment_error"]
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -89,18 +91,52 @@ def _cmd_new_site(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_import(args: argparse.Namespace) -> int:
-    from pathlib import Path as _Path
-
-    from partner_study.validate import validate_study
-    from partner_study.writer import write_raw_study
-
-    out = _Path(args.out)
-    if out.exists() and any(out.iterdir()):
+def _check_new_folder(out: Path) -> None:
+    """``--out`` must be a new or empty folder: an import never mixes its files with others."""
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise PartnerStudyError(
+            f"{out}: found {'a symbolic link' if out.is_symlink() else 'a file'}, expected a new "
+            "study folder. Fix: choose another --out (e.g. data/raw/<study>)."
+        )
+    if out.is_dir() and any(out.iterdir()):
         raise PartnerStudyError(
             f"{out}: found a folder that is not empty, expected a new study folder. "
             "Fix: choose another --out or empty the folder."
         )
+
+
+def _write_and_validate(raw, out: Path):
+    """Write an imported study next to ``out``, validate it, and only then move it to
+    ``out``: an import that fails leaves ``out`` as it was (absent or empty)."""
+    import shutil
+    import tempfile
+
+    from partner_study.validate import validate_study
+    from partner_study.writer import write_raw_study
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        written = write_raw_study(raw, partial)
+        checked = validate_study(partial, display=str(out))
+        if out.is_dir():
+            out.rmdir()  # empty (checked before the import)
+        os.replace(partial, out)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return [p.name for p in written], checked
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    _check_new_folder(out)
+    for given in (args.file, args.dictionary):
+        if given and not Path(given).is_file():
+            raise PartnerStudyError(
+                f"{given}: found no such file, expected the export to import. Fix: check the "
+                "path (relative to the current folder)."
+            )
     common = {k: v for k, v in (("site", args.site), ("role", args.role)) if v}
     study = args.study or out.name
     if args.source == "redcap":
@@ -143,13 +179,12 @@ def _cmd_import(args: argparse.Namespace) -> int:
             {"participant_pattern": args.participant_pattern} if args.participant_pattern else {}
         )
         raw = import_taguette(args.file, study=study, **kwargs, **common)
-    written = write_raw_study(raw, out)
+    written, checked = _write_and_validate(raw, out)
     print(f"wrote {len(written)} files to {out}:")
-    for path in written:
-        print(f"  {path.name}")
+    for name in written:
+        print(f"  {name}")
     for note in raw.notes:
         print(f"note: {note}")
-    checked = validate_study(out)
     print(
         f"{out}: valid. {len(checked.participants)} participants. Review the draft "
         f"codebook ({out / 'codebook.yaml'}) before analysing."
@@ -273,6 +308,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_ENVIRONMENT_FIXES = {
+    errno.EACCES: "make it writable for you (chmod u+w) or run the project from a folder "
+    "you may write to",
+    errno.EPERM: "make it writable for you (chmod u+w) or run the project from a folder "
+    "you may write to",
+    errno.EROFS: "the file system is read-only: copy the project to a writable disk",
+    errno.ENOSPC: "free some disk space, then run again",
+    errno.EDQUOT: "your disk quota is used up: free some space, then run again",
+    errno.EFBIG: "a limit on file sizes is set for this shell (see `ulimit -f`): raise it, "
+    "then run again",
+    errno.EXDEV: "keep reports/, data/processed/ and .staging/ on one disk",
+    errno.ENAMETOOLONG: "use shorter folder names",
+    errno.EMFILE: "raise the limit on open files (`ulimit -n`)",
+}
+
+
+def environment_error(exc: OSError) -> str:
+    """The standard message for an error of the machine (permissions, disk, limits)."""
+    where = exc.filename or "a file"
+    what = exc.strerror or str(exc)
+    fix = _ENVIRONMENT_FIXES.get(exc.errno or 0, "check the path and its permissions")
+    return (
+        f"{where}: found '{what}' when reading or writing it, expected a readable and "
+        f"writable project. Fix: {fix}. Nothing was half-written: run again once fixed."
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``partner-study`` command."""
     parser = build_parser()
@@ -282,6 +344,9 @@ def main(argv: list[str] | None = None) -> int:
     except PartnerStudyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1 if type(exc).__name__ == "StageError" else 2
+    except OSError as exc:  # the machine's, not the program's: a clear message, no traceback
+        print(f"error: {environment_error(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -238,7 +238,7 @@ def _check_label(chk: _Checker, path: tuple[str, ...], value: Any) -> str:
         path,
         shown,
         "a label text",
-        "write the label as text in quotes, e.g. \"yes\" (YAML reads yes, no, on, off "
+        'write the label as text in quotes, e.g. "yes" (YAML reads yes, no, on, off '
         "unquoted as true/false)",
     )
     return str(value)

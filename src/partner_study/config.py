@@ -119,9 +119,7 @@ def inside_project(root: Path, path: Path | str, *, where: str, what: str = "pat
         (p for p in (full, *full.parents) if p.is_symlink()),
         None,
     )
-    how = (
-        f" (through the symbolic link {link} -> {os.readlink(link)})" if link is not None else ""
-    )
+    how = f" (through the symbolic link {link} -> {os.readlink(link)})" if link is not None else ""
     raise PartnerStudyError(
         f"{where}: found {str(path)!r}, which resolves to {resolved}{how}, expected a {what} "
         f"inside the project {root_r}. Fix: use a path inside the project (relative to its "

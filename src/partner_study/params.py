@@ -29,7 +29,7 @@ from partner_study.config import (
     find_root,
     inside_project,
 )
-from partner_study.errors import PartnerStudyError, ParamsError, StudyDataError
+from partner_study.errors import ParamsError, PartnerStudyError, StudyDataError
 from partner_study.safe_yaml import load_yaml
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "check_params",
     "run_context",
     "params_hash",
+    "schema_problems",
 ]
 
 DEFAULTS: dict[str, Any] = {

@@ -20,9 +20,11 @@ system Jupyter folder may hold.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -48,7 +50,6 @@ from partner_study.kernels import (
     remove_stale_sockets,
 )
 from partner_study.params import Params, load_params, params_hash
-from partner_study.runlock import study_lock
 from partner_study.provenance import (
     code_commit,
     environment,
@@ -57,6 +58,7 @@ from partner_study.provenance import (
     sha256_file,
     source_hash,
 )
+from partner_study.runlock import study_lock
 
 __all__ = [
     "STAGES",
@@ -648,6 +650,63 @@ class _StageFailure(Exception):
 
 
 _USER_ERRORS = {"StudyDataError", "CodebookError", "ParamsError"}
+#: Errors of the machine a stage can meet (permissions, full disk, file-size limit): the
+#: user's to fix, reported like bad input, not as a failed notebook.
+_ENVIRONMENT_ERRNOS = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EROFS: "read-only file system",
+    errno.ENOSPC: "no space left on the disk",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EFBIG: "file too large for the limit set on this shell (ulimit -f)",
+    errno.EXDEV: "a move across file systems",
+    errno.EMFILE: "too many open files (ulimit -n)",
+}
+
+
+def _environment_error(exc: _StageFailure) -> str | None:
+    """The message for a stage that failed on an error of the machine, or None."""
+    if exc.ename not in ("OSError", "PermissionError", "IOError"):
+        return None
+    match = re.match(r"\[Errno (\d+)\] ([^:]*)(?:: (.*))?", exc.evalue)
+    if not match or int(match.group(1)) not in _ENVIRONMENT_ERRNOS:
+        return None
+    where = (match.group(3) or "a file").strip("'\"")
+    return (
+        f"{where}: found {_ENVIRONMENT_ERRNOS[int(match.group(1))]} while stage "
+        f"{exc.notebook.stem} wrote its outputs, expected a writable project with room to "
+        "write. Fix: free space, lift the limit or make the folder writable, then run again "
+        "(outputs already in place are untouched)."
+    )
+
+
+def _check_writable(folder: Path) -> None:
+    """Fail before anything runs when ``folder`` (or the folder that would hold it) cannot
+    be written: a stage would otherwise fail after minutes, or leave half its outputs."""
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise PartnerStudyError(
+            f"{existing}: found a folder you may not write to, expected a writable project "
+            f"(outputs go to {folder}). Fix: make it writable (chmod u+w {existing}) or copy "
+            "the project to a folder you own. Nothing was written."
+        )
+
+
+def _move(src: Path, target: Path) -> None:
+    """Move a staged file into place atomically, also across file systems (a reports/
+    folder on another disk): copied next to its target first, then renamed."""
+    try:
+        os.replace(src, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        part = target.with_name(f".{target.name}.partial")
+        try:
+            shutil.copyfile(src, part)
+            os.replace(part, target)
+        finally:
+            part.unlink(missing_ok=True)
+        src.unlink()
 
 
 def _destinations(root: Path, params: Params) -> dict[str, Path]:
@@ -675,7 +734,7 @@ def _promote(root: Path, params: Params, staging: Path) -> dict[str, str]:
         for src, target in files:
             target.parent.mkdir(parents=True, exist_ok=True)
             digest = sha256_file(src)
-            os.replace(src, target)
+            _move(src, target)
             moved[str(target.relative_to(root))] = digest
     return moved
 
@@ -723,7 +782,8 @@ def run_pipeline(
     params = load_params(params_path, root=root)
     paths = StudyPaths(root, params.study)
     for folder in (paths.staging, paths.reports, paths.processed):
-        inside_project(root, folder, where=f"{params.source}: study '{params.study}'", what="folder")
+        inside_project(root, folder, where=f"{params.source}: study '{params.study}'")
+        _check_writable(folder)
     remove_stale_sockets()  # of runs killed earlier
     with study_lock(paths):
         return _run(params_path, root, params, force, jobs, only, progress, t0)
@@ -933,6 +993,10 @@ def _prev_outputs(records: dict[str, dict[str, Any]], name: str) -> list[str]:
 def _handle_failure(
     root: Path, params: Params, stage: Stage, exc: _StageFailure, staging_root: Path
 ) -> BaseException:
+    environment_message = _environment_error(exc)
+    if environment_message is not None:
+        shutil.rmtree(staging_root / stage.name, ignore_errors=True)
+        return PartnerStudyError(environment_message)
     if exc.ename in _USER_ERRORS:
         # Bad data or parameters: the message is the user's, nothing is kept or written
         # (stages still running finish in their own staging folders, then are dropped).
