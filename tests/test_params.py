@@ -132,7 +132,11 @@ def test_cli_bad_params_fails_before_any_notebook(project, tmp_path):
         ("qualitative: {quotes_per_theme: 0}", "qualitative.quotes_per_theme", "0"),
         ("qualitative: {quote_max_chars: long}", "qualitative.quote_max_chars", "'long'"),
         ("qualitative: {quote_max_chars: true}", "qualitative.quote_max_chars", "True"),
-        ("regression: {sensitivity: {imputations: -3}}", "regression.sensitivity.imputations", "-3"),
+        (
+            "regression: {sensitivity: {imputations: -3}}",
+            "regression.sensitivity.imputations",
+            "-3",
+        ),
         ("regression: {standardize: maybe}", "regression.standardize", "'maybe'"),
         ("regression: {cov_type: HC9}", "regression.cov_type", "'HC9'"),
         ("regression: {covariates: age}", "regression.covariates", "'age'"),

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import make_project
 from partner_study.config import StudyPaths, check_study_name, inside_project
 from partner_study.errors import ParamsError, PartnerStudyError
 from partner_study.params import load_params
-from conftest import make_project
 
 
 @pytest.mark.parametrize(
