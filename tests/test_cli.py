@@ -1,0 +1,87 @@
+"""The command line: user errors are messages with exit 2, and imports are all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from partner_study import cli
+from partner_study.errors import Problem, StudyDataError
+
+REDCAP = Path(__file__).resolve().parent / "data" / "import" / "redcap"
+
+
+def _import(out: Path) -> int:
+    return cli.main(
+        [
+            "import",
+            "redcap",
+            str(REDCAP / "simple__data.csv"),
+            "--dictionary",
+            str(REDCAP / "simple__dictionary.csv"),
+            "--site",
+            "clinic",
+            "--role",
+            "patient",
+            "--out",
+            str(out),
+        ]
+    )
+
+
+def test_import_writes_the_study_once_valid(tmp_path, capsys):
+    out = tmp_path / "data" / "raw" / "fresh"
+    assert _import(out) == 0
+    assert (out / "codebook.yaml").is_file()
+    assert sorted(p.name for p in out.parent.iterdir()) == ["fresh"]  # no partial folder left
+    assert "valid" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("existing", ["absent", "empty"])
+def test_a_failed_import_leaves_out_as_it_found_it(tmp_path, monkeypatch, capsys, existing):
+    import partner_study.validate
+
+    def invalid(folder, display=None):
+        raise StudyDataError(
+            Problem(file=f"{display}/survey.csv", found="x", expected="y", fix="z")
+        )
+
+    monkeypatch.setattr(partner_study.validate, "validate_study", invalid)
+    out = tmp_path / "fresh"
+    if existing == "empty":
+        out.mkdir()
+    assert _import(out) == 2
+    err = capsys.readouterr().err
+    assert f"{out}/survey.csv" in err  # named as the user's folder, not the partial one
+    assert out.is_dir() == (existing == "empty")
+    assert not out.exists() or list(out.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == (["fresh"] if existing == "empty" else [])
+    # and a retry is not refused as "not empty"
+    monkeypatch.undo()
+    assert _import(out) == 0
+
+
+@pytest.mark.parametrize("kind", ["file", "folder", "link"])
+def test_import_out_must_be_a_new_or_empty_folder(tmp_path, capsys, kind):
+    out = tmp_path / "out"
+    if kind == "file":
+        out.write_text("keep", encoding="utf-8")
+    elif kind == "folder":
+        out.mkdir()
+        (out / "mine.txt").write_text("keep", encoding="utf-8")
+    else:
+        (tmp_path / "target").mkdir()
+        out.symlink_to(tmp_path / "target")
+    assert _import(out) == 2
+    err = capsys.readouterr().err
+    assert "expected a new study folder" in err and "Traceback" not in err
+    if kind == "file":
+        assert out.read_text(encoding="utf-8") == "keep"
+    if kind == "link":
+        assert list((tmp_path / "target").iterdir()) == []
+
+
+def test_import_of_a_missing_export_is_a_message(tmp_path, capsys):
+    assert cli.main(["import", "taguette", str(tmp_path / "nope.csv"), "--out", "x"]) == 2
+    assert "found no such file" in capsys.readouterr().err
