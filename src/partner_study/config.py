@@ -122,8 +122,12 @@ def inside_project(root: Path, path: Path | str, *, where: str, what: str = "pat
     how = f" (through the symbolic link {link} -> {os.readlink(link)})" if link is not None else ""
     raise PartnerStudyError(
         f"{where}: found {str(path)!r}, which resolves to {resolved}{how}, expected a {what} "
-        f"inside the project {root_r}. Fix: use a path inside the project (relative to its "
-        "root), e.g. data/raw/<study>."
+        f"inside the project {root_r}. Fix: "
+        + (
+            "replace the link with a copy of what it points to, inside the project."
+            if link is not None
+            else "use a path inside the project (relative to its root), e.g. data/raw/<study>."
+        )
     )
 
 

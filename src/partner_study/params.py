@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -316,11 +317,15 @@ def load_params(path: Path | str, *, root: Path | str | None = None, check: bool
             full = inside_project(
                 root, folder, where=f"{path}: key 'data'", what="raw study folder"
             )
-            # the tables in it too: a link in a study folder must not lead out of the project
-            for entry in sorted(full.iterdir()) if full.is_dir() else []:
-                inside_project(
-                    root, entry, where=f"{path}: key 'data'", what="file of a raw study folder"
-                )
+            # what it holds too: a link in a study folder must not lead out of the project
+            for dirpath, dirnames, filenames in os.walk(full):
+                for entry in sorted(dirnames + filenames):
+                    inside_project(
+                        root,
+                        Path(dirpath) / entry,
+                        where=f"{path}: key 'data'",
+                        what="file of a raw study folder",
+                    )
         except PartnerStudyError as exc:
             raise ParamsError(str(exc)) from None
     values = _merge(DEFAULTS, {k: v for k, v in doc.items() if k not in ("study", "data")})
