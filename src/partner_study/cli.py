@@ -229,6 +229,23 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(low: int, high: int):
+    """An argparse type: a whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"found {text!r}, expected a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"found {value:,}, expected a whole number from {low:,} to {high:,}"
+            )
+        return value
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     from partner_study.config import SEED
 
@@ -242,7 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run the pipeline (default params/example.yaml)")
     p.add_argument("params", nargs="?", default="params/example.yaml")
     p.add_argument("--force", action="store_true", help="rerun every stage")
-    p.add_argument("--jobs", type=int, default=None, help="stages at once (default: cores)")
+    p.add_argument(
+        "--jobs", type=_count(1, 64), default=None, help="stages at once (default: cores)"
+    )
     p.add_argument(
         "--only",
         action="append",
@@ -253,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", help="rerun in a scratch folder and compare every output")
     p.add_argument("params", nargs="?", default="params/example.yaml")
-    p.add_argument("--jobs", type=int, default=None)
+    p.add_argument("--jobs", type=_count(1, 64), default=None)
     p.add_argument("--all", action="store_true", help="list identical files too")
     p.set_defaults(func=_cmd_verify)
 
@@ -297,13 +316,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("simulate", help="write a simulated study with known truth")
-    p.add_argument("--seed", type=int, default=SEED)
+    p.add_argument("--seed", type=_count(0, 2**32 - 1), default=SEED)
     p.add_argument("--out", required=True, help="folder to write (data/raw/<study>)")
     p.add_argument("--study", default="example")
     p.add_argument("--size", choices=["S", "M", "L"], default="S")
-    p.add_argument("--n-sites", dest="n_sites", type=int)
-    p.add_argument("--n-participants", dest="n_participants", type=int)
-    p.add_argument("--n-segments", dest="n_segments", type=int)
+    p.add_argument("--n-sites", dest="n_sites", type=_count(1, 1_000))
+    p.add_argument("--n-participants", dest="n_participants", type=_count(1, 10_000_000))
+    p.add_argument("--n-segments", dest="n_segments", type=_count(0, 100_000_000))
     p.set_defaults(func=_cmd_simulate)
     return parser
 

@@ -804,7 +804,7 @@ def _run(
     manifest_path = dest["report"] / "manifest.json"
     old = read_manifest(manifest_path)
     old_stages = old.get("stages", {}) if old.get("version") == MANIFEST_VERSION else {}
-    jobs = max(1, jobs or os.cpu_count() or 1)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(STAGES)))
 
     staging_root = StudyPaths(root, params.study).staging
     shutil.rmtree(staging_root, ignore_errors=True)  # a killed run's leftovers
