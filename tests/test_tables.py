@@ -705,3 +705,25 @@ def test_site_heterogeneity_display():
         "75",
         "0.017",
     ]
+
+
+def test_markdown_escapes_html_in_cells_headers_captions_and_notes():
+    attacks = [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "<svg onload=alert(1)>",
+        "Tom & Jerry > 3",
+    ]
+    display = pd.DataFrame({"<b>theme</b>": attacks, "quote": ["a|b\nc", "", "x", "y"]})
+    display.attrs["note"] = "<iframe src=javascript:alert(1)>"
+    text = T.to_markdown(display, caption="<script>steal()</script>", number=1)
+    assert "<" not in text and ">" not in text
+    lines = text.splitlines()
+    assert lines[0] == "Table: Table 1. &lt;script&gt;steal()&lt;/script&gt;"
+    assert lines[2] == "| &lt;b&gt;theme&lt;/b&gt; | quote |"
+    assert lines[4] == "| &lt;script&gt;alert(1)&lt;/script&gt; | a\\|b c |"
+    assert lines[5] == "| &lt;img src=x onerror=alert(1)&gt; |  |"
+    assert lines[6] == "| &lt;svg onload=alert(1)&gt; | x |"
+    assert lines[7] == "| Tom &amp; Jerry &gt; 3 | y |"
+    assert lines[-1] == "*Note.* &lt;iframe src=javascript:alert(1)&gt;"
+    assert T.table_bytes(display, "md").decode("utf-8").count("&lt;") == 7

@@ -41,6 +41,7 @@ def test_malformed_copy_fails_with_message(case):
             or "more row(s) (rows" in problem.found
             or "no such file" in problem.found
             or "empty file" in problem.found
+            or "files for the table" in problem.found
         )
 
 
@@ -164,3 +165,177 @@ def test_template_columns(data_dir):
     assert cols["participants"][:3] == ["participant_id", "site", "role"]
     assert "eng_level" in cols["survey"]
     assert cols["segments"][0] == "segment_id"
+
+
+# --------------------------------------------------------------------------- table defects
+
+
+def _copy_small(tmp_path, data_dir):
+    import shutil
+
+    shutil.copytree(data_dir / "small", tmp_path / "s")
+    return tmp_path / "s"
+
+
+def test_row_numbers_after_blank_line_and_multiline_cell(tmp_path, data_dir):
+    folder = _copy_small(tmp_path, data_dir)
+    path = folder / "participants.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    header = lines[0].split(",")
+    cells = lines[3].split(",")
+    cells[header.index("age")] = "150"
+    cells[header.index("profession")] = '"a nurse,\nthen a teacher"'
+    lines[3] = ",".join(cells)
+    cells = lines[5].split(",")
+    cells[header.index("age")] = "151"
+    lines[5] = ",".join(cells)
+    lines.insert(2, "")  # a blank row 3
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(StudyDataError) as info:
+        validate_study(folder)
+    ages = [p for p in info.value.problems if p.column == "age"]
+    # header 1, record 2, blank 3, record 4, record 5 (the two-line cell), 6, record 7
+    assert [(p.row, p.found) for p in ages] == [(5, "'150'"), (7, "'151'")]
+
+
+def test_duplicated_header_names_the_column_as_written(tmp_path, data_dir):
+    folder = _copy_small(tmp_path, data_dir)
+    path = folder / "participants.csv"
+    lines = path.read_text(encoding="utf-8").strip().split("\n")
+    lines = [line + ("," + line.split(",")[5]) for line in lines]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(
+        StudyDataError,
+        match=r"participants\.csv: row 1, column 'age': found the column 2 times "
+        r"\(columns 6 and 10\)",
+    ) as info:
+        validate_study(folder)
+    assert "age.1" not in str(info.value)
+
+
+def test_invisible_characters_are_shown(tmp_path, data_dir):
+    folder = _copy_small(tmp_path, data_dir)
+    path = folder / "participants.csv"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("BE-0003,be_hospital,patient", "BE-0003\u200b,be_hospital,patient", 1)
+    text = text.replace("BE-0004,be_hospital,patient", "BE-0004,be_hospital,pati\ufeffent", 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(StudyDataError) as info:
+        validate_study(folder)
+    message = str(info.value)
+    assert (
+        "participants.csv: row 4, column 'participant_id': found 'BE-0003\\u200b' (an "
+        "invisible character, U+200B ZERO WIDTH SPACE), expected an id without invisible"
+    ) in message
+    assert "row 5, column 'role': found 'pati\\ufeffent', expected one of patient" in message
+    assert "found unknown participant 'BE-0003'" in message  # the survey's id is the clean one
+
+
+def test_invisible_characters_in_codes_and_coders(tmp_path, data_dir):
+    folder = _copy_small(tmp_path, data_dir)
+    path = folder / "segments.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[1] = lines[1].replace(",coder_a,", ",coder_a\u00a0b,").replace(",information", ",\tinfo")
+    lines[2] = lines[2].replace(",teamwork,", ",team\u200dwork,")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(StudyDataError) as info:
+        validate_study(folder)
+    message = str(info.value)
+    assert "row 2, column 'coder': found 'coder_a\\xa0b' (an invisible character, U+00A0" in (
+        message
+    )
+    assert "row 3, column 'code': found undeclared code 'team\\u200dwork'" in message
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "Infinity", "nan", "NaN", "1e999"])
+def test_non_finite_numbers_are_problems(tmp_path, data_dir, value):
+    folder = _copy_small(tmp_path, data_dir)
+    cb = folder / "codebook.yaml"
+    text = cb.read_text(encoding="utf-8")
+    cb.write_text(text.replace("age: {type: integer", "age: {type: number"), encoding="utf-8")
+    path = folder / "participants.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    header = lines[0].split(",")
+    cells = lines[2].split(",")
+    cells[header.index("age")] = value
+    lines[2] = ",".join(cells)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(
+        StudyDataError,
+        match=rf"participants\.csv: row 3, column 'age': found '{value}', expected a finite "
+        r"number\. Fix:",
+    ):
+        validate_study(folder)
+
+
+def test_short_segments_row_is_a_problem_not_nan_text(tmp_path, data_dir):
+    folder = _copy_small(tmp_path, data_dir)
+    path = folder / "segments.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[5] = ",".join(lines[5].split(",")[:7])  # no text cell, not even an empty one
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(
+        StudyDataError,
+        match=r"segments\.csv: row 6: found 7 fields \('S\d+,.*'\), expected 8 fields",
+    ):
+        validate_study(folder)
+
+
+def test_in_memory_missing_text_is_empty_not_nan(data_dir):
+    from partner_study.codebook import read_codebook
+    from partner_study.io import read_table
+    from partner_study.validate import validate_tables
+
+    small = data_dir / "small"
+    segments = read_table(small / "segments.csv").astype(object)
+    segments.loc[0, "text"] = None
+    segments.loc[1, "text"] = float("nan")
+    study = validate_tables(
+        read_codebook(small / "codebook.yaml"),
+        read_table(small / "participants.csv"),
+        read_table(small / "survey.csv"),
+        segments,
+    )
+    assert study.segments["text"].iloc[:2].tolist() == ["", ""]
+
+
+def test_nul_byte_is_a_problem(tmp_path, data_dir):
+    folder = _copy_small(tmp_path, data_dir)
+    path = folder / "survey.csv"
+    text = path.read_text(encoding="utf-8").split("\n")
+    text[3] = text[3][:10] + "\x00" + text[3][10:]
+    path.write_text("\n".join(text), encoding="utf-8")
+    with pytest.raises(StudyDataError, match=r"survey\.csv: row 4, column '\w+': found a NUL"):
+        validate_study(folder)
+
+
+def test_table_in_two_forms_is_ambiguous(tmp_path, data_dir):
+    import pandas as pd
+
+    folder = _copy_small(tmp_path, data_dir)
+    pd.read_csv(folder / "survey.csv", dtype=str).to_excel(folder / "survey.xlsx", index=False)
+    with pytest.raises(
+        StudyDataError,
+        match=r"survey\.csv: found 2 files for the table 'survey' \(survey\.csv, survey\.xlsx\)"
+        r", expected one file per table\. Fix: keep the file that holds the current data",
+    ):
+        validate_study(folder)
+
+
+def test_excel_formula_without_value(tmp_path, data_dir):
+    import openpyxl
+    import pandas as pd
+
+    folder = _copy_small(tmp_path, data_dir)
+    frame = pd.read_csv(folder / "participants.csv", dtype=str, keep_default_na=False)
+    frame.to_excel(folder / "participants.xlsx", index=False)
+    (folder / "participants.csv").unlink()
+    book = openpyxl.load_workbook(folder / "participants.xlsx")
+    book.worksheets[0]["F7"] = "=F6+1"
+    book.save(folder / "participants.xlsx")
+    with pytest.raises(
+        StudyDataError,
+        match=r"participants\.xlsx: row 7, column 'age': found a formula without a saved value "
+        r"in cell F7 \('=F6\+1'\), expected a value\. Fix: open and save the file in Excel, ",
+    ):
+        validate_study(folder)

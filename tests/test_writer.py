@@ -132,3 +132,127 @@ def test_written_figure_keeps_a_preview_until_it_changes(tmp_path):
     assert preview(fig) is None  # drawn again since
     write_figure(fig, "g", tmp_path, formats=["pdf", "svg"])  # no raster: nothing kept
     assert preview(fig) is None
+
+
+# --------------------------------------------------------------------------- CSV injection
+
+TRIGGERS = ["=1+1", "+x", "-x", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://e.x")']
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_neutralised(tmp_path):
+    import csv
+
+    frame = pd.DataFrame(
+        {
+            "term": [*TRIGGERS, "-0.25", "+3", "-1e-05", "a=b", "'=x", " =y", "-"],
+            "estimate": [
+                -0.5,
+                1.0,
+                -2.0,
+                3.0,
+                -4.0,
+                5.0,
+                -6.0,
+                7.0,
+                8.0,
+                9.0,
+                10.0,
+                11.0,
+                12.0,
+                -13.0,
+            ],
+        }
+    )
+    before = frame.copy()
+    write_csv(tmp_path / "t.csv", frame)
+    with open(tmp_path / "t.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["term", "estimate"]
+    terms = [r[0] for r in rows[1:]]
+    assert terms == [
+        *("'" + t for t in TRIGGERS),
+        "-0.25",  # plain numbers stay readable as numbers
+        "+3",
+        "-1e-05",
+        "a=b",
+        "''=x",  # one quote more: reading back is exact
+        " =y",
+        "'-",
+    ]
+    assert [r[1] for r in rows[1:3]] == ["-0.5", "1"]  # numeric columns are never changed
+    pd.testing.assert_frame_equal(frame, before)  # the frame itself is not modified
+
+
+def test_neutralised_csv_reads_back_exactly(tmp_path):
+    from partner_study.io import read_output_table
+    from partner_study.writer import write_table
+
+    text = [*TRIGGERS, "'=x", "''-y", "'", "ok", "-0.25", "'-0.25", None]
+    frame = pd.DataFrame(
+        {
+            "quote": pd.Series(text, dtype="str"),
+            "mixed": pd.Series([*text[:-1], 3], dtype=object),
+            "level": pd.Categorical(text[:-1] + ["ok"]),
+            "n": range(len(text)),
+            "=col": [-1.5] * len(text),
+        }
+    )
+    write_table(frame, "quotes", tmp_path)
+    back = read_output_table(tmp_path, "quotes")
+    assert list(back.columns) == ["quote", "mixed", "level", "n", "=col"]
+    assert back["quote"].tolist()[:-1] == text[:-1] and pd.isna(back["quote"].iloc[-1])
+    assert back["mixed"].tolist()[:-1] == text[:-1]
+    assert back["level"].tolist() == text[:-1] + ["ok"]
+    assert back["n"].tolist() == list(range(len(text))) and back["=col"].eq(-1.5).all()
+
+
+def test_carriage_return_inside_a_cell_cannot_start_a_row(tmp_path):
+    """A bare CR ends a row for a spreadsheet: unquoted, 'a\\r=cmd' would put a formula at
+    the start of a new row."""
+    from partner_study.io import read_output_table
+
+    frame = pd.DataFrame({"quote": ["a\r=cmd()", "b"], "n": [1, 2]})
+    write_csv(tmp_path / "q.csv", frame)
+    assert (tmp_path / "q.csv").read_bytes().startswith(b'"quote","n"\n"a\r=cmd()","1"\n')
+    assert read_output_table(tmp_path, "q").equals(frame)
+
+
+def test_raw_study_tables_are_neutralised_and_read_back_exactly(tmp_path):
+    from partner_study.io import RawStudy, read_table
+    from partner_study.writer import write_raw_study
+
+    participants = pd.DataFrame(
+        {"participant_id": ["P1", "P2"], "note": ["=cmd|' /C calc'!A0", "-"]}
+    )
+    write_raw_study(RawStudy(codebook_text="study: x\n", participants=participants), tmp_path)
+    assert "'=cmd" in (tmp_path / "participants.csv").read_text(encoding="utf-8")
+    assert read_table(tmp_path / "participants.csv").equals(participants.astype("str"))
+
+
+def test_neutralising_a_million_rows_is_fast():
+    import time
+
+    from partner_study.writer import neutralise_formulas
+
+    n = 1_000_000
+    frame = pd.DataFrame({"id": pd.Series([f"S{i}" for i in range(n)], dtype="str"), "x": range(n)})
+    start = time.perf_counter()
+    assert neutralise_formulas(frame) is frame  # nothing to change, nothing copied
+    assert time.perf_counter() - start < 2
+
+
+def test_objects_that_are_not_text_are_written_as_before(tmp_path):
+    import datetime
+    import decimal
+
+    frame = pd.DataFrame(
+        {
+            "day": pd.Series([datetime.date(2024, 1, 2)] * 2, dtype=object),
+            "amount": pd.Series([decimal.Decimal("-1.5")] * 2, dtype=object),
+            "mixed": pd.Series(["-b", -2], dtype=object),
+        }
+    )
+    write_csv(tmp_path / "d.csv", frame)
+    assert (tmp_path / "d.csv").read_text(encoding="utf-8") == (
+        "day,amount,mixed\n2024-01-02,-1.5,'-b\n2024-01-02,-1.5,-2\n"
+    )

@@ -59,11 +59,21 @@ __all__ = [
 _SOCKET_PREFIX = "partner-study-ks-"
 
 
+def _socket_bases() -> list[Path]:
+    """Where socket folders go: the temporary folder, unless its path is so long that a
+    socket's path inside it would pass the 107 bytes a Unix socket address holds."""
+    tmp = Path(tempfile.gettempdir())
+    bases = [tmp]
+    if len(str(tmp)) > 50 and os.access("/tmp", os.W_OK | os.X_OK):
+        bases.insert(0, Path("/tmp"))
+    return bases
+
+
 def private_temp_folder() -> str:
     """A new folder in the temporary folder that only this user can enter (mode 0700),
     named after this process so that :func:`remove_stale_sockets` can tell when its
     runner is gone."""
-    return tempfile.mkdtemp(prefix=f"{_SOCKET_PREFIX}{os.getpid()}-")
+    return tempfile.mkdtemp(prefix=f"{_SOCKET_PREFIX}{os.getpid()}-", dir=_socket_bases()[0])
 
 
 def remove_stale_sockets() -> list[str]:
@@ -78,11 +88,12 @@ def remove_stale_sockets() -> list[str]:
         The folders removed.
     """
     removed: list[str] = []
-    tmp = Path(tempfile.gettempdir())
-    try:
-        entries = list(tmp.glob(f"{_SOCKET_PREFIX}*"))
-    except OSError:
-        return removed
+    entries: list[Path] = []
+    for base in _socket_bases():
+        try:
+            entries += list(base.glob(f"{_SOCKET_PREFIX}*"))
+        except OSError:
+            continue
     for folder in entries:
         pid_text = folder.name[len(_SOCKET_PREFIX) :].split("-", 1)[0]
         try:

@@ -221,10 +221,13 @@ def project_kernel_manager(
             # Local (ipc) sockets: no TCP port on the network; a unique path per kernel so
             # that stages running in parallel never share a socket.
             self.transport = "ipc"
-            name = f"partner-study-{uuid.uuid4().hex}"
-            self.ip = os.path.join(folder or tempfile.gettempdir(), name)
+            # (short: a Unix socket's path holds at most 107 bytes, its suffix included)
             if folder:
+                name = uuid.uuid4().hex[:12]
+                self.ip = os.path.join(folder, name)
                 self.connection_file = os.path.join(folder, f"{name}.json")
+            else:
+                self.ip = os.path.join(tempfile.gettempdir(), f"partner-study-{uuid.uuid4().hex}")
 
         @property
         def kernel_spec(self) -> KernelSpec:  # type: ignore[override]

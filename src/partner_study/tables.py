@@ -983,7 +983,12 @@ def _note(display: pd.DataFrame) -> str:
 
 
 def _md_escape(text: str) -> str:
-    return re.sub(r"\s*\n\s*", " ", text.replace("\\", "\\\\").replace("|", "\\|"))
+    """A cell or caption for a Markdown table: ``\\`` and ``|`` escaped, HTML's ``&`` ``<``
+    ``>`` written as entities (a Markdown renderer passes raw HTML on, scripts included),
+    line breaks as spaces."""
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"\s*[\r\n]+\s*", " ", text)
 
 
 def _caption_text(caption: str | None, number: int | str | None) -> str:
@@ -1009,8 +1014,9 @@ def to_markdown(
     -------
     str
         Header row, separator row (``---`` left, ``---:`` right-aligned numeric columns),
-        one row per display row; ``|`` in cells escaped as ``\\|``, line breaks as spaces;
-        the note after a blank line. Ends with a newline.
+        one row per display row; ``|`` in cells escaped as ``\\|``, ``&`` ``<`` ``>`` as
+        HTML entities (no markup gets through), line breaks as spaces; the note after a
+        blank line. Ends with a newline.
     """
     align = column_alignment(display)
     head = [_md_escape(str(c)) for c in display.columns]

@@ -5,14 +5,17 @@ Layer 2. :func:`validate_study` reads ``codebook.yaml``, ``participants``, ``sur
 :class:`~partner_study.io.Study`; or raises one :class:`StudyDataError` that lists every
 problem as ``file: row N, column 'x': found ..., expected .... Fix: ...``.
 
-Row numbers are those a spreadsheet shows: the header is row 1, the first record row 2.
-Checks are vectorised: at most :data:`MAX_ROWS_LISTED` rows are listed per file, column
-and kind of problem, followed by a count of the rest.
+Row numbers are those a spreadsheet shows: the header is row 1, the first record row 2;
+blank rows count, a cell holding line breaks does not add rows. Values are shown with
+invisible and control characters escaped (``'BE-0001\\u200b'``). Checks are vectorised: at
+most :data:`MAX_ROWS_LISTED` rows are listed per file, column and kind of problem, followed
+by a count of the rest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +24,14 @@ import pandas as pd
 from partner_study.arrays import isin
 from partner_study.codebook import Codebook, Scale, Variable, read_codebook
 from partner_study.errors import Problem, StudyDataError
-from partner_study.io import Study, find_table, read_table
+from partner_study.io import (
+    INVISIBLE,
+    Study,
+    TableRows,
+    escape_invisible,
+    find_table,
+    read_table_rows,
+)
 
 
 def _unknown_ids(
@@ -87,9 +97,20 @@ _SEGMENT_REQUIRED = ("segment_id", "participant_id", "code")
 class _Collector:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        #: Spreadsheet rows of the tables read from files, by file name as shown.
+        self.rows_of: dict[str, TableRows] = {}
 
     def add(self, **kw) -> None:
         self.problems.append(Problem(**kw))
+
+    def header_row(self, file: str) -> int:
+        where = self.rows_of.get(file)
+        return where.header if where is not None else 1
+
+    def row(self, file: str, i: int) -> int:
+        """The spreadsheet row of row ``i`` (from 0) of a table."""
+        where = self.rows_of.get(file)
+        return int(where.data[i]) if where is not None else int(i) + 2
 
     def rows(
         self,
@@ -100,6 +121,7 @@ class _Collector:
         expected: str,
         fix: str,
         found: str = "'{}'",
+        show: Callable[[object], str] | None = None,
     ) -> None:
         """Add one problem per offending row (first few), then a count of the rest."""
         mask = np.asarray(mask, dtype=bool)
@@ -110,18 +132,20 @@ class _Collector:
         for i in idx[:MAX_ROWS_LISTED]:
             self.add(
                 file=file,
-                row=int(i) + 2,
-                column=column,
-                found=found.format(_short(vals[i])),
+                row=self.row(file, i),
+                column=escape_invisible(column),
+                found=found.format((show or _short)(vals[i])),
                 expected=expected,
                 fix=fix,
             )
         rest = len(idx) - MAX_ROWS_LISTED
         if rest > 0:
-            rows = ", ".join(str(int(i) + 2) for i in idx[MAX_ROWS_LISTED : MAX_ROWS_LISTED + 10])
+            rows = ", ".join(
+                str(self.row(file, i)) for i in idx[MAX_ROWS_LISTED : MAX_ROWS_LISTED + 10]
+            )
             self.add(
                 file=file,
-                column=column,
+                column=escape_invisible(column),
                 found=f"the same problem on {rest} more row(s) (rows {rows}"
                 f"{', ...' if rest > 10 else ''})",
                 expected=expected,
@@ -130,8 +154,49 @@ class _Collector:
 
 
 def _short(v: object) -> str:
+    """A found value as shown in a message: at most 40 characters, invisible ones escaped."""
     s = str(v)
-    return s if len(s) <= 40 else s[:37] + "..."
+    return escape_invisible(s if len(s) <= 40 else s[:37] + "...")
+
+
+def _with_invisible(v: object) -> str:
+    """A found value and the name of the first invisible character in it."""
+    s = str(v)
+    hit = next((c for c in s if escape_invisible(c) != c), None)
+    if hit is None:
+        return f"'{_short(s)}'"
+    name = unicodedata.name(hit, unicodedata.category(hit))
+    return f"'{_short(s)}' (an invisible character, U+{ord(hit):04X} {name})"
+
+
+def _invisible(col: _Collector, file: str, values: pd.Series, column: str, what: str) -> None:
+    """Report ids and names holding invisible or control characters: such a value looks
+    like another one and silently makes a second participant, site or coder."""
+    col.rows(
+        file,
+        values.str.contains(INVISIBLE, regex=True, na=False),
+        values,
+        column,
+        f"{what} without invisible or control characters",
+        "delete the character (it often comes along when text is copied from a web page, a "
+        "PDF or a word processor); retype the value if unsure",
+        found="{}",
+        show=_with_invisible,
+    )
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every column as text, missing cells (None, NaN) as ``""``: tables held in memory may
+    come with other types; tables read from files are text already."""
+    out = frame
+    for j in range(frame.shape[1]):
+        values = frame.iloc[:, j]
+        if values.dtype == "str" and not values.hasnans:
+            continue
+        text = values.astype(object).where(values.notna(), "").astype(str)
+        out = frame.copy() if out is frame else out
+        out.isetitem(j, text.array)
+    return out
 
 
 def template_columns(codebook: Codebook) -> dict[str, list[str]]:
@@ -175,6 +240,11 @@ def _typed_values(
         return mapped.where(~missing & ~bad).astype(object)
     numbers = pd.to_numeric(text.where(~missing), errors="coerce")
     bad_num = ~missing & numbers.isna()
+    # 'inf' and 'nan' read as numbers that are not: no statistic can use them
+    nonfinite = ~missing & (
+        np.isinf(numbers) | (bad_num & text.str.lower().isin(["nan", "+nan", "-nan"]))
+    )
+    bad_num &= ~nonfinite
     col.rows(
         file,
         bad_num,
@@ -184,7 +254,15 @@ def _typed_values(
         f"correct the value, leave the cell empty, or declare the code under "
         f"variables.{var.name}.missing in {cb_name}",
     )
-    ok = ~missing & ~bad_num
+    col.rows(
+        file,
+        nonfinite,
+        text,
+        var.column,
+        "a finite number",
+        "write the value as a number, or leave the cell empty if it is not known",
+    )
+    ok = ~missing & ~bad_num & ~nonfinite
     if var.type == "integer":
         frac = ok & (numbers % 1 != 0)
         col.rows(
@@ -255,13 +333,14 @@ def _check_columns(
     kind: str,
 ) -> bool:
     present = list(frame.columns)
+    header = col.header_row(file)
     ok = True
     for name in required:
         if name not in present:
             ok = False
             col.add(
                 file=file,
-                row=1,
+                row=header,
                 column=name,
                 found="no such column in the header",
                 expected=f"a column '{name}' ({kind})",
@@ -274,8 +353,8 @@ def _check_columns(
         if name not in allowed_set:
             col.add(
                 file=file,
-                row=1,
-                column=name,
+                row=header,
+                column=escape_invisible(str(name)),
                 found="a column the codebook does not declare",
                 expected=f"only the columns described in {cb_name}",
                 fix="declare it in the codebook (variables:, a scale's items:) "
@@ -286,8 +365,8 @@ def _check_columns(
         ok = False
         col.add(
             file=file,
-            row=1,
-            column=str(name),
+            row=header,
+            column=escape_invisible(str(name)),
             found="the column twice",
             expected="each column once",
             fix="remove or rename one of the two columns",
@@ -296,9 +375,8 @@ def _check_columns(
 
 
 def _load(
-    col: _Collector, folder: Path, name: str, show: str, *, required: bool
+    col: _Collector, path: Path | None, name: str, show: str, *, required: bool
 ) -> pd.DataFrame | None:
-    path = find_table(folder, name)
     if path is None:
         if required:
             col.add(
@@ -309,11 +387,14 @@ def _load(
                 "right header)",
             )
         return None
+    display = f"{show}/{path.name}"
     try:
-        return read_table(path, display=f"{show}/{path.name}")
+        frame, rows = read_table_rows(path, display=display)
     except StudyDataError as exc:
         col.problems.extend(exc.problems)
         return None
+    col.rows_of[display] = rows
+    return frame
 
 
 def _ids(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -367,7 +448,12 @@ def validate_study(folder: Path | str, *, display: str | None = None) -> Study:
         "roster": False,
     }
     for table, needed in required.items():
-        path = find_table(folder, table)
+        try:
+            path = find_table(folder, table, display=show)
+        except StudyDataError as exc:  # two files for one table
+            col.problems.extend(exc.problems)
+            names[table] = f"{show}/{table}.csv"
+            continue
         names[table] = f"{show}/{path.name if path else table + '.csv'}"
         present = path is not None
         if present and not needed and table in ("survey", "segments"):
@@ -379,7 +465,7 @@ def validate_study(folder: Path | str, *, display: str | None = None) -> Study:
                 fix=f"declare them in {cb_name}, or remove the file",
             )
             continue
-        tables[table] = _load(col, folder, table, show, required=needed)
+        tables[table] = _load(col, path, table, show, required=needed)
     return _check_tables(col, cb, cb_name, tables, names)
 
 
@@ -413,6 +499,7 @@ def _check_tables(
     tables: dict[str, pd.DataFrame | None],
     names: dict[str, str],
 ) -> Study:
+    tables = {k: (_as_text(v) if v is not None else None) for k, v in tables.items()}
     # --- participants -----------------------------------------------------------------------
     pfile = names["participants"]
     part_raw = tables.get("participants")
@@ -466,7 +553,7 @@ def _check_tables(
             cb_name,
             "required by the data contract",
         )
-        if cb.id in rraw.columns and "name" in rraw.columns:
+        if cb.id in rraw.columns and "name" in rraw.columns and rraw.columns.is_unique:
             rid = _ids(rraw, cb.id)
             _unknown_ids(
                 col, rfile, rid, cb.id, known_ids, pfile, "correct the id or remove the row"
@@ -484,6 +571,7 @@ def _validate_participants(
 ) -> pd.DataFrame:
     ids = _ids(raw, cb.id)
     col.rows(file, ids.eq(""), ids, cb.id, "a participant id", "give every participant an id")
+    _invisible(col, file, ids, cb.id, "an id")
     dup = ids.duplicated(keep="first") & ids.ne("")
     col.rows(
         file,
@@ -496,6 +584,7 @@ def _validate_participants(
     )
     site = raw[cb.site].astype(str).str.strip()
     col.rows(file, site.eq(""), site, cb.site, "a site name", "name the site of every participant")
+    _invisible(col, file, site, cb.site, "a site name")
     role = raw[cb.role_column].astype(str).str.strip()
     col.rows(
         file,
@@ -507,11 +596,12 @@ def _validate_participants(
     )
     out = pd.DataFrame({"participant_id": ids, "site": site, "role": role})
     for name in PARTICIPANT_COLUMNS:
-        out[name] = (
-            raw[name].astype(str).str.strip().replace("", pd.NA)  # type: ignore[call-overload]
-            if name in raw.columns
-            else pd.NA
-        )
+        if name in raw.columns:
+            values = raw[name].astype(str).str.strip()
+            _invisible(col, file, values, name, f"a {name.replace('_', ' ')}")
+            out[name] = values.replace("", pd.NA)  # type: ignore[call-overload]
+        else:
+            out[name] = pd.NA
     for name, var in cb.variables.items():
         if name in raw.columns:
             out[name] = _typed_values(col, file, raw[name].astype(str), var, cb_name)
@@ -530,7 +620,7 @@ def _validate_survey(
     eng = cb.engagement_level
     required = [cb.id, *cb.items] + ([eng.column] if eng else [])
     _check_columns(col, file, raw, required, required, cb_name, "declared in codebook.yaml")
-    if cb.id not in raw.columns:
+    if cb.id not in raw.columns or not raw.columns.is_unique:
         return pd.DataFrame()
     ids = _ids(raw, cb.id)
     col.rows(file, ids.eq(""), ids, cb.id, "a participant id", "fill in the participant id")
@@ -570,9 +660,12 @@ def _validate_segments(
         col, file, raw, _SEGMENT_REQUIRED, SEGMENT_COLUMNS, cb_name, "required by the data contract"
     ):
         return pd.DataFrame()
-    n = len(raw)
     get = {
-        c: (raw[c].astype(str).str.strip() if c in raw.columns else pd.Series([""] * n))
+        c: (
+            raw[c].astype(str).str.strip()
+            if c in raw.columns
+            else pd.Series("", index=raw.index, dtype="str")
+        )
         for c in SEGMENT_COLUMNS
     }
     col.rows(
@@ -583,6 +676,9 @@ def _validate_segments(
         "a segment id",
         "give every coded segment an id",
     )
+    for c, what in (("segment_id", "a segment id"), ("document", "a document name")):
+        _invisible(col, file, get[c], c, what)
+    _invisible(col, file, get["coder"], "coder", "a coder name")
     ids = get["participant_id"]
     _unknown_ids(col, file, ids, "participant_id", known_ids, pfile)
     code = get["code"]
@@ -722,8 +818,8 @@ def validate_sites(folders: list[Path] | list[str], *, display: list[str] | None
             Problem(
                 file=", ".join(names),
                 column="participant_id",
-                found=f"participant id '{first_dup}' (and {int(dup.sum()) - 1} more) in more than "
-                "one site folder",
+                found=f"participant id '{escape_invisible(first_dup)}' (and "
+                f"{int(dup.sum()) - 1} more) in more than one site folder",
                 expected="ids unique across sites",
                 fix="prefix the ids with the site code in each folder (e.g. BE-0001)",
             )

@@ -3,12 +3,14 @@
 Layer 4. Same object in -> same bytes out, across runs and processes: no dates or
 software versions in figure metadata, a fixed SVG hash salt, fixed float formatting
 for CSV, fixed Parquet settings. Every file is written to a temporary name and renamed,
-so a reader never sees half a file.
+so a reader never sees half a file. CSV text cells that a spreadsheet would run as a
+formula are neutralised (:func:`neutralise_formulas`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import gc
 import io
 import json
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FLOAT_FORMAT",
+    "FORMULA_TRIGGERS",
+    "neutralise_formulas",
     "write_bytes",
     "write_text",
     "write_json",
@@ -50,6 +54,80 @@ __all__ = [
 #: last-digit differences between machines (BLAS, compilers) do not change the bytes.
 FLOAT_FORMAT = "%.8g"
 _DPI = 300
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+FORMULA_TRIGGERS = "=+-@\t\r"
+# A text cell to neutralise: one that starts with a trigger, after any quotes (a cell that
+# already starts with a quote gets one more, so that reading back is exact).
+_FORMULA_START = r"'*[=+\-@\t\r]"
+# Text that is a plain number: a spreadsheet reads it as that number, not as a formula.
+_PLAIN_NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+
+
+def _neutralised(values: pd.Series) -> pd.Series | None:
+    """``values`` with a quote before each formula-like text cell, or ``None`` if none is."""
+    try:
+        risky = values.str.match(_FORMULA_START, na=False).to_numpy(dtype=bool, copy=True)
+    except AttributeError:  # objects that are not text (dates, decimals): nothing to do
+        return None
+    if risky.any():
+        where = risky.nonzero()[0]
+        plain = values.iloc[where].str.fullmatch(_PLAIN_NUMBER, na=False).to_numpy(dtype=bool)
+        risky[where[plain]] = False
+    if not risky.any():
+        return None
+    if values.dtype.name == "str":
+        return values.mask(risky, "'" + values)
+    out = values.to_numpy(dtype=object, copy=True)  # text among other objects
+    for i in risky.nonzero()[0]:
+        out[i] = "'" + out[i]
+    return type(values)(out, index=values.index, name=values.name, dtype=object)
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with text cells that a spreadsheet cannot run as formulas.
+
+    A text cell (or column name) that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return gets a single quote ``'`` in front, as OWASP advises against CSV
+    injection; so does one that already starts with quotes before such a character, which
+    keeps the change reversible (:func:`partner_study.io.read_output_table` removes the
+    quote). Text that is a plain number (``-0.25``, ``+3``, ``-1e-05``) is left as it is:
+    a spreadsheet reads it as a number. Numeric, boolean and date columns are never changed.
+
+    Parameters
+    ----------
+    frame : DataFrame
+
+    Returns
+    -------
+    DataFrame
+        ``frame`` itself when nothing needs a change, else a new frame (``frame`` is not
+        modified).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> neutralise_formulas(pd.DataFrame({"a": ["=1+1", "-0.5", "ok"]}))["a"].tolist()
+    ["'=1+1", '-0.5', 'ok']
+    """
+    out = frame
+    for j, dtype in enumerate(frame.dtypes):
+        values = frame.iloc[:, j]
+        if dtype.name == "category":
+            categories = values.cat.categories
+            renamed = _neutralised(categories.to_series()) if categories.dtype.kind == "O" else None
+            if renamed is not None:
+                out = frame.copy() if out is frame else out
+                out.isetitem(j, values.cat.rename_categories(list(renamed)).array)
+        elif dtype.kind == "O":
+            new = _neutralised(values)
+            if new is not None:
+                out = frame.copy() if out is frame else out
+                out.isetitem(j, new.array)
+    names = _neutralised(frame.columns.astype(str).to_series())
+    if names is not None:
+        out = out.set_axis(list(names), axis=1)
+    return out
 
 
 def write_bytes(path: Path | str, data: bytes) -> Path:
@@ -81,13 +159,45 @@ def write_json(path: Path | str, obj: object) -> Path:
 def write_csv(
     path: Path | str, frame: pd.DataFrame, *, float_format: str | None = FLOAT_FORMAT
 ) -> Path:
-    """Write a DataFrame as CSV (UTF-8, ``\\n``, no index, fixed float format)."""
-    text = frame.to_csv(index=False, lineterminator="\n", float_format=float_format)
+    """Write a DataFrame as CSV (UTF-8, ``\\n``, no index, fixed float format).
+
+    Text cells a spreadsheet would run as formulas are neutralised first
+    (:func:`neutralise_formulas`); ``frame`` itself is not changed. A file with a carriage
+    return inside a cell has every cell quoted.
+    """
+    frame = neutralise_formulas(frame)
+    text = frame.to_csv(
+        index=False,
+        lineterminator="\n",
+        float_format=float_format,
+        quoting=csv.QUOTE_ALL if _holds_carriage_return(frame) else csv.QUOTE_MINIMAL,
+    )
     return write_text(path, text)
 
 
+def _holds_carriage_return(frame: pd.DataFrame) -> bool:
+    """Whether a text cell or column name holds a carriage return. Python's CSV writer
+    quotes a cell only for the line end it writes (``\\n``), and a reader takes a bare
+    ``\\r`` for the end of a row: such a file is written with every cell quoted."""
+    if any("\r" in str(c) for c in frame.columns):
+        return True
+    for j, dtype in enumerate(frame.dtypes):
+        values = frame.iloc[:, j]
+        if dtype.name == "category":
+            values = values.cat.categories.to_series()
+        elif dtype.kind != "O":
+            continue
+        try:
+            if values.str.contains("\r", regex=False, na=False).any():
+                return True
+        except AttributeError:  # objects that are not text
+            continue
+    return False
+
+
 def write_table(frame: pd.DataFrame, name: str, folder: Path | str) -> Path:
-    """Write a tidy output table as ``<folder>/<name>.csv``."""
+    """Write a tidy output table as ``<folder>/<name>.csv`` (see :func:`write_csv`); read it
+    back with :func:`partner_study.io.read_output_table`, which restores the exact text."""
     return write_csv(Path(folder) / f"{name}.csv", frame)
 
 

@@ -127,7 +127,9 @@ def main() -> None:
     )
     line_edit(f / "segments.csv", 2, "start", "10")
     line_edit(f / "segments.csv", 2, "end", "3")
-    f = case("bad-encoding", r"participants\.csv: row 3: found bytes that are not UTF-8")
+    f = case(
+        "bad-encoding", r"participants\.csv: row 3, column 'site': found bytes that are not UTF-8"
+    )
     raw = (f / "participants.csv").read_bytes().split(b"\n")
     raw[2] = raw[2].replace(b"be_hospital", "be_h\u00f4pital".encode("latin-1"))
     (f / "participants.csv").write_bytes(b"\n".join(raw))
@@ -170,12 +172,15 @@ def main() -> None:
         r"expected one of the levels of 'engagement_level'",
     )
     line_edit(f / "survey.csv", 4, "eng_level", "6")
+    table_cases()
 
-    # Well-formed variants that must pass: BOM, ';' separators, CRLF line ends, Excel.
-    for name in ("bom", "semicolon", "crlf", "excel"):
+    # Well-formed variants that must pass: BOM, ';' separators, CRLF line ends, Excel,
+    # UTF-16 and UTF-32, blank rows and cells holding line breaks.
+    for name in ("bom", "semicolon", "crlf", "excel", "utf16", "blank-lines"):
         folder = GOOD / name
         shutil.copytree(BASE, folder)
         (folder / "truth.json").unlink()
+    wellformed_text_variants()
     for table in ("participants", "survey", "segments"):
         src = BASE / f"{table}.csv"
         (GOOD / "bom" / f"{table}.csv").write_bytes(b"\xef\xbb\xbf" + src.read_bytes())
@@ -188,6 +193,118 @@ def main() -> None:
         (GOOD / "crlf" / f"{table}.csv").write_bytes(src.read_bytes().replace(b"\n", b"\r\n"))
         (GOOD / "excel" / f"{table}.csv").unlink()
         frame.to_excel(GOOD / "excel" / f"{table}.xlsx", index=False)
+
+
+def table_cases() -> None:
+    """Defects of the table itself, and values whose defect a spreadsheet does not show."""
+    import openpyxl
+    import pandas as pd
+
+    def frame(path: Path) -> pd.DataFrame:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+    def csv_text(table: pd.DataFrame) -> str:
+        return table.to_csv(index=False, lineterminator="\n")
+
+    f = case(
+        "blank-line-and-multiline-cell",
+        r"segments\.csv: row 5, column 'code': found undeclared code 'empowerment'",
+    )
+    seg = frame(f / "segments.csv")
+    seg.loc[1, "text"] = "It started slowly.\nThen we met every week."
+    seg.loc[2, "code"] = "empowerment"
+    header, first, rest = csv_text(seg).split("\n", 2)
+    # header = row 1, first record = row 2, blank row 3, two-line cell = row 4, then row 5
+    (f / "segments.csv").write_text(f"{header}\n{first}\n\n{rest}", encoding="utf-8")
+
+    f = case(
+        "duplicate-header",
+        r"participants\.csv: row 1, column 'age': found the column 2 times "
+        r"\(columns 6 and 10\), expected each column once",
+    )
+    part = frame(f / "participants.csv")
+    text = csv_text(part).split("\n")
+    ages = ["age", *part["age"]]
+    text = [f"{line},{age}" for line, age in zip(text, ages, strict=False)] + [""]
+    (f / "participants.csv").write_text("\n".join(text).rstrip(",\n") + "\n", encoding="utf-8")
+
+    f = case(
+        "invisible-id",
+        r"participants\.csv: row 3, column 'participant_id': found 'BE-\d+\\u200b' "
+        r"\(an invisible character, U\+200B ZERO WIDTH SPACE\)",
+    )
+    part = frame(f / "participants.csv")
+    line_edit(f / "participants.csv", 3, "participant_id", part.loc[1, "participant_id"] + "\u200b")
+
+    f = case(
+        "infinite-number",
+        r"participants\.csv: row 4, column 'age': found 'inf', expected a finite number",
+    )
+    line_edit(f / "participants.csv", 4, "age", "inf")
+
+    f = case(
+        "short-row",
+        r"segments\.csv: row 4: found 7 fields \(.*\), expected 8 fields, one per column",
+    )
+    lines = (f / "segments.csv").read_text(encoding="utf-8").split("\n")
+    lines[3] = ",".join(next(iter(__import__("csv").reader([lines[3]])))[:7])
+    (f / "segments.csv").write_text("\n".join(lines), encoding="utf-8")
+
+    f = case(
+        "nul-byte",
+        r"participants\.csv: row 5, column 'site': found a NUL byte in 'be_\w*\\x00\w*'",
+    )
+    part = frame(f / "participants.csv")
+    site = part.loc[3, "site"]
+    line_edit(f / "participants.csv", 5, "site", site[:3] + "\x00" + site[3:])
+
+    f = case(
+        "ambiguous-table",
+        r"participants\.csv: found 2 files for the table 'participants' "
+        r"\(participants\.csv, participants\.xlsx\)",
+    )
+    frame(f / "participants.csv").to_excel(f / "participants.xlsx", index=False)
+
+    f = case(
+        "excel-formula",
+        r"participants\.xlsx: row 4, column 'age': found a formula without a saved value in "
+        r"cell F4",
+    )
+    frame(f / "participants.csv").to_excel(f / "participants.xlsx", index=False)
+    (f / "participants.csv").unlink()
+    book = openpyxl.load_workbook(f / "participants.xlsx")
+    book.worksheets[0]["F4"] = "=20+30"  # openpyxl saves no value for a formula
+    book.save(f / "participants.xlsx")
+
+
+def wellformed_text_variants() -> None:
+    """UTF-16 and UTF-32 files; blank rows, an empty row and a cell with line breaks."""
+    import pandas as pd
+
+    part = (BASE / "participants.csv").read_text(encoding="utf-8")
+    folder = GOOD / "utf16"
+    (folder / "participants.csv").unlink()
+    # Excel's "Unicode Text": UTF-16 with a byte-order mark, tab-separated, CRLF
+    tsv = pd.read_csv(BASE / "participants.csv", dtype=str, keep_default_na=False).to_csv(
+        sep="\t", index=False, lineterminator="\r\n"
+    )
+    (folder / "participants.txt").write_bytes(tsv.encode("utf-16"))
+    survey = (BASE / "survey.csv").read_text(encoding="utf-8")
+    (folder / "survey.csv").write_bytes(survey.encode("utf-16-le"))  # no byte-order mark
+    segments = (BASE / "segments.csv").read_text(encoding="utf-8")
+    (folder / "segments.csv").write_bytes(segments.encode("utf-32"))
+
+    folder = GOOD / "blank-lines"
+    lines = part.split("\n")
+    width = lines[0].count(",")
+    lines[1:1] = [""]
+    lines[10:10] = ["", "," * width]
+    (folder / "participants.csv").write_text("\n\n".join(["", "\n".join(lines)]) + "\n\n")
+    seg = pd.read_csv(BASE / "segments.csv", dtype=str, keep_default_na=False)
+    seg.loc[0, "text"] = "First line,\r\nsecond line\n\nand a third."
+    (folder / "segments.csv").write_text(
+        seg.to_csv(index=False, lineterminator="\n"), encoding="utf-8", newline=""
+    )
 
 
 if __name__ == "__main__":
