@@ -727,3 +727,10 @@ def test_markdown_escapes_html_in_cells_headers_captions_and_notes():
     assert lines[7] == "| Tom &amp; Jerry &gt; 3 | y |"
     assert lines[-1] == "*Note.* &lt;iframe src=javascript:alert(1)&gt;"
     assert T.table_bytes(display, "md").decode("utf-8").count("&lt;") == 7
+
+
+def test_markdown_makes_no_link_or_image_from_data():
+    display = pd.DataFrame({"quote": ["[x](javascript:alert(1))", "![i](http://evil/p.png)"]})
+    text = T.to_markdown(display)
+    assert "](" not in text.replace("\\](", "")
+    assert "\\[x\\](javascript:alert(1))" in text and "!\\[i\\](http://evil/p.png)" in text
