@@ -732,5 +732,5 @@ def test_markdown_escapes_html_in_cells_headers_captions_and_notes():
 def test_markdown_makes_no_link_or_image_from_data():
     display = pd.DataFrame({"quote": ["[x](javascript:alert(1))", "![i](http://evil/p.png)"]})
     text = T.to_markdown(display)
-    assert "](" not in text.replace("\\](", "")
-    assert "\\[x\\](javascript:alert(1))" in text and "!\\[i\\](http://evil/p.png)" in text
+    assert "](" not in text
+    assert "[x]\\(javascript:alert(1))" in text and "![i]\\(http://evil/p.png)" in text

@@ -985,10 +985,10 @@ def _note(display: pd.DataFrame) -> str:
 def _md_escape(text: str) -> str:
     """A cell or caption for a Markdown table: ``\\`` and ``|`` escaped, HTML's ``&`` ``<``
     ``>`` written as entities (a Markdown renderer passes raw HTML on, scripts included),
-    ``[`` ``]`` escaped (no link or image from data, ``javascript:`` included), line breaks
-    as spaces."""
+    ``](`` written ``]\\(`` (no link or image from data, ``javascript:`` included), line
+    breaks as spaces."""
     text = text.replace("\\", "\\\\").replace("|", "\\|")
-    text = text.replace("[", "\\[").replace("]", "\\]")
+    text = text.replace("](", "]\\(")
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return re.sub(r"\s*[\r\n]+\s*", " ", text)
 
