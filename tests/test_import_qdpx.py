@@ -6,15 +6,19 @@ oltas0517.qdpx) at the selections' positions, counted in UTF-16 code units after
 CRLF line ends kept; the element names follow the REFI-QDA schema (Project-mrt2019.xsd).
 """
 
+import io
 import re
+import struct
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from partner_study import cli
 from partner_study.codebook import parse_codebook
 from partner_study.errors import StudyDataError
-from partner_study.io.qdpx import import_qdpx
+from partner_study.io import _limits
+from partner_study.io.qdpx import MAX_CODE_DEPTH, import_qdpx
 from partner_study.validate import validate_study
 from partner_study.writer import write_raw_study
 
@@ -218,3 +222,251 @@ def test_project_without_codings(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(StudyDataError, match=r"gone\.qdpx: found no such file"):
         import_qdpx(tmp_path / "gone.qdpx")
+
+
+# --- hostile projects: only the archive is read, within limits ---------------------------------
+SECRET = "TOP SECRET: not part of any project"
+NS = 'xmlns="urn:QDA-XML:project:1.0"'
+
+
+def project_xml(
+    *,
+    path="internal://doc.txt",
+    base="",
+    codes='<Code guid="c1" name="Trust"/>',
+    start="0",
+    end="5",
+    prolog="",
+    sources=1,
+):
+    """A REFI-QDA project with ``sources`` text sources (doc.txt, doc2.txt ...), each with one
+    selection coded 'Trust'."""
+    base_attr = f' basePath="{base}"' if base else ""
+    texts = ""
+    for k in range(sources):
+        ref = path.replace("doc.txt", f"doc{k + 1}.txt") if k else path
+        texts += (
+            f'<TextSource guid="t{k}" name="P0{k + 1}" plainTextPath="{ref}">'
+            f'<PlainTextSelection guid="s{k}" startPosition="{start}" endPosition="{end}">'
+            f'<Coding guid="k{k}"><CodeRef targetGUID="c1"/></Coding></PlainTextSelection>'
+            "</TextSource>"
+        )
+    return (
+        f'{prolog}<Project {NS} name="hostile"{base_attr}><CodeBook><Codes>{codes}</Codes>'
+        f"</CodeBook><Sources>{texts}</Sources></Project>"
+    )
+
+
+def archive(path, qde, members=None, compression=zipfile.ZIP_STORED):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", compression) as zf:
+        zf.writestr("project.qde", qde)
+        for name, data in (members or {}).items():
+            zf.writestr(name, data)
+    return path
+
+
+@pytest.fixture()
+def secret(tmp_path):
+    path = tmp_path / "secret.txt"
+    path.write_text(SECRET, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("reference", "base", "why"),
+    [
+        ("file://{secret}", "/", "a file on disk"),
+        ("relative://../../secret.txt", "", "a path outside the project's sources folder"),
+        ("relative://secret.txt", "{folder}", "relative to basePath"),
+        ("{secret}", "", "not an internal:// path"),
+        ("internal://../../../secret.txt", "", "a path that leaves the sources folder"),
+    ],
+)
+def test_sources_outside_the_archive_are_refused(tmp_path, secret, reference, base, why):
+    ref = reference.format(secret=secret.as_posix())
+    path = archive(
+        tmp_path / "a" / "b" / "evil.qdpx",
+        project_xml(path=ref, base=base.format(folder=tmp_path.as_posix())),
+        {"sources/doc.txt": "Hello world"},
+    )
+    with pytest.raises(
+        StudyDataError,
+        match=rf"evil\.qdpx: found a source text at '{re.escape(ref)}' \({re.escape(why)}.*\), "
+        r"expected source texts stored in the project: plainTextPath 'internal://<file>'.*"
+        r"Fix: export the project again with its sources included",
+    ):
+        import_qdpx(path)
+
+
+def test_bare_project_reads_only_its_sources_folder(tmp_path, secret):
+    folder = tmp_path / "project"
+    (folder / "sources").mkdir(parents=True)
+    qde = folder / "project.qde"
+    qde.write_text(project_xml(path="internal://../../secret.txt"), encoding="utf-8")
+    with pytest.raises(StudyDataError, match=r"a path that leaves the sources folder"):
+        import_qdpx(qde)
+    # a link in sources/ that leads out of the folder is not followed
+    (folder / "sources" / "doc.txt").symlink_to(secret)
+    qde.write_text(project_xml(), encoding="utf-8")
+    with pytest.raises(
+        StudyDataError, match=r"found a source text at 'sources/doc\.txt' \(a link that leads"
+    ):
+        import_qdpx(qde)
+    # nor is a sources folder that is itself a link to another folder
+    (folder / "sources" / "doc.txt").unlink()
+    (folder / "sources").rmdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "doc.txt").write_text(SECRET, encoding="utf-8")
+    (folder / "sources").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    with pytest.raises(StudyDataError, match=r"a link that leads out of the sources folder"):
+        import_qdpx(qde)
+
+
+def test_member_larger_than_the_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(_limits, "MAX_MEMBER_BYTES", 1000)
+    path = archive(tmp_path / "big.qdpx", project_xml(), {"sources/doc.txt": "a" * 2000})
+    with pytest.raises(
+        StudyDataError,
+        match=r"big\.qdpx: found 'sources/doc\.txt' of 2 kB, expected at most 1000 bytes per "
+        r"file and 1 GB in all, uncompressed\. Fix: check that this is the project",
+    ):
+        import_qdpx(path)
+
+
+def test_total_read_larger_than_the_limit(tmp_path, monkeypatch):
+    qde = project_xml(sources=3)
+    # room for project.qde and two of the three sources
+    monkeypatch.setattr(_limits, "MAX_TOTAL_BYTES", len(qde) + 2000)
+    members = {f"sources/doc{k}.txt": "b" * 900 for k in ("", "2", "3")}
+    path = archive(tmp_path / "many.qdpx", qde, members, zipfile.ZIP_DEFLATED)
+    with pytest.raises(
+        StudyDataError,
+        match=rf"found 'sources/doc3\.txt' of 900 bytes, after {(len(qde) + 1800) / 1024:.1f} kB "
+        r"already read, expected at most 200 MB per file and .* kB in all",
+    ):
+        import_qdpx(path)
+
+
+def test_declared_sizes_that_lie_are_not_trusted(tmp_path, monkeypatch):
+    """The zip directory says 10 bytes; the member holds 5000: reading stops at the declared
+    size and the damage is reported, whatever the directory claims."""
+    monkeypatch.setattr(_limits, "MAX_MEMBER_BYTES", 1000)
+    path = archive(
+        tmp_path / "liar.qdpx", project_xml(), {"sources/doc.txt": "c" * 5000}, zipfile.ZIP_DEFLATED
+    )
+    data = bytearray(path.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = data.rfind(signature)  # the last member is sources/doc.txt
+        data[at + offset : at + offset + 4] = struct.pack("<I", 10)
+    path.write_bytes(bytes(data))
+    assert zipfile.ZipFile(path).getinfo("sources/doc.txt").file_size == 10
+    with pytest.raises(StudyDataError, match=r"found 'sources/doc\.txt' damaged \(Bad CRC-32"):
+        import_qdpx(path)
+
+
+def test_reading_stops_past_the_limit():
+    assert _limits.read_capped(io.BytesIO(b"x" * 5000), 1000) is None
+    assert _limits.read_capped(io.BytesIO(b"x" * 1000), 1000) == b"x" * 1000
+
+
+def test_too_many_members(tmp_path, monkeypatch):
+    monkeypatch.setattr(_limits, "MAX_MEMBERS", 3)
+    members = {f"sources/extra{k}.txt": "x" for k in range(4)}
+    path = archive(tmp_path / "crowd.qdpx", project_xml(), members)
+    with pytest.raises(
+        StudyDataError, match=r"crowd\.qdpx: found an archive listing 5 members, expected at most 3"
+    ):
+        import_qdpx(path)
+
+
+def test_codes_nested_deeper_than_the_limit(tmp_path):
+    codes = '<Code guid="c1" name="Trust"/>'
+    for level in range(5000):
+        codes = f'<Code guid="g{level}" name="level {level}">{codes}</Code>'
+    path = archive(tmp_path / "deep.qdpx", project_xml(codes=codes), {"sources/doc.txt": "Hello"})
+    with pytest.raises(
+        StudyDataError,
+        match=rf"found codes nested more than {MAX_CODE_DEPTH} levels deep \(code 'level 4899' "
+        rf"under top-level code 'level 4999'\), expected at most {MAX_CODE_DEPTH} levels",
+    ):
+        import_qdpx(path)
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        # entity expansion ("billion laughs")
+        '<!DOCTYPE p [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',
+        # an external entity naming a local file
+        '<!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+    ],
+)
+def test_document_type_declarations_are_refused(tmp_path, prolog):
+    qde = project_xml(prolog=prolog).replace('name="P01"', 'name="&b;"')
+    path = archive(tmp_path / "dtd.qdpx", qde, {"sources/doc.txt": "Hello"})
+    with pytest.raises(
+        StudyDataError, match=r"found project\.qde with a document type declaration"
+    ):
+        import_qdpx(path)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"), [("x", "5"), ("-3", "5"), ("7", "2"), ("0", "9" * 25), ("1.5", "4")]
+)
+def test_selection_positions_that_are_not_a_span(tmp_path, start, end):
+    qde = project_xml(start=start, end=end)
+    path = archive(tmp_path / "span.qdpx", qde, {"sources/doc.txt": "Hello world"})
+    with pytest.raises(
+        StudyDataError,
+        match=rf"found selection 's0' of 'P01' from startPosition '{re.escape(start)}' to "
+        rf"endPosition '{end[:20]}.*', expected whole-number positions with start <= end",
+    ):
+        import_qdpx(path)
+
+
+def test_selection_longer_than_the_cell_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(_limits, "MAX_CELL_CHARS", 10)
+    qde = project_xml(start="0", end="11")
+    path = archive(tmp_path / "long.qdpx", qde, {"sources/doc.txt": "Hello world"})
+    with pytest.raises(
+        StudyDataError,
+        match=r"found selection 's0' of 'P01' of 11 characters, expected at most 10 characters",
+    ):
+        import_qdpx(path)
+
+
+def test_damaged_member(tmp_path):
+    path = archive(
+        tmp_path / "crc.qdpx", project_xml(), {"sources/doc.txt": "d" * 5000}, zipfile.ZIP_DEFLATED
+    )
+    data = bytearray(path.read_bytes())
+    at = data.find(b"sources/doc.txt") + len("sources/doc.txt")  # local header, then the data
+    data[at : at + 4] = b"\xff\xff\xff\xff"
+    path.write_bytes(bytes(data))
+    with pytest.raises(StudyDataError, match=r"found 'sources/doc\.txt' damaged \("):
+        import_qdpx(path)
+
+
+def test_encrypted_member(tmp_path):
+    path = archive(tmp_path / "locked.qdpx", project_xml(), {"sources/doc.txt": "Hello"})
+    data = bytearray(path.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.rfind(signature)
+        data[at + offset] |= 0x01  # general purpose flag: encrypted
+    path.write_bytes(bytes(data))
+    with pytest.raises(
+        StudyDataError, match=r"found 'sources/doc\.txt' that can't be read \(.*encrypted"
+    ):
+        import_qdpx(path)
+
+
+def test_command_line_prints_one_error_and_exits_2(tmp_path, secret, capsys):
+    path = archive(
+        tmp_path / "evil.qdpx", project_xml(path=f"file://{secret.as_posix()}", base="/")
+    )
+    code = cli.main(["import", "qdpx", str(path), "--out", str(tmp_path / "out" / "study")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"error: 1 problem found in the study data:\n  {path}: found a source")
+    assert "Traceback" not in err and SECRET not in err

@@ -4,6 +4,7 @@ Expected values are read off the source files themselves (the dictionary's choic
 exported values), never off an earlier run of the importer.
 """
 
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,8 @@ import pytest
 
 from partner_study.codebook import parse_codebook
 from partner_study.errors import StudyDataError
-from partner_study.io.redcap import import_redcap
+from partner_study.io import _limits
+from partner_study.io.redcap import _choices, _clean_label, import_redcap
 from partner_study.validate import validate_study
 from partner_study.writer import write_raw_study
 
@@ -311,6 +313,95 @@ def test_missing_file():
     _, dictionary = pair("simple")
     with pytest.raises(StudyDataError, match=r"nope\.csv: found no such file"):
         import_redcap(DATA / "nope.csv", dictionary)
+
+
+# --- malformed and oversized input ------------------------------------------------------------
+def test_field_repeated_in_the_dictionary(tmp_path):
+    data, dictionary = pair("simple")
+    lines = dictionary.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    # lines[9] is the 'sex' field (row 10 as a spreadsheet shows it), lines[8] is 'age'
+    assert lines[9].startswith("sex,") and lines[8].startswith("age,")
+    repeated = tmp_path / "dictionary.csv"
+    repeated.write_text("".join([*lines, lines[9], lines[8]]), encoding="utf-8")
+    with pytest.raises(StudyDataError) as caught:
+        import_redcap(data, repeated, site="ok_clinic", role="patient")
+    message = str(caught.value)
+    assert message.startswith("2 problems found in the study data:")
+    assert (
+        f"{repeated}: row 18, column 'Variable / Field Name': found the field 'sex' a second "
+        "time (first on row 10), expected each field once. Fix: remove the repeated row, or "
+        "rename the field in REDCap and download the data dictionary again" in message
+    )
+    assert "row 19, column 'Variable / Field Name': found the field 'age' a second time" in message
+
+
+def test_column_names_repeated_in_a_data_frame():
+    _, dictionary = pair("simple")
+    records = pd.DataFrame([["1", "30", "40"]], columns=["record_id", "age", " age"])
+    with pytest.raises(
+        StudyDataError,
+        match=r"<REDCap records data frame>: row 1, column 'age': found the column name a "
+        r"second time \(columns 2 and 3\), expected each column name once\. Fix: rename",
+    ):
+        import_redcap(records, dictionary)
+
+
+def test_more_columns_than_the_limit(monkeypatch):
+    monkeypatch.setattr(_limits, "MAX_COLUMNS", 10)
+    data, dictionary = pair("simple")
+    with pytest.raises(
+        StudyDataError,
+        match=r"simple__data\.csv: row 1: found 24 columns, expected at most 10\. Fix: check",
+    ):
+        import_redcap(data, dictionary)
+
+
+def test_dictionary_with_more_fields_than_the_limit(monkeypatch):
+    monkeypatch.setattr(_limits, "MAX_COLUMNS", 5)
+    records = pd.DataFrame({"record_id": ["1"], "q1": ["2"]})
+    fields = pd.DataFrame(
+        {"field_name": ["record_id", *(f"q{k}" for k in range(1, 7))], "field_type": "text"}
+    )
+    with pytest.raises(
+        StudyDataError,
+        match=r"<REDCap dictionary data frame>: found a dictionary of 7 fields, expected at "
+        r"most 5\. Fix: check that this is the project's data dictionary",
+    ):
+        import_redcap(records, fields)
+
+
+def test_cell_longer_than_the_limit(monkeypatch):
+    # simple__data.csv: the first column with a cell over 30 characters is 'address'
+    # ("14 Rose Cottage St.\nKenning UK, 323232", 38 characters) on row 2
+    monkeypatch.setattr(_limits, "MAX_CELL_CHARS", 30)
+    with pytest.raises(
+        StudyDataError,
+        match=r"simple__data\.csv: row 2, column 'address': found a cell of 38 characters, "
+        r"expected at most 30\. Fix: check the quotes around that cell",
+    ):
+        import_redcap(*pair("simple"))
+
+
+def test_file_larger_than_the_limit(monkeypatch):
+    monkeypatch.setattr(_limits, "MAX_FILE_BYTES", 100)
+    data, dictionary = pair("simple")
+    size = data.stat().st_size / 1024
+    with pytest.raises(
+        StudyDataError,
+        match=rf"simple__data\.csv: found a file of {size:.1f} kB, expected at most 100 bytes "
+        r"for an import\. Fix: check that this is the right file",
+    ):
+        import_redcap(data, dictionary)
+
+
+def test_choices_and_labels_are_parsed_in_linear_time():
+    """Long runs of spaces or '<' (a damaged or hostile dictionary) once took quadratic time:
+    100,000 characters took about 15 seconds."""
+    started = time.perf_counter()
+    assert _choices(" " * 100_000 + "1, Yes") == {"1": "Yes"}
+    assert _clean_label("<" * 100_000 + "b>Age").endswith("< Age")
+    assert time.perf_counter() - started < 1
+    assert _clean_label('<span style="x">Age</span> <b>(years)</b>') == "Age (years)"
 
 
 # --- GPL real data, read in place -----------------------------------------------------------

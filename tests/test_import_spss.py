@@ -14,6 +14,7 @@ import pytest
 
 from partner_study.codebook import parse_codebook
 from partner_study.errors import StudyDataError
+from partner_study.io import _limits
 from partner_study.io.spss import import_spss, import_stata
 from partner_study.validate import validate_study
 from partner_study.writer import write_raw_study
@@ -109,8 +110,8 @@ def test_umlauts_and_wrong_encoding(tmp_path):
     ]
     with pytest.raises(
         StudyDataError,
-        match=r"umlauts\.sav: found text that is not in the file's declared "
-        r"encoding .*Fix: pass the encoding the file was written in, e\.g\. "
+        match=r"umlauts\.sav: found text that can't be read with encoding 'ascii' "
+        r".*Fix: pass the encoding the file was written in, e\.g\. "
         r"encoding='latin1'",
     ):
         import_spss(DATA / "haven__spss__umlauts.sav", encoding="ascii")
@@ -317,6 +318,107 @@ def test_import_stata_needs_a_dta_file():
         r"file\. Fix: use import_spss",
     ):
         import_stata(DATA / "haven__spss__umlauts.sav")
+
+
+# --- damaged and oversized files ------------------------------------------------------------
+def damaged(tmp_path, source, patches, name):
+    """A copy of a test file with some bytes changed (offset -> new byte)."""
+    data = bytearray((DATA / source).read_bytes())
+    for offset, value in patches.items():
+        data[offset] = value
+    path = tmp_path / name
+    path.write_bytes(bytes(data))
+    return path
+
+
+# The reader's own failures, whatever their kind, are reported (its wording may change).
+UNREADABLE = (
+    r"found (a file that made the SPSS/Stata reader crash|a file pyreadstat cannot read|"
+    r"a damaged file|text that is not in the file's declared encoding)"
+)
+
+
+def test_file_that_crashes_the_reader(tmp_path):
+    """Byte 182 is in the first variable record (its type, i.e. string width): 0xE9 there
+    made pyreadstat 1.3.7 end the process with a segmentation fault."""
+    path = damaged(tmp_path, "haven__spss__labelled-num-na.sav", {182: 0xE9}, "width.sav")
+    with pytest.raises(StudyDataError, match=rf"width\.sav: {UNREADABLE}.*Fix: re-save it"):
+        import_spss(path)
+
+
+def test_damaged_file_failing_inside_the_reader(tmp_path):
+    # byte 73 is in the compression code of the header: the data then decode to dates
+    # out of range (OverflowError in pyreadstat 1.3.7)
+    path = damaged(
+        tmp_path, "pyreadstat__multiple_response__simple_alltypes.sav", {73: 203}, "dates.sav"
+    )
+    with pytest.raises(StudyDataError, match=rf"dates\.sav: {UNREADABLE}.*Fix: "):
+        import_spss(path)
+
+
+def test_label_bytes_that_are_not_in_the_declared_encoding(tmp_path):
+    # byte 549 is inside a value label of this UTF-8 file: 0xFA is not UTF-8 there
+    path = damaged(tmp_path, "haven__spss__umlauts.sav", {549: 0xFA}, "label.sav")
+    with pytest.raises(StudyDataError, match=rf"label\.sav: {UNREADABLE}.*Fix: "):
+        import_spss(path)
+
+
+def test_unknown_encoding_is_named():
+    with pytest.raises(
+        StudyDataError,
+        match=r"sample\.sav: found text that can't be read with encoding 'no-such-encoding' "
+        r"\(.*\), expected labels and strings readable in one encoding\. Fix: pass the "
+        r"encoding the file was written in",
+    ):
+        import_spss(DATA / "pyreadstat__basic__sample.sav", encoding="no-such-encoding")
+
+
+def test_more_variables_than_the_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(_limits, "MAX_COLUMNS", 3)
+    path = tmp_path / "trust.sav"
+    write_likert_sav(path)
+    with pytest.raises(
+        StudyDataError,
+        match=r"trust\.sav: found 9 variables, expected at most 3\. Fix: check that this is "
+        r"the right file",
+    ):
+        import_spss(path)
+
+
+def test_more_values_than_the_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(_limits, "MAX_CELLS", 20)  # 9 variables: at most 2 cases
+    path = tmp_path / "trust.sav"
+    write_likert_sav(path)
+    with pytest.raises(
+        StudyDataError,
+        match=r"trust\.sav: found more than 2 cases of 9 variables, expected at most 20 values "
+        r"\(cases x variables\)",
+    ):
+        import_spss(path)
+
+
+def test_file_larger_than_the_limit(monkeypatch):
+    monkeypatch.setattr(_limits, "MAX_FILE_BYTES", 100)
+    with pytest.raises(
+        StudyDataError,
+        match=r"umlauts\.sav: found a file of 567 bytes, expected at most 100 bytes for an "
+        r"import\. Fix: check that this is the right file",
+    ):
+        import_spss(DATA / "haven__spss__umlauts.sav")
+
+
+def test_string_longer_than_the_cell_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(_limits, "MAX_CELL_CHARS", 5)
+    path = tmp_path / "notes.sav"
+    pyreadstat.write_sav(
+        pd.DataFrame({"id": [1.0, 2.0], "note": ["fine", "far too long"]}), str(path)
+    )
+    with pytest.raises(
+        StudyDataError,
+        match=r"notes\.sav: row 2, column 'note': found a cell of 12 characters, expected at "
+        r"most 5",
+    ):
+        import_spss(path, site="s", role="patient")
 
 
 # --- GPL real data, read in place -----------------------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 
 from partner_study.codebook import parse_codebook
 from partner_study.errors import StudyDataError
+from partner_study.io import _limits
 from partner_study.io.taguette import import_taguette
 from partner_study.validate import validate_study
 from partner_study.writer import write_raw_study
@@ -135,6 +136,50 @@ def test_bad_pattern():
         r"subpattern.*expected a regular expression",
     ):
         import_taguette(DATA / "highlights_old.csv", participant_pattern="(P")
+
+
+def test_export_without_any_tag(tmp_path):
+    path = tmp_path / "untagged.csv"
+    path.write_text(
+        "id,document,tag,content\n1,P01_interview.odt,,We plan.\n2,P02.odt,,We talk.\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        StudyDataError,
+        match=r"untagged\.csv: column 'tag': found no highlight with a tag \(2 row\(s\), every "
+        r"tag empty\), expected highlights tagged with codes\. Fix: tag the highlights",
+    ):
+        import_taguette(path)
+
+
+def test_highlight_longer_than_the_cell_limit(monkeypatch):
+    # highlights_old.csv row 2: "We need words that both of us use, in the same way." (51)
+    monkeypatch.setattr(_limits, "MAX_CELL_CHARS", 40)
+    with pytest.raises(
+        StudyDataError,
+        match=r"highlights_old\.csv: row 2, column 'content': found a cell of 51 characters, "
+        r"expected at most 40\. Fix: check the quotes around that cell",
+    ):
+        import_taguette(DATA / "highlights_old.csv")
+
+
+def test_more_columns_than_the_limit(monkeypatch):
+    monkeypatch.setattr(_limits, "MAX_COLUMNS", 3)
+    with pytest.raises(
+        StudyDataError, match=r"highlights_old\.csv: row 1: found 4 columns, expected at most 3"
+    ):
+        import_taguette(DATA / "highlights_old.csv")
+
+
+def test_file_larger_than_the_limit(monkeypatch):
+    monkeypatch.setattr(_limits, "MAX_FILE_BYTES", 100)
+    with pytest.raises(
+        StudyDataError,
+        match=r"highlights_old\.csv: found a file of 590 bytes, expected at most 100 bytes for an "
+        r"import\. Fix: check that this is the right file; if it is, export a smaller part "
+        r"\(fewer documents\)",
+    ):
+        import_taguette(DATA / "highlights_old.csv")
 
 
 # --- GPL real data, read in place -----------------------------------------------------------

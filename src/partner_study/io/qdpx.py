@@ -18,7 +18,9 @@ Example
 
 from __future__ import annotations
 
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,7 @@ from xml.etree import ElementTree as ET
 import pandas as pd
 
 from partner_study.errors import Problem, StudyDataError
-from partner_study.io import RawStudy
+from partner_study.io import RawStudy, _limits
 from partner_study.io.redcap import (
     RESERVED,
     _dump_codebook,
@@ -40,7 +42,10 @@ from partner_study.io.redcap import (
     _Var,
 )
 
-__all__ = ["import_qdpx"]
+__all__ = ["import_qdpx", "MAX_CODE_DEPTH"]
+
+#: Deepest nesting of codes in a project's code tree (top-level codes are level 1).
+MAX_CODE_DEPTH = 100
 
 _SEGMENT_COLUMNS = (
     "segment_id",
@@ -53,6 +58,10 @@ _SEGMENT_COLUMNS = (
     "text",
 )
 _VARIABLE_TYPES = {"integer": "integer", "float": "number", "boolean": "category"}
+_EXPORT_FIX = (
+    "export the project from your QDA software as 'REFI-QDA Project (.qdpx)' "
+    "(NVivo: File > Export > Export Project; ATLAS.ti / MAXQDA: Export > REFI-QDA)"
+)
 
 
 # =============================================================================================
@@ -164,12 +173,44 @@ def _qualitative_study(
 # =============================================================================================
 # REFI-QDA
 # =============================================================================================
+class _DoctypeFound(Exception):
+    """Raised while parsing when the XML declares a document type (DTD, entities)."""
+
+
+class _NoDoctypeBuilder(ET.TreeBuilder):
+    """A tree builder that stops at a ``<!DOCTYPE>``: REFI-QDA XML never has one."""
+
+    def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
+        raise _DoctypeFound(name)
+
+
+def _relative_parts(path: str) -> list[str] | None:
+    """The parts of a relative path (``/`` or ``\\`` separated), or None when the path is
+    absolute, empty or climbs with ``..``, i.e. could name a file outside its folder."""
+    text = path.replace("\\", "/")
+    if text.startswith("/") or re.match(r"[A-Za-z]:", text) or "\x00" in text:
+        return None
+    parts = [part for part in text.split("/") if part not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    return parts
+
+
 class _Project:
-    """The parsed ``project.qde`` and access to the source files next to it."""
+    """The parsed ``project.qde`` and guarded access to the source texts stored with it.
+
+    Every byte is read by :meth:`_read`: a member of the ``.qdpx`` archive, or a file of the
+    folder holding a bare ``project.qde``. Source texts come only from the project's
+    ``sources/`` folder; each read is limited in size (see ``partner_study.io._limits``).
+    """
 
     def __init__(self, path: Path) -> None:
         self.path, self.name = path, str(path)
         self._zip: zipfile.ZipFile | None = None
+        self._members: dict[str, zipfile.ZipInfo] = {}  # lower-case name -> member
+        self._prefix = ""  # folder of project.qde inside the archive
+        self._total = 0  # bytes read so far
+        self._texts: dict[str, str] = {}
         if not path.is_file():
             raise StudyDataError(
                 Problem(
@@ -179,24 +220,67 @@ class _Project:
                     fix="check the path",
                 )
             )
-        if zipfile.is_zipfile(path):
-            self._zip = zipfile.ZipFile(path)
-            members = [m for m in self._zip.namelist() if m.lower().endswith(".qde")]
-            if not members:
-                raise self._error(f"a zip without project.qde ({_shown(self._zip.namelist(), 4)})")
-            data = self._zip.read(sorted(members, key=len)[0])
-        elif path.suffix.lower() == ".qde":
-            data = path.read_bytes()
-        else:
-            raise self._error("a file that is not a zip archive")
         try:
-            self.root = ET.fromstring(data)
-        except ET.ParseError as exc:
-            raise self._error(f"project.qde that is not well-formed XML ({exc})") from None
+            if zipfile.is_zipfile(path):
+                self._qde = self._open_zip()
+            elif path.suffix.lower() == ".qde":
+                _limits.check_file_size(path, name=self.name, fix=_EXPORT_FIX)
+                self._qde = path.name
+            else:
+                raise self._error("a file that is not a zip archive")
+            self.root = self._parse(self._read(self._qde))
+        except BaseException:
+            self.close()
+            raise
         tag = self.root.tag
         self.ns = tag[: tag.index("}") + 1] if tag.startswith("{") else ""
         if tag[len(self.ns) :] != "Project":
             raise self._error(f"an XML root <{tag[len(self.ns) :]}>")
+
+    def close(self) -> None:
+        """Close the archive (nothing is read after this)."""
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
+
+    def _parse(self, data: bytes) -> ET.Element:
+        """The XML tree of ``project.qde``; a document type declaration is refused, so no
+        entity is ever defined or expanded."""
+        parser = ET.XMLParser(target=_NoDoctypeBuilder())
+        try:
+            parser.feed(data)
+            return parser.close()
+        except _DoctypeFound:
+            raise self._error(
+                "project.qde with a document type declaration (<!DOCTYPE>, which can "
+                "define entities)"
+            ) from None
+        except ET.ParseError as exc:
+            raise self._error(f"project.qde that is not well-formed XML ({exc})") from None
+
+    def _open_zip(self) -> str:
+        """Open the archive (member count checked first); the project file's member name,
+        relative to the folder that holds it."""
+        _limits.check_zip_entries(self.path, name=self.name, fix=_EXPORT_FIX)
+        try:
+            self._zip = zipfile.ZipFile(self.path)
+            infos = self._zip.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise self._error(f"a damaged zip archive ({exc})") from None
+        if len(infos) > _limits.MAX_MEMBERS:
+            raise self._error(
+                f"an archive of {len(infos):,} members (at most {_limits.MAX_MEMBERS:,} are read)"
+            )
+        projects = [i.filename for i in infos if i.filename.lower().endswith(".qde")]
+        if not projects:
+            raise self._error(
+                f"a zip without project.qde ({_shown([i.filename for i in infos], 4)})"
+            )
+        for info in infos:
+            self._members.setdefault(info.filename.lower(), info)
+        folder, _, qde = sorted(projects, key=len)[0].rpartition("/")
+        self._prefix = f"{folder}/" if folder else ""
+        return qde
 
     def _error(self, found: str) -> StudyDataError:
         return StudyDataError(
@@ -206,42 +290,135 @@ class _Project:
                 expected="a REFI-QDA project: a .qdpx zip holding project.qde "
                 "(XML, root <Project>) "
                 "and the sources",
-                fix="export the project from your QDA software as 'REFI-QDA Project (.qdpx)' "
-                "(NVivo: File > Export > Export Project; ATLAS.ti / MAXQDA: Export > REFI-QDA)",
+                fix=_EXPORT_FIX,
+            )
+        )
+
+    def _limit_error(self, member: str, found: str) -> StudyDataError:
+        return StudyDataError(
+            Problem(
+                file=self.name,
+                found=f"'{member}' {found}",
+                expected=f"at most {_limits.size_text(_limits.MAX_MEMBER_BYTES)} per file "
+                f"and {_limits.size_text(_limits.MAX_TOTAL_BYTES)} in all, uncompressed",
+                fix="check that this is the project exported by your QDA software; split "
+                "very long documents there before exporting",
+            )
+        )
+
+    def _has(self, member: str) -> bool:
+        """Whether ``member`` (a path relative to the project's folder) exists."""
+        if self._zip is not None:
+            return (self._prefix + member).lower() in self._members
+        return (self.path.parent / member).is_file()
+
+    def _read(self, member: str) -> bytes:
+        """The bytes of ``member`` (a path relative to the project's folder): the only read.
+
+        The declared size (zip directory, file size) is checked first, then the bytes are
+        read in chunks and reading stops once past the limit, whatever was declared.
+        """
+        if self._zip is not None:
+            info = self._members[(self._prefix + member).lower()]
+            declared, zf = info.file_size, self._zip
+
+            def open_stream() -> Any:
+                return zf.open(info)
+        else:
+            file = self.path if member == self._qde else (self.path.parent / member).resolve()
+            # links are followed, then the file must lie in <project folder>/sources
+            # (a sources folder that is itself a link to elsewhere does not qualify)
+            if file != self.path and not file.is_relative_to(
+                self.path.parent.resolve() / "sources"
+            ):
+                raise self._outside(member, "a link that leads out of the sources folder")
+            declared = file.stat().st_size
+
+            def open_stream() -> Any:
+                return file.open("rb")
+
+        if declared > _limits.MAX_MEMBER_BYTES:
+            raise self._limit_error(member, f"of {_limits.size_text(declared)}")
+        if self._total + declared > _limits.MAX_TOTAL_BYTES:
+            raise self._limit_error(
+                member,
+                f"of {_limits.size_text(declared)}, after "
+                f"{_limits.size_text(self._total)} already read",
+            )
+        limit = min(_limits.MAX_MEMBER_BYTES, _limits.MAX_TOTAL_BYTES - self._total)
+        try:
+            with open_stream() as stream:
+                data = _limits.read_capped(stream, limit)
+        except RuntimeError as exc:  # zipfile: encrypted member
+            raise self._error(f"'{member}' that can't be read ({exc})") from None
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
+            raise self._error(f"'{member}' damaged ({exc})") from None
+        if data is None:
+            raise self._limit_error(
+                member,
+                f"of more than {_limits.size_text(limit)} once uncompressed (its declared "
+                f"size is {_limits.size_text(declared)})",
+            )
+        self._total += len(data)
+        return data
+
+    def _outside(self, ref: str, why: str) -> StudyDataError:
+        return StudyDataError(
+            Problem(
+                file=self.name,
+                found=f"a source text at '{ref}' ({why})",
+                expected="source texts stored in the project: plainTextPath "
+                "'internal://<file>' naming a file of its sources/ folder",
+                fix="export the project again with its sources included (REFI-QDA "
+                "project export, not a link to documents on disk); files outside the "
+                "project are never read",
             )
         )
 
     def q(self, name: str) -> str:
         return self.ns + name
 
+    def _source_member(self, ref: str) -> str:
+        """The path, relative to the project's folder, of the file ``ref`` names.
+
+        Raises a StudyDataError for any reference to a place outside the ``sources/``
+        folder: ``file://`` URLs, absolute paths, paths with ``..``, other schemes, and
+        ``relative://`` paths when the project sets a ``basePath`` (they are relative to it).
+        """
+        scheme, sep, rest = ref.partition("://")
+        scheme = scheme.lower() if sep else ""
+        if scheme == "internal":
+            parts = _relative_parts(rest)
+            if parts is None:
+                raise self._outside(ref, "a path that leaves the sources folder")
+            return "sources/" + "/".join(parts)
+        if scheme == "relative":
+            base = (self.root.get("basePath") or "").strip()
+            if base:
+                raise self._outside(ref, f"relative to basePath '{base}', outside the project")
+            parts = _relative_parts(rest)
+            if parts is None or len(parts) < 2 or parts[0].lower() != "sources":
+                raise self._outside(ref, "a path outside the project's sources folder")
+            return "/".join(parts)
+        if scheme == "file":
+            raise self._outside(ref, "a file on disk")
+        raise self._outside(ref, "not an internal:// path")
+
     def source_text(self, element: ET.Element) -> str | None:
         """The plain text of a TextSource (BOM removed), or None when it can't be found."""
         inline = element.find(self.q("PlainTextContent"))
         if inline is not None:
             return (inline.text or "").removeprefix("\ufeff")
-        ref = element.get("plainTextPath") or ""
-        data = None
-        if ref.startswith("internal://"):
-            wanted = ref[len("internal://") :].lower()
-            if self._zip is not None:
-                for member in self._zip.namelist():
-                    low = member.lower()
-                    if low == f"sources/{wanted}" or low.endswith(f"/{wanted}") or low == wanted:
-                        data = self._zip.read(member)
-                        break
-            else:
-                candidate = self.path.parent / "sources" / ref[len("internal://") :]
-                data = candidate.read_bytes() if candidate.is_file() else None
-        elif ref.startswith(("relative://", "file://")):
-            rel = ref.split("://", 1)[1].lstrip("/")
-            base = Path(self.root.get("basePath") or self.path.parent)
-            for candidate in (base / rel, self.path.parent / rel):
-                if candidate.is_file():
-                    data = candidate.read_bytes()
-                    break
-        if data is None:
+        ref = (element.get("plainTextPath") or "").strip()
+        if not ref:
             return None
-        return data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+        member = self._source_member(ref)
+        if member not in self._texts:
+            if not self._has(member):
+                return None
+            data = self._read(member)
+            self._texts[member] = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+        return self._texts[member]
 
 
 def _cutter(text: str, utf16: bool):
@@ -253,23 +430,38 @@ def _cutter(text: str, utf16: bool):
 
 
 def _codes(project: _Project) -> tuple[dict[str, tuple[str, str, bool]], int]:
-    """Code guid -> (name, top-level name, has children); the count of deeply nested codes."""
+    """Code guid -> (name, top-level name, has children); the count of deeply nested codes.
+
+    The code tree is walked with a stack (no recursion), in document order; codes nested
+    deeper than :data:`MAX_CODE_DEPTH` levels are refused.
+    """
     out: dict[str, tuple[str, str, bool]] = {}
     deep = 0
     book = project.root.find(project.q("CodeBook"))
     codes = book.find(project.q("Codes")) if book is not None else None
-
-    def walk(element: ET.Element, top: str | None, depth: int) -> None:
-        nonlocal deep
-        for code in element.findall(project.q("Code")):
-            name = (code.get("name") or code.get("guid") or "").strip()
-            children = code.findall(project.q("Code"))
-            out[code.get("guid", "")] = (name, top or name, bool(children))
-            deep += depth >= 2 and not children
-            walk(code, top or name, depth + 1)
-
-    if codes is not None:
-        walk(codes, None, 0)
+    if codes is None:
+        return out, deep
+    stack: list[tuple[ET.Element, str | None, int]] = [
+        (code, None, 0) for code in reversed(codes.findall(project.q("Code")))
+    ]
+    while stack:
+        code, top, depth = stack.pop()
+        name = (code.get("name") or code.get("guid") or "").strip()
+        if depth >= MAX_CODE_DEPTH:
+            raise StudyDataError(
+                Problem(
+                    file=project.name,
+                    found=f"codes nested more than {MAX_CODE_DEPTH} levels deep (code "
+                    f"{_shown([name])} under top-level code {_shown([top or ''])})",
+                    expected=f"at most {MAX_CODE_DEPTH} levels of codes",
+                    fix="flatten the code tree in your QDA software (the importer keeps only "
+                    "the top-level code as the theme) and export the project again",
+                )
+            )
+        children = code.findall(project.q("Code"))
+        out[code.get("guid", "")] = (name, top or name, bool(children))
+        deep += depth >= 2 and not children
+        stack.extend((child, top or name, depth + 1) for child in reversed(children))
     return out, deep
 
 
@@ -327,10 +519,26 @@ def import_qdpx(
     Raises
     ------
     StudyDataError
-        When the file is missing, not a zip, has no ``project.qde`` or is not REFI-QDA XML.
+        When the file is missing, not a zip, has no ``project.qde`` or is not REFI-QDA XML
+        (a ``<!DOCTYPE>`` is refused); when a source's text is not stored in the project;
+        when a member is damaged or encrypted; when a selection's positions are not whole
+        numbers with start <= end; or when a limit below is passed.
 
     Notes
     -----
+    Only the project is read: ``project.qde`` and the texts of its ``sources/`` folder
+    (``plainTextPath="internal://..."``, or ``relative://sources/...`` without a
+    ``basePath``). A reference to anything else - ``file://`` URLs, absolute paths, paths
+    with ``..``, ``relative://`` paths under a ``basePath``, links leading out of the
+    folder of a bare ``project.qde`` - is an error, and that file is never opened.
+
+    Limits (``partner_study.io._limits``): the archive lists at most 100,000 members;
+    each file read from it is at most 200 MB uncompressed and all of them together at most
+    1 GB (checked against the archive's declared sizes, then while reading); a coded
+    selection holds at most 1,000,000 characters; codes nest at most
+    :data:`MAX_CODE_DEPTH` levels. Members that are not read (pictures, audio, video, the
+    original documents) are not limited.
+
     Codes: each leaf code of the codebook (and each code with codings of its own) becomes a
     code; its theme is its top-level ancestor (a top-level code without children is its own
     theme). Names become unique snake_case identifiers; the original name is the label.
@@ -356,14 +564,17 @@ def import_qdpx(
     """
     project = _Project(Path(path))
     notes: list[str] = []
-    users = {
-        u.get("guid", ""): (u.get("name") or u.get("id") or "").strip()
-        for u in project.root.iter(project.q("User"))
-    }
-    codes_by_guid, deep = _codes(project)
-    origin = project.root.get("origin") or "unknown software"
-    utf16 = "qualcoder" not in origin.lower()
-    rows, documents, skipped = _selections(project, codes_by_guid, users, utf16, notes)
+    try:
+        users = {
+            u.get("guid", ""): (u.get("name") or u.get("id") or "").strip()
+            for u in project.root.iter(project.q("User"))
+        }
+        codes_by_guid, deep = _codes(project)
+        origin = project.root.get("origin") or "unknown software"
+        utf16 = "qualcoder" not in origin.lower()
+        rows, documents, skipped = _selections(project, codes_by_guid, users, utf16, notes)
+    finally:
+        project.close()
     seg = pd.DataFrame(
         rows,
         columns=["selection", "source", "document", "start", "end", "coder", "code_key", "text"],
@@ -489,6 +700,8 @@ def _selections(
     missing_text: list[str] = []
     whole = unknown = 0
     elements, other = _text_sources(project)
+    problems: list[Problem] = []
+    cut_total = 0
     for src in elements:
         guid = src.get("guid", "")
         document = (src.get("name") or guid).strip()
@@ -499,8 +712,24 @@ def _selections(
         cut = _cutter(text or "", utf16)
         whole += len(src.findall(project.q("Coding")))
         for sel in src.findall(project.q("PlainTextSelection")):
-            start, end = int(sel.get("startPosition", 0)), int(sel.get("endPosition", 0))
+            span = _span(sel)
+            if span is None or (text is not None and span[1] - span[0] > _limits.MAX_CELL_CHARS):
+                problems.append(_selection_problem(project, sel, document, span))
+                continue
+            start, end = span
             piece = cut(start, end) if text is not None else ""
+            cut_total += len(piece)
+            if cut_total > _limits.MAX_TOTAL_BYTES:
+                raise StudyDataError(
+                    Problem(
+                        file=project.name,
+                        found=f"coded selections holding more than "
+                        f"{_limits.MAX_TOTAL_BYTES:,} characters of text in all",
+                        expected="a project whose segments fit in memory",
+                        fix="check that this is the project exported by your QDA software; "
+                        "import it in parts (e.g. one export per group of documents)",
+                    )
+                )
             for coding in sel.findall(project.q("Coding")):
                 ref = coding.find(project.q("CodeRef"))
                 key = ref.get("targetGUID", "") if ref is not None else ""
@@ -512,6 +741,8 @@ def _selections(
                 rows.append(
                     (sel.get("guid", ""), guid, document, str(start), str(end), coder, key, piece)
                 )
+    if problems:
+        raise StudyDataError(problems)
     if missing_text:
         notes.append(
             f"The plain text of {_shown(missing_text)} was not in the project; their "
@@ -532,6 +763,41 @@ def _selections(
         else ""
     )
     return rows, documents, message
+
+
+def _span(selection: ET.Element) -> tuple[int, int] | None:
+    """(start, end) of a PlainTextSelection, or None unless 0 <= start <= end (whole numbers)."""
+    values = []
+    for attribute in ("startPosition", "endPosition"):
+        text = (selection.get(attribute) or "0").strip()
+        if not re.fullmatch(r"\d{1,12}", text):
+            return None
+        values.append(int(text))
+    start, end = values
+    return (start, end) if start <= end else None
+
+
+def _selection_problem(
+    project: _Project, selection: ET.Element, document: str, span: tuple[int, int] | None
+) -> Problem:
+    shown = _shown([selection.get("guid", "")])
+    if span is None:
+        found = (
+            f"selection {shown} of {_shown([document])} from startPosition "
+            f"{_shown([selection.get('startPosition', '')])} to endPosition "
+            f"{_shown([selection.get('endPosition', '')])}"
+        )
+        expected = "whole-number positions with start <= end"
+    else:
+        found = f"selection {shown} of {_shown([document])} of {span[1] - span[0]:,} characters"
+        expected = f"at most {_limits.MAX_CELL_CHARS:,} characters per coded selection"
+    return Problem(
+        file=project.name,
+        found=found,
+        expected=expected,
+        fix="check the selection in your QDA software (split a very long one) and export "
+        "the project again",
+    )
 
 
 def _assign(

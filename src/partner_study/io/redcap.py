@@ -33,7 +33,7 @@ import yaml
 
 from partner_study.config import ROLES
 from partner_study.errors import Problem, StudyDataError
-from partner_study.io import RawStudy, read_table
+from partner_study.io import RawStudy, _limits, read_table
 
 __all__ = ["import_redcap", "RESERVED", "MAX_OFF_CODES", "LIKERT_POINTS", "MIN_BLOCK_ITEMS"]
 
@@ -104,8 +104,11 @@ def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _shown(values: list[str], limit: int = 6) -> str:
-    head = ", ".join(f"'{v}'" for v in values[:limit])
+def _shown(values: list[str], limit: int = 6, *, width: int = 60) -> str:
+    """The first ``limit`` values quoted (each cut to ``width`` characters), and how many more."""
+    head = ", ".join(
+        f"'{v}'" if len(str(v)) <= width else f"'{str(v)[: width - 3]}...'" for v in values[:limit]
+    )
     return head + (f" and {len(values) - limit} more" if len(values) > limit else "")
 
 
@@ -512,11 +515,29 @@ def _assemble(
     )
 
 
-def _read_source(source: Any, what: str) -> tuple[pd.DataFrame, str]:
+def _read_source(
+    source: Any, what: str, *, smaller: str = "fewer forms, events or records"
+) -> tuple[pd.DataFrame, str]:
+    """A table as text (a file through :func:`partner_study.io.read_table`), and its name.
+
+    Files over the size limit, repeated column names, too many columns and overlong cells
+    are refused (see ``partner_study.io._limits``); ``smaller`` says, in the message about
+    a file too large, how to export less.
+    """
     if isinstance(source, pd.DataFrame):
-        return _text_frame(source), f"<{what} data frame>"
-    name = str(source)
-    return _text_frame(read_table(source, display=name)), name
+        frame, name = _text_frame(source), f"<{what} data frame>"
+    else:
+        name, path = str(source), Path(source)
+        if path.is_file():
+            _limits.check_file_size(
+                path,
+                name=name,
+                fix=f"check that this is the right file; if it is, export a smaller part "
+                f"({smaller}) and import the parts as separate studies",
+            )
+        frame = _text_frame(read_table(path, display=name))
+    _limits.check_table(frame, name)
+    return frame, name
 
 
 # =============================================================================================
@@ -568,7 +589,19 @@ def _dictionary(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         {k: frame[mapped[k]].astype(str).str.strip() if k in mapped else "" for k in _DICT_COLUMNS}
     )
     out["field_type"] = out["field_type"].str.lower()
-    out = out.loc[out["field_name"].ne("")].reset_index(drop=True)
+    out = out.reset_index(drop=True)  # index = data row position, for messages
+    out = out.loc[out["field_name"].ne("")]
+    if len(out) > _limits.MAX_COLUMNS:
+        raise StudyDataError(
+            Problem(
+                file=name,
+                found=f"a dictionary of {len(out):,} fields",
+                expected=f"at most {_limits.MAX_COLUMNS:,}",
+                fix="check that this is the project's data dictionary",
+            )
+        )
+    _check_fields(out["field_name"], name, column=mapped["field_name"])
+    out = out.reset_index(drop=True)
     if out.empty:
         raise StudyDataError(
             Problem(
@@ -581,15 +614,40 @@ def _dictionary(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     return out
 
 
+def _check_fields(fields: pd.Series, name: str, *, column: str) -> None:
+    """Each field once in the dictionary; rows are named as a spreadsheet shows them."""
+    first: dict[str, int] = {}
+    problems = []
+    for index, field_name in zip(fields.index.tolist(), fields.tolist(), strict=True):
+        row = int(index) + 2
+        if field_name in first:
+            problems.append(
+                Problem(
+                    file=name,
+                    row=row,
+                    column=column,
+                    found=f"the field '{field_name}' a second time (first on row "
+                    f"{first[field_name]})",
+                    expected="each field once",
+                    fix="remove the repeated row, or rename the field in REDCap and "
+                    "download the data dictionary again",
+                )
+            )
+        else:
+            first[field_name] = row
+    if problems:
+        raise StudyDataError(problems)
+
+
 def _clean_label(text: str) -> str:
-    text = re.sub(r"<[^>]+>", " ", str(text))
+    text = re.sub(r"<[^<>]+>", " ", str(text))  # [^<>]: linear time on any text
     return " ".join(text.split())
 
 
 def _choices(text: str) -> dict[str, str]:
     """``"1, Yes | 2, No"`` -> ``{"1": "Yes", "2": "No"}`` (codes may be letters)."""
     out: dict[str, str] = {}
-    for part in re.split(r"\s*\|\s*|\n|\\n", str(text)):
+    for part in re.split(r"\||\n|\\n", str(text)):  # no \s* around |: linear time
         part = part.strip()
         if not part:
             continue
@@ -616,6 +674,7 @@ def _redcap_variables(
     dropped: dict[str, list[str]] = {"identifier": [], "file": [], "date": [], "missing": []}
     taken = set(RESERVED)
     columns = set(data.columns)
+    options = _checkbox_columns(list(data.columns))
     rows: list[dict[str, str]] = dic.astype(str).to_dict("records")  # type: ignore[assignment]
     for row in rows:
         fname, ftype = row["field_name"], row["field_type"]
@@ -627,7 +686,7 @@ def _redcap_variables(
             continue
         if row["identifier"].lower() in ("y", "yes", "1"):
             dropped["identifier"].append(fname)
-            used.update(c for c in data.columns if c == fname or c.startswith(f"{fname}___"))
+            used.update([fname, *options.get(fname, [])])
             continue
         label = _clean_label(row["field_label"])
         group, matrix = row["form_name"], row["matrix_group"]
@@ -637,7 +696,7 @@ def _redcap_variables(
             for code, text in choices.items():
                 by_suffix[code.lower()] = text
                 by_suffix[re.sub(r"\W", "_", code.lower())] = text
-            cols = [c for c in data.columns if c.startswith(f"{fname}___")]
+            cols = options.get(fname, [])
             if not cols:
                 dropped["missing"].append(fname)
             for col in cols:
@@ -716,6 +775,21 @@ def _redcap_variables(
             f"{_shown(dropped['missing'], 8)}."
         )
     return variables, used
+
+
+def _checkbox_columns(columns: list[str]) -> dict[str, list[str]]:
+    """Columns by every prefix they have before a ``___`` (checkbox options ``field___code``).
+
+    ``out[f]`` lists, in file order, the columns that start with ``f + "___"``; built in one
+    pass so that a dictionary of many checkbox fields costs no more than its columns.
+    """
+    out: dict[str, list[str]] = {}
+    for column in columns:
+        at = column.find("___")
+        while at >= 0:
+            out.setdefault(column[:at], []).append(column)
+            at = column.find("___", at + 1)
+    return out
 
 
 def _infer_number(var: _Var, values: pd.Series, notes: list[str]) -> None:
@@ -838,8 +912,9 @@ def import_redcap(
     ------
     StudyDataError
         When a file is not a REDCap export / dictionary, the record id column is missing,
-        a longitudinal export is given without ``event``, a participant appears twice, or a
-        site / role column is missing or empty.
+        a longitudinal export is given without ``event``, a participant appears twice, a
+        field appears twice in the dictionary, a column name twice in a table, or a site /
+        role column is missing or empty; and when a file passes a limit below.
 
     Notes
     -----
@@ -868,6 +943,9 @@ def import_redcap(
     Longitudinal exports with more than one event need ``event`` (a single event is used as
     it is); rows of repeating instruments are left out (with their fields), so each
     participant has one row.
+
+    Limits (``partner_study.io._limits``): each file is at most 2 GB, with at most 20,000
+    columns (and the dictionary at most 20,000 fields) and 1,000,000 characters a cell.
 
     References
     ----------

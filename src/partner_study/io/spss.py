@@ -14,16 +14,15 @@ Example
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyreadstat
 
 from partner_study.errors import Problem, StudyDataError
-from partner_study.io import RawStudy
+from partner_study.io import RawStudy, _limits
+from partner_study.io._readstat import read_isolated
 from partner_study.io.redcap import (
     MAX_OFF_CODES,
     RESERVED,
@@ -65,6 +64,12 @@ _READERS = {".sav": "read_sav", ".zsav": "read_sav", ".por": "read_por", ".dta":
 
 
 def _read(path: Path, encoding: str | None) -> tuple[pd.DataFrame, Any]:
+    """The file's data and metadata, read by pyreadstat in a child process.
+
+    The reader is C code: a damaged file can crash it, which in this process would end the
+    program without a message. In a child process (:func:`read_isolated`) a crash is one
+    more way of failing, and every failure becomes a :class:`StudyDataError`.
+    """
     name = str(path)
     if not path.is_file():
         raise StudyDataError(
@@ -86,35 +91,69 @@ def _read(path: Path, encoding: str | None) -> tuple[pd.DataFrame, Any]:
                 "raw data contract directly",
             )
         )
+    _limits.check_file_size(path, name=name, fix=_SMALLER)
     kwargs: dict[str, Any] = {}
     if reader != "read_por":
         kwargs["user_missing"] = True
         if encoding is not None:
             kwargs["encoding"] = encoding
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return getattr(pyreadstat, reader)(str(path), **kwargs)
-    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
-        message = str(exc)
-        if "encoding" in message.lower():
+    outcome = read_isolated(str(path), reader, kwargs, _limits.MAX_COLUMNS, _limits.MAX_CELLS)
+    if outcome[0] == "crash":
+        raise _unreadable(path, f"a file that made the SPSS/Stata reader crash ({outcome[1]})")
+    if outcome[0] == "error":
+        kind, message = outcome[1], outcome[2]
+        about_text = any(w in message.lower() for w in ("encoding", "character set"))
+        if kind == "unicode" or (kind == "readstat" and about_text):
             raise StudyDataError(
                 Problem(
                     file=name,
-                    found=f"text that is not in the file's declared encoding ({message})",
+                    found=f"text that is not in the file's declared encoding ({message})"
+                    if encoding is None
+                    else f"text that can't be read with encoding '{encoding}' ({message})",
                     expected="labels and strings readable in one encoding",
                     fix="pass the encoding the file was written in, e.g. encoding='latin1' or "
                     "encoding='cp1252'",
                 )
-            ) from None
+            )
+        if kind == "readstat":
+            raise _unreadable(path, f"a file pyreadstat cannot read ({message})")
+        raise _unreadable(path, f"a damaged file ({message})")
+    if outcome[0] == "columns":
         raise StudyDataError(
             Problem(
                 file=name,
-                found=f"a file pyreadstat cannot read ({message})",
-                expected=f"a valid {path.suffix} file",
-                fix="re-save it from SPSS/Stata",
+                found=f"{outcome[1]:,} variables",
+                expected=f"at most {_limits.MAX_COLUMNS:,}",
+                fix=_SMALLER,
             )
-        ) from None
+        )
+    if outcome[0] == "cells":
+        raise StudyDataError(
+            Problem(
+                file=name,
+                found=f"more than {outcome[2]:,} cases of {outcome[1]:,} variables",
+                expected=f"at most {_limits.MAX_CELLS:,} values (cases x variables)",
+                fix=_SMALLER,
+            )
+        )
+    return outcome[1], outcome[2]
+
+
+_SMALLER = (
+    "check that this is the right file; if it is, save a smaller part (the variables and "
+    "cases of the study) and import that"
+)
+
+
+def _unreadable(path: Path, found: str) -> StudyDataError:
+    return StudyDataError(
+        Problem(
+            file=str(path),
+            found=found,
+            expected=f"a valid {path.suffix} file",
+            fix="re-save it from SPSS/Stata (the file may be damaged or only partly copied)",
+        )
+    )
 
 
 def _column_text(values: pd.Series, *, is_string: bool, tagged: bool) -> tuple[pd.Series, str]:
@@ -285,9 +324,9 @@ def import_spss(
     Raises
     ------
     StudyDataError
-        When the file is missing, not readable as SPSS/Stata (or in the wrong encoding),
-        the id variable is missing, empty or repeated, or a site / role variable is
-        missing or empty.
+        When the file is missing, not readable as SPSS/Stata (damaged, or in the wrong
+        encoding), the id variable is missing, empty or repeated, a site / role variable is
+        missing or empty, or the file passes a limit below.
 
     Notes
     -----
@@ -309,6 +348,11 @@ def import_spss(
     (e.g. ``c82cop1 ... c90cop9`` -> ``cop``) or ``scale_1``... Range = the codes, labels =
     the value labels, ``missing`` = the items' missing codes, ``min_items`` = half the
     items; no item is marked reversed. Labelled items outside a block stay categories.
+
+    The file is read by pyreadstat in a child process, so that a damaged file which
+    crashes the reader ends in an error message, not the end of the program. Limits
+    (``partner_study.io._limits``): the file is at most 2 GB, with at most 20,000
+    variables, 50,000,000 values (cases x variables) and 1,000,000 characters a value.
     """
     path = Path(path)
     file = str(path)
@@ -332,6 +376,8 @@ def import_spss(
         text, kind = _column_text(frame[c], is_string=types.get(c) == "string", tagged=stata)
         texts[c], kind_of[c] = text.astype(str).str.strip(), kind
     text_frame = pd.DataFrame(texts)
+    strings = [c for c in columns if kind_of[c] == "string"]
+    _limits.check_table(text_frame[strings], file, first_row=1)
 
     taken = set(RESERVED)
     names: dict[str, str] = {}

@@ -113,8 +113,10 @@ def import_taguette(
     Raises
     ------
     StudyDataError
-        When the file is not a Taguette export (columns missing), the pattern is not a
-        valid regular expression, or a document name does not match it.
+        When the file is not a Taguette export (columns missing), no highlight has a tag,
+        the pattern is not a valid regular expression, a document name does not match it,
+        or the file passes a limit (at most 2 GB, 20,000 columns and 1,000,000 characters
+        a cell; ``partner_study.io._limits``).
 
     Notes
     -----
@@ -129,7 +131,7 @@ def import_taguette(
     Rampin R, Rampin V (2021). Taguette: open-source qualitative data analysis. Journal of
     Open Source Software 6(68):3522. doi:10.21105/joss.03522
     """
-    frame, name = _read_source(path, "Taguette highlights")
+    frame, name = _read_source(path, "Taguette highlights", smaller="fewer documents")
     cols = _columns(frame, name)
     notes: list[str] = []
     try:
@@ -151,6 +153,16 @@ def import_taguette(
         else get["tag"]
     )
     untagged = tag.eq("")
+    if untagged.all():
+        raise StudyDataError(
+            Problem(
+                file=name,
+                column=cols["tag"],
+                found=f"no highlight with a tag ({len(frame)} row(s), every tag empty)",
+                expected="highlights tagged with codes",
+                fix="tag the highlights in Taguette first, then export 'All highlights' again",
+            )
+        )
     if untagged.any():
         notes.append(f"{int(untagged.sum())} highlight row(s) without a tag were left out.")
     keep = ~untagged
