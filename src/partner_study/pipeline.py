@@ -1110,6 +1110,20 @@ def verify(
     params_path = Path(params_path).resolve()
     root = Path(root).resolve() if root else find_root(params_path.parent)
     params = load_params(params_path, root=root)
+    # the outputs compared must not change meanwhile: no run of the study during a verify
+    with study_lock(StudyPaths(root, params.study), command="verify"):
+        return _verify(params_path, root, params, jobs, progress, t0)
+
+
+def _verify(
+    params_path: Path,
+    root: Path,
+    params: Params,
+    jobs: int | None,
+    progress: Callable[[str], None],
+    t0: float,
+) -> VerifyResult:
+    """:func:`verify` once the study's lock is held."""
     manifest_path = root / "reports" / params.study / "manifest.json"
     reference = read_manifest(manifest_path)
     if not reference.get("outputs"):
