@@ -16,7 +16,7 @@ variables:
   age: {type: integer, min: 18, max: 100}
   gender: {type: category, levels: {1: woman, 2: man, 3: another gender}}
 scales:
-  trust: {items: [a, b], range: [1, 5], min_items: 1, labels: {1: No, 5: Yes}}
+  trust: {items: [a, b], range: [1, 5], min_items: 1, labels: {1: "No", 5: "Yes"}}
 """)
 
 
