@@ -148,3 +148,22 @@ def test_a_likert_range_past_101_points_is_refused(rng):
 def test_a_0_100_rating_scale_is_allowed():
     cb = parse_codebook(MINIMAL.replace("range: [1, 5]", "range: [0, 100]"))
     assert cb.scales["trust"].high == 100
+
+
+def test_a_code_with_a_list_of_themes_is_a_problem():
+    text = MINIMAL.replace("{theme: foundations, label", "{theme: [a, b], label")
+    with pytest.raises(CodebookError, match="found a list at 'codes.common_language.theme'"):
+        parse_codebook(text)
+
+
+def test_a_scale_declared_twice_is_named():
+    text = MINIMAL + "scales:\n  other: {items: [o_1], range: [1, 5]}\n"
+    with pytest.raises(CodebookError, match="the key 'scales' a second time"):
+        parse_codebook(text)
+
+
+def test_a_huge_name_gives_a_bounded_message():
+    text = MINIMAL.replace("age:", "a" * 1_000_000 + ":", 1)
+    with pytest.raises(CodebookError) as info:
+        parse_codebook(text)
+    assert len(str(info.value)) < 5_000

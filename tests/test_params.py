@@ -209,3 +209,27 @@ def test_cli_bad_values_fail_before_anything_is_written(project, extra):
     assert "Traceback" not in proc.stderr and "t.yaml: key '" in proc.stderr
     assert not (project / "reports").exists() and not (project / "data" / "processed").exists()
     assert not (project / ".staging").exists()
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
+def test_not_a_number_is_refused(project, value):
+    text = f"study: t\nqualitative: {{divergence_threshold: {value}}}\n"
+    with pytest.raises(ParamsError, match="divergence_threshold': found .*expected a finite"):
+        load_params(write(project, text), root=project)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "describe: {by: shoe_size}",
+        "regression: {dependent: happiness}",
+        "regression: {outcomes: [happiness]}",
+        "regression: {covariates: [income]}",
+        "regression: {groups: ward}",
+    ],
+)
+def test_every_codebook_name_problem_has_a_fix(project, extra):
+    with pytest.raises(ParamsError) as info:
+        load_params(write(project, f"study: t\ndata: data/raw/t\n{extra}\n"), root=project)
+    for line in str(info.value).splitlines()[1:]:
+        assert "Fix: " in line, line

@@ -148,3 +148,103 @@ def test_new_site_from_an_unsafe_source_is_refused(tmp_path):
     with pytest.raises(PartnerStudyError):
         new_site("fresh", root=root, source="../../etc")
     assert not (root / "data" / "raw" / "fresh").exists()
+
+
+def test_a_forged_manifest_never_removes_a_file_outside_the_study_outputs(tmp_path):
+    """The runner removes a stage's earlier outputs as its manifest lists them: a manifest
+    naming files elsewhere (raw data, a neighbour folder) is ignored, nothing is removed."""
+    import json
+
+    from partner_study.pipeline import run_pipeline
+
+    world = tmp_path / "world"
+    root = make_project(world / "project")
+    victim = world / "victim"
+    victim.mkdir()
+    (victim / "precious.txt").write_text("keep", encoding="utf-8")
+    reports = root / "reports" / "example"
+    reports.mkdir(parents=True)
+    forged = {
+        "version": 1,
+        "stages": {
+            "01-prepare": {
+                "hash": "x",
+                "outputs": {
+                    "../victim/precious.txt": "0" * 64,
+                    "data/raw/example/roster.csv": "0" * 64,
+                    str(victim / "precious.txt"): "0" * 64,
+                },
+            },
+            "02-describe": "not a record",
+        },
+    }
+    (reports / "manifest.json").write_text(json.dumps(forged), encoding="utf-8")
+    raw_before = _tree(root / "data" / "raw")
+    lines: list[str] = []
+    run_pipeline(
+        root / "params" / "example.yaml", root=root, only=["01-prepare"], progress=lines.append
+    )
+    assert (victim / "precious.txt").read_text(encoding="utf-8") == "keep"
+    assert _tree(root / "data" / "raw") == raw_before
+    assert any("it is ignored" in line for line in lines)
+
+
+@pytest.mark.parametrize("depth", [200_000])
+def test_a_deeply_nested_manifest_is_ignored_not_a_traceback(tmp_path, depth):
+    from partner_study.provenance import read_manifest
+
+    path = tmp_path / "manifest.json"
+    path.write_text("[" * depth + "]" * depth, encoding="utf-8")
+    assert read_manifest(path) == {}
+
+
+def test_a_params_file_linked_from_elsewhere_does_not_move_the_project(tmp_path):
+    from partner_study.pipeline import run_pipeline
+
+    root = make_project(tmp_path / "project")
+    other = make_project(tmp_path / "other")
+    (root / "params" / "linked.yaml").symlink_to(other / "params" / "example.yaml")
+    with pytest.raises(PartnerStudyError, match="params/linked.yaml"):
+        run_pipeline(root / "params" / "linked.yaml")
+    assert not (other / "reports").exists() and not (root / "reports").exists()
+
+
+@pytest.mark.parametrize("linked", ["data/raw", "params"])
+def test_new_site_never_writes_through_a_link_out_of_the_project(tmp_path, linked):
+    import shutil
+
+    from partner_study.scaffold import new_site
+
+    root = make_project(tmp_path / "project")
+    outside = tmp_path / "outside"
+    shutil.move(root / linked, outside)
+    (root / linked).symlink_to(outside)
+    before = _tree(outside)
+    with pytest.raises(PartnerStudyError, match="symbolic link"):
+        new_site("fresh", root=root)
+    assert _tree(outside) == before
+
+
+def test_validate_refuses_a_codebook_linked_out_of_the_project(tmp_path):
+    from partner_study.errors import StudyDataError
+    from partner_study.validate import validate_study
+
+    root = make_project(tmp_path / "project")
+    outside = tmp_path / "codebook.yaml"
+    study = root / "data" / "raw" / "example"
+    (study / "codebook.yaml").rename(outside)
+    (study / "codebook.yaml").symlink_to(outside)
+    with pytest.raises(StudyDataError, match="codebook.yaml: found a symbolic link"):
+        validate_study(study)
+
+
+@pytest.mark.parametrize("study", ["../../victim", "Study\nName"])
+def test_import_study_name_is_checked(tmp_path, capsys, study):
+    from partner_study import cli
+
+    data = Path(__file__).resolve().parent / "data" / "import" / "taguette"
+    export = sorted(data.glob("*.csv"))[0]
+    out = tmp_path / "out"
+    assert cli.main(["import", "taguette", str(export), "--out", str(out), "--study", study]) == 2
+    assert "expected a study name" in capsys.readouterr().err
+    assert not out.exists() and sorted(tmp_path.iterdir()) == []

@@ -74,3 +74,16 @@ def test_python_tags_are_refused():
 def test_syntax_error_names_the_line():
     with pytest.raises(StudyDataError, match=r"t: line 2: found a YAML syntax error"):
         load_yaml("a: 1\nb: ]\nc: 2\n", source="t")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["seed: 1\ndescribe: {by: role}\nseed: 2\n", "a: {x: 1, y: 2, x: 3}\n", "- {k: 1, k: 1}\n"],
+)
+def test_a_key_given_twice_is_named_with_both_lines(text):
+    with pytest.raises(StudyDataError, match=r"a second time in one mapping \(first on line"):
+        load_yaml(text, source="t")
+
+
+def test_equal_keys_in_different_mappings_are_fine():
+    assert load_yaml("a: {k: 1}\nb: {k: 2}\nc: [{k: 1}, {k: 2}]\n", source="t")["b"] == {"k": 2}

@@ -138,7 +138,12 @@ def _cmd_import(args: argparse.Namespace) -> int:
                 "path (relative to the current folder)."
             )
     common = {k: v for k, v in (("site", args.site), ("role", args.role)) if v}
-    study = args.study or out.name
+    from partner_study.config import check_study_name
+
+    study = check_study_name(
+        args.study or out.name,
+        where="import --study" if args.study else f"import --out {out} (its folder name)",
+    )
     if args.source == "redcap":
         from partner_study.io.redcap import import_redcap
 

@@ -403,6 +403,14 @@ def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
         path = ("codes", str(name))
         if isinstance(spec, str):
             spec = {"theme": spec}
+        if isinstance(spec, dict) and isinstance(spec.get("theme"), dict | list | bool):
+            chk.add(
+                (*path, "theme"),
+                f"a {_kind(spec['theme'])}",
+                "the name of one theme",
+                f"give code '{name}' one theme (a code belongs to one theme)",
+            )
+            continue
         if not isinstance(spec, dict) or not spec.get("theme"):
             chk.add(
                 path,

@@ -66,7 +66,20 @@ class Problem:
         if self.column is not None:
             place.append(f"column '{self.column}'")
         head = f"{self.file}: {', '.join(place)}" if place else where[0]
-        return f"{head}: found {self.found}, expected {self.expected}. Fix: {self.fix}"
+        return (
+            f"{_cut(head)}: found {_cut(self.found)}, expected {_cut(self.expected)}. "
+            f"Fix: {_cut(self.fix)}"
+        )
+
+
+#: Longest part of a message (a 1 MB column name or cell is shown by its start).
+MAX_SHOWN = 500
+
+
+def _cut(text: str) -> str:
+    if len(text) <= MAX_SHOWN:
+        return text
+    return f"{text[: MAX_SHOWN - 40]}... ({len(text):,} characters in all)"
 
 
 class PartnerStudyError(Exception):

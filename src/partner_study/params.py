@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -200,12 +201,28 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _non_finite(value: Any, key: str = "") -> list[tuple[str, float]]:
+    """(key, value) of every NaN or infinite number in a document (JSON Schema's ranges let
+    NaN through: every comparison with it is false)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [(key or "(document)", value)]
+    if isinstance(value, dict):
+        return [kv for k, v in value.items() for kv in _non_finite(v, f"{key}.{k}".strip("."))]
+    if isinstance(value, list):
+        return [kv for v in value for kv in _non_finite(v, key)]
+    return []
+
+
 def schema_problems(doc: dict[str, Any], source: str) -> list[str]:
     """Every key of ``doc`` (a parameters file as read) that breaks :data:`SCHEMA`.
 
     Each problem reads ``FILE: key 'a.b': found X, expected Y. Fix: Z``.
     """
-    out: list[str] = []
+    out: list[str] = [
+        f"{source}: key '{key}': found {value!r}, expected a finite number. Fix: write a "
+        "number (YAML reads .nan and .inf as not-a-number and infinity)."
+        for key, value in _non_finite(doc)
+    ]
     seen: set[tuple[str, str]] = set()
     for error in sorted(_VALIDATOR.iter_errors(doc), key=lambda e: [str(p) for p in e.path]):
         path = [p for p in error.absolute_path]
@@ -388,7 +405,10 @@ def check_params(
     by = params.values.get("describe", {}).get("by", "role")
     allowed_by = [codebook.role_column, "role", "site", *codebook.variables]
     if by not in allowed_by:
-        out.append(f"{src}: key 'describe.by': found '{by}', expected one of {allowed_by}.")
+        out.append(
+            f"{src}: key 'describe.by': found '{by}', expected one of {allowed_by}."
+            " Fix: group by one of those columns (role, site or a category variable)."
+        )
     return out
 
 
@@ -402,7 +422,8 @@ def _check_regression(params: Params, cb: Codebook) -> list[str]:
     if reg.get("dependent") not in scales:
         out.append(
             f"{src}: key 'regression.dependent': found '{reg.get('dependent')}', "
-            f"expected one of the codebook's scales {scales}."
+            f"expected one of the codebook's scales {scales}. Fix: name the scale whose "
+            "score is the dependent, as declared under 'scales:' in the codebook."
         )
     outcomes = reg.get("outcomes")
     if outcomes is None:
@@ -412,39 +433,44 @@ def _check_regression(params: Params, cb: Codebook) -> list[str]:
             if o not in scales or o == reg.get("dependent"):
                 out.append(
                     f"{src}: key 'regression.outcomes': found unknown scale '{o}', "
-                    f"expected some of {[s for s in scales if s != reg.get('dependent')]}."
+                    f"expected some of {[s for s in scales if s != reg.get('dependent')]}. "
+                    "Fix: list scales declared in the codebook (not the dependent), or leave "
+                    "'outcomes' out to use every other scale."
                 )
     covariate_names = ["role", "site", *cb.variables]
     for c in reg.get("covariates") or []:
         if c not in covariate_names:
             out.append(
                 f"{src}: key 'regression.covariates': found unknown covariate '{c}', "
-                f"expected some of {covariate_names}."
+                f"expected some of {covariate_names}. Fix: list variables declared in the "
+                "codebook, or correct the spelling."
             )
     groups = reg.get("groups") or "site"
     reg["groups"] = groups
     if groups not in ["site", *cb.variables]:
         out.append(
             f"{src}: key 'regression.groups': found '{groups}', expected one of "
-            f"{['site', *cb.variables]}."
+            f"{['site', *cb.variables]}. Fix: group by site or a variable of the codebook."
         )
     for m in reg.get("models") or []:
         if m not in MODEL_KINDS:
             out.append(
                 f"{src}: key 'regression.models': found unknown model kind '{m}', "
-                f"expected some of {list(MODEL_KINDS)}."
+                f"expected some of {list(MODEL_KINDS)}. Fix: remove it or correct the "
+                "spelling."
             )
     if reg.get("ordinal_dependent") and "ordinal" in (reg.get("models") or []):
         if cb.engagement_level is None and reg["ordinal_dependent"] not in cb.variables:
             out.append(
                 f"{src}: key 'regression.ordinal_dependent': found "
                 f"'{reg['ordinal_dependent']}', expected the codebook's engagement_level "
-                "or a category variable."
+                "or a category variable. Fix: declare engagement_level in the codebook, name "
+                "a category variable, or remove 'ordinal' from regression.models."
             )
     if reg.get("cov_type") not in _COV_TYPES:
         out.append(
             f"{src}: key 'regression.cov_type': found '{reg.get('cov_type')}', expected "
-            f"one of {list(_COV_TYPES)}."
+            f"one of {list(_COV_TYPES)}. Fix: choose one of those."
         )
     return out
 

@@ -289,6 +289,44 @@ def stage_hashes(
     return stage_hash
 
 
+def _trusted_stages(
+    stages: Any, root: Path, params: Params, progress: Callable[[str], None]
+) -> dict[str, dict[str, Any]]:
+    """The stage records of an earlier manifest that can be trusted: a known stage whose
+    outputs are files in this study's output folders (``reports/<study>/``,
+    ``data/processed/<study>/``). The runner removes a stage's earlier outputs, so a
+    manifest edited by hand (or by anyone) must never name a file elsewhere."""
+    if not isinstance(stages, dict):
+        return {}
+    paths = StudyPaths(root, params.study)
+    allowed = [paths.reports.resolve(), paths.processed.resolve()]
+    names = {s.name for s in STAGES}
+    out: dict[str, dict[str, Any]] = {}
+    for name, record in stages.items():
+        outputs = record.get("outputs") if isinstance(record, dict) else None
+        ok = name in names and isinstance(outputs, dict)
+        for rel, digest in (outputs or {}).items() if ok else ():
+            target = (root / str(rel)).resolve()
+            if not (
+                isinstance(rel, str)
+                and isinstance(digest, str)
+                and not Path(rel).is_absolute()
+                and ".." not in Path(rel).parts
+                and any(target.is_relative_to(a) for a in allowed)
+            ):
+                ok = False
+                break
+        if ok:
+            out[name] = record
+        else:
+            progress(
+                f"  note: the manifest's record of {str(name)[:40]!r} names files outside "
+                f"reports/{params.study}/ and data/processed/{params.study}/ or is malformed; "
+                "it is ignored (the stage reruns)"
+            )
+    return out
+
+
 def _outputs_intact(root: Path, recorded: dict[str, str]) -> bool:
     for rel, digest in recorded.items():
         p = root / rel
@@ -674,13 +712,25 @@ def _environment_error(exc: _StageFailure) -> str | None:
     match = re.match(r"\[Errno (\d+)\] ([^:]*)(?:: (.*))?", exc.evalue)
     if not match or int(match.group(1)) not in _ENVIRONMENT_ERRNOS:
         return None
-    where = (match.group(3) or "a file").strip("'\"")
+    where = (match.group(3) or f"a file in .staging/ (outputs of {exc.notebook.stem})").strip("'\"")
     return (
         f"{where}: found {_ENVIRONMENT_ERRNOS[int(match.group(1))]} while stage "
         f"{exc.notebook.stem} wrote its outputs, expected a writable project with room to "
         "write. Fix: free space, lift the limit or make the folder writable, then run again "
         "(outputs already in place are untouched)."
     )
+
+
+def _params_and_root(params_path: Path | str, root: Path | str | None) -> tuple[Path, Path]:
+    """The parameters file (resolved) and the project root. The root is found from where
+    the file is given, not from where a symbolic link leads, and the file must resolve
+    inside it: a link to a parameters file elsewhere cannot move the project."""
+    given = Path(params_path).absolute()
+    root_p = Path(root).resolve() if root else find_root(given.parent)
+    resolved = inside_project(
+        root_p, given, where=f"{params_path}", what="parameters file (params/<study>.yaml)"
+    )
+    return resolved, root_p
 
 
 def _check_writable(folder: Path) -> None:
@@ -780,8 +830,7 @@ def run_pipeline(
         failure (:class:`StageError`, naming the notebook and cell).
     """
     t0 = time.perf_counter()
-    params_path = Path(params_path).resolve()
-    root = Path(root).resolve() if root else find_root(params_path.parent)
+    params_path, root = _params_and_root(params_path, root)
     params = load_params(params_path, root=root)
     paths = StudyPaths(root, params.study)
     for folder in (paths.staging, paths.reports, paths.processed):
@@ -807,6 +856,7 @@ def _run(
     manifest_path = dest["report"] / "manifest.json"
     old = read_manifest(manifest_path)
     old_stages = old.get("stages", {}) if old.get("version") == MANIFEST_VERSION else {}
+    old_stages = _trusted_stages(old_stages, root, params, progress)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(STAGES)))
 
     staging_root = StudyPaths(root, params.study).staging
@@ -819,8 +869,9 @@ def _run(
     unknown = sorted(set(only or []) - {s.name for s in STAGES})
     if unknown:
         raise PartnerStudyError(
-            f"--only {unknown[0]}: found an unknown stage, expected one of "
-            f"{[s.name for s in STAGES]}."
+            f"--only {unknown[0][:80]!r}: found an unknown stage, expected one of "
+            f"{[s.name for s in STAGES]}. Fix: name a stage as listed (e.g. --only "
+            "02-describe)."
         )
     selected = [s for s in STAGES if only is None or s.name in only]
     for stage in selected:
@@ -852,117 +903,119 @@ def _run(
         return float(old_stages[name]["seconds"]) if timed else costs[name]
 
     kernels = KernelPool(root, jobs)
-    once: dict[str, Any] = {}  # manifest parts fixed for the run
-    unsaved = False  # stages recorded since the manifest was last written
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        # After a failure no stage starts; those already running finish and are kept.
-        while pending and failure is None or running:
-            settled = len(results)
-            swept = -1
-            while failure is None and swept != len(results):
-                # Sweep again while stages settle without running (skipped, not applicable):
-                # stages after them in the order may have become ready.
-                swept = len(results)
-                # Longest first (by the last run's timings, else the stages' expected
-                # costs): the slowest stage never waits for a worker behind shorter ones.
-                order = sorted(pending.items(), key=lambda kv: (-expected(kv[0]), kv[0]))
-                for name, stage in order:
-                    if not ready(stage):
-                        continue
-                    for need in stage.needs:
-                        if need not in outputs and need in old_stages:
-                            outputs[need] = old_stages[need].get("outputs", {})
-                    del pending[name]
-                    lacking = [r for r in stage.requires if not strands.get(r)]
-                    if lacking:
-                        reason = "the codebook declares no " + " and no ".join(
-                            {"scales": "survey scales", "codes": "qualitative codes"}[r]
-                            for r in lacking
+    try:
+        once: dict[str, Any] = {}  # manifest parts fixed for the run
+        unsaved = False  # stages recorded since the manifest was last written
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            # After a failure no stage starts; those already running finish and are kept.
+            while pending and failure is None or running:
+                settled = len(results)
+                swept = -1
+                while failure is None and swept != len(results):
+                    # Sweep again while stages settle without running (skipped, not applicable):
+                    # stages after them in the order may have become ready.
+                    swept = len(results)
+                    # Longest first (by the last run's timings, else the stages' expected
+                    # costs): the slowest stage never waits for a worker behind shorter ones.
+                    order = sorted(pending.items(), key=lambda kv: (-expected(kv[0]), kv[0]))
+                    for name, stage in order:
+                        if not ready(stage):
+                            continue
+                        for need in stage.needs:
+                            if need not in outputs and need in old_stages:
+                                outputs[need] = old_stages[need].get("outputs", {})
+                        del pending[name]
+                        lacking = [r for r in stage.requires if not strands.get(r)]
+                        if lacking:
+                            reason = "the codebook declares no " + " and no ".join(
+                                {"scales": "survey scales", "codes": "qualitative codes"}[r]
+                                for r in lacking
+                            )
+                            for rel in _prev_outputs(records, name):
+                                (root / rel).unlink(missing_ok=True)
+                            if records.pop(name, None) is not None:
+                                unsaved = True
+                            outputs[name] = {}
+                            results[name] = StageResult(name, "not applicable", reason=reason)
+                            progress(f"  {name:<15} not applicable: {reason}")
+                            continue
+                        digest = hasher(stage)
+                        prev = old_stages.get(name, {})
+                        if (
+                            not force
+                            and prev.get("hash") == digest
+                            and _outputs_intact(root, prev.get("outputs", {}))
+                        ):
+                            outputs[name] = prev.get("outputs", {})
+                            _clear_failed(dest, stage)  # the notebook that failed was put right
+                            results[name] = StageResult(name, "skipped", 0.0, outputs[name])
+                            progress(f"  {name:<15} up to date, skipped")
+                            continue
+                        if len(running) >= jobs:
+                            # No free worker: it starts when a running stage ends (and not
+                            # at all if that one fails), never queued behind it.
+                            pending[name] = stage
+                            continue
+                        staging = staging_root / name
+                        staging.mkdir(parents=True, exist_ok=True)
+                        # this stage's kernel, then those of the stages still pending, in
+                        # the order they are expected to start
+                        kernels.reserve(
+                            [stage.preload_round]
+                            + [
+                                pending[n].preload_round
+                                for n in sorted(pending, key=lambda n: (-expected(n), n))
+                            ]
                         )
-                        for rel in _prev_outputs(records, name):
+                        timing = {"started": time.perf_counter()}
+                        fut = pool.submit(
+                            _execute, root, stage, params_path, staging, kernels, timing, progress
+                        )
+                        running[fut] = (stage, digest, staging, timing)
+                if unsaved:  # the stages just finished, now that their dependants have started
+                    _write_manifest(manifest_path, root, params, records, once)
+                    unsaved = False
+                if not running:
+                    if pending and len(results) == settled:  # nothing can start: a stage failed
+                        break
+                    continue  # stages were skipped in this pass: their dependants may be ready
+                _fill_once(once, root, params)  # while the first stage runs
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for fut in done:
+                    stage, digest, staging, timing = running.pop(fut)
+                    seconds = time.perf_counter() - timing["started"]
+                    try:
+                        fut.result()
+                    except _StageFailure as exc:
+                        error = _handle_failure(root, params, stage, exc, staging_root)
+                        failure = failure or error  # the first failure is the one reported
+                        results[stage.name] = StageResult(stage.name, "failed", seconds)
+                        continue
+                    except BaseException as exc:  # noqa: BLE001 - reported below
+                        failure = failure or exc
+                        results[stage.name] = StageResult(stage.name, "failed", seconds)
+                        continue
+                    if failure is not None and not isinstance(failure, StageError):
+                        continue  # bad input or an interruption: the run keeps nothing more
+                    # Outputs of the previous run of this stage that it no longer makes go away.
+                    new = _promote(root, params, staging)
+                    for rel in _prev_outputs(records, stage.name):
+                        if rel not in new:
                             (root / rel).unlink(missing_ok=True)
-                        if records.pop(name, None) is not None:
-                            unsaved = True
-                        outputs[name] = {}
-                        results[name] = StageResult(name, "not applicable", reason=reason)
-                        progress(f"  {name:<15} not applicable: {reason}")
-                        continue
-                    digest = hasher(stage)
-                    prev = old_stages.get(name, {})
-                    if (
-                        not force
-                        and prev.get("hash") == digest
-                        and _outputs_intact(root, prev.get("outputs", {}))
-                    ):
-                        outputs[name] = prev.get("outputs", {})
-                        _clear_failed(dest, stage)  # the notebook that failed was put right
-                        results[name] = StageResult(name, "skipped", 0.0, outputs[name])
-                        progress(f"  {name:<15} up to date, skipped")
-                        continue
-                    if len(running) >= jobs:
-                        # No free worker: it starts when a running stage ends (and not
-                        # at all if that one fails), never queued behind it.
-                        pending[name] = stage
-                        continue
-                    staging = staging_root / name
-                    staging.mkdir(parents=True, exist_ok=True)
-                    # this stage's kernel, then those of the stages still pending, in
-                    # the order they are expected to start
-                    kernels.reserve(
-                        [stage.preload_round]
-                        + [
-                            pending[n].preload_round
-                            for n in sorted(pending, key=lambda n: (-expected(n), n))
-                        ]
-                    )
-                    timing = {"started": time.perf_counter()}
-                    fut = pool.submit(
-                        _execute, root, stage, params_path, staging, kernels, timing, progress
-                    )
-                    running[fut] = (stage, digest, staging, timing)
-            if unsaved:  # the stages just finished, now that their dependants have started
-                _write_manifest(manifest_path, root, params, records, once)
-                unsaved = False
-            if not running:
-                if pending and len(results) == settled:  # nothing can start: a stage failed
-                    break
-                continue  # stages were skipped in this pass: their dependants may be ready
-            _fill_once(once, root, params)  # while the first stage runs
-            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-            for fut in done:
-                stage, digest, staging, timing = running.pop(fut)
-                seconds = time.perf_counter() - timing["started"]
-                try:
-                    fut.result()
-                except _StageFailure as exc:
-                    error = _handle_failure(root, params, stage, exc, staging_root)
-                    failure = failure or error  # the first failure is the one reported
-                    results[stage.name] = StageResult(stage.name, "failed", seconds)
-                    continue
-                except BaseException as exc:  # noqa: BLE001 - reported below
-                    failure = failure or exc
-                    results[stage.name] = StageResult(stage.name, "failed", seconds)
-                    continue
-                if failure is not None and not isinstance(failure, StageError):
-                    continue  # bad input or an interruption: the run keeps nothing more
-                # Outputs of the previous run of this stage that it no longer makes go away.
-                new = _promote(root, params, staging)
-                for rel in _prev_outputs(records, stage.name):
-                    if rel not in new:
-                        (root / rel).unlink(missing_ok=True)
-                _clear_failed(dest, stage)
-                outputs[stage.name] = new
-                records[stage.name] = {
-                    "hash": digest,
-                    "seconds": round(seconds, 3),
-                    "outputs": new,
-                    "notebook": f"notebooks/{stage.notebook}",
-                }
-                results[stage.name] = StageResult(stage.name, "ran", seconds, new)
-                progress(f"  {stage.name:<15} done in {seconds:.1f} s ({len(new)} files)")
-                unsaved = True
-    kernels.close()
-    shutil.rmtree(staging_root, ignore_errors=True)
+                    _clear_failed(dest, stage)
+                    outputs[stage.name] = new
+                    records[stage.name] = {
+                        "hash": digest,
+                        "seconds": round(seconds, 3),
+                        "outputs": new,
+                        "notebook": f"notebooks/{stage.notebook}",
+                    }
+                    results[stage.name] = StageResult(stage.name, "ran", seconds, new)
+                    progress(f"  {stage.name:<15} done in {seconds:.1f} s ({len(new)} files)")
+                    unsaved = True
+    finally:  # also on an interruption or an error of the machine
+        kernels.close()
+        shutil.rmtree(staging_root, ignore_errors=True)
     if unsaved or failure is None and not manifest_path.is_file():
         _write_manifest(manifest_path, root, params, records, once)
     if failure is not None:
@@ -1107,8 +1160,7 @@ def verify(
         When there is no manifest to verify against, or the rerun fails.
     """
     t0 = time.perf_counter()
-    params_path = Path(params_path).resolve()
-    root = Path(root).resolve() if root else find_root(params_path.parent)
+    params_path, root = _params_and_root(params_path, root)
     params = load_params(params_path, root=root)
     # the outputs compared must not change meanwhile: no run of the study during a verify
     with study_lock(StudyPaths(root, params.study), command="verify"):

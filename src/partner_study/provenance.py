@@ -125,11 +125,13 @@ def environment() -> dict[str, Any]:
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
-    """The manifest at ``path``, or an empty one when absent or unreadable."""
+    """The manifest at ``path``, or an empty one when absent, unreadable or not a mapping
+    (a manifest is data from disk: what it lists is checked again before it is used)."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
         return {}
+    return data if isinstance(data, dict) else {}
 
 
 def code_commit(root: Path) -> str | None:

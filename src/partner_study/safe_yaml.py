@@ -70,14 +70,37 @@ def _limit(source: str, line: int | None, found: str, fix: str) -> StudyDataErro
 def _check_events(text: str, source: str) -> None:
     """Walk the document's events once and raise at the first limit passed."""
     total = 0  # nodes read so far, every alias counted as the nodes it names
-    stack: list[list[Any]] = []  # open collections: [expanded size, anchor]
+    # open collections: [expanded size, anchor, keys seen (mappings) or None (lists),
+    # whether the next node of a mapping is a key]
+    stack: list[list[Any]] = []
     anchored: dict[str, int] = {}  # expanded size of each closed anchored node
+
+    def node_done(key: str | None, line: int | None) -> None:
+        """A node of the innermost collection ended: in a mapping, keys and values
+        alternate, and a key seen twice is reported (YAML would keep the last)."""
+        if not stack or stack[-1][2] is None:
+            return
+        entry = stack[-1]
+        if entry[3] and key is not None:
+            if key in entry[2]:
+                raise StudyDataError(
+                    _problem(
+                        source,
+                        line,
+                        f"the key '{key[:80]}' a second time in one mapping (first on line "
+                        f"{entry[2][key]})",
+                        "each key once (YAML would silently keep only the last)",
+                        "remove or rename one of the two",
+                    )
+                )
+            entry[2][key] = line
+        entry[3] = not entry[3]
 
     for event in yaml.parse(text, Loader=_LOADER):
         line = event.start_mark.line + 1 if event.start_mark is not None else None
         if isinstance(event, yaml.AliasEvent):
             if event.anchor not in anchored:
-                if any(anchor == event.anchor for _, anchor in stack):
+                if any(entry[1] == event.anchor for entry in stack):
                     raise _limit(
                         source,
                         line,
@@ -109,17 +132,20 @@ def _check_events(text: str, source: str) -> None:
                     "remove the extra nesting (brackets or indentation) on that line",
                 )
             total += 1
-            stack.append([1, event.anchor])
+            mapping = isinstance(event, yaml.MappingStartEvent)
+            stack.append([1, event.anchor, {} if mapping else None, True])
             continue
         elif isinstance(event, yaml.CollectionEndEvent):
-            size, anchor = stack.pop()
+            size, anchor, _, _ = stack.pop()
             if anchor:
                 anchored[anchor] = size
             if stack:
                 stack[-1][0] += size
+            node_done(None, line)
             continue
         else:
             continue
+        node_done(event.value if isinstance(event, yaml.ScalarEvent) else None, line)
         total += n
         if stack:
             stack[-1][0] += n

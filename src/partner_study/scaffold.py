@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from partner_study.codebook import read_codebook
-from partner_study.config import StudyPaths
+from partner_study.config import StudyPaths, inside_project
 from partner_study.errors import PartnerStudyError
 from partner_study.validate import template_columns
 from partner_study.writer import write_text
@@ -81,8 +81,11 @@ def new_site(name: str, *, root: Path, source: str = "example") -> list[Path]:
             f"{src_codebook}: found no such file, expected the codebook of study '{source}'. "
             "Fix: pass --from with an existing study (a folder in data/raw/)."
         )
+    for path in (new.raw, new.params, src_codebook, src.params):
+        # data/raw/ or params/ linked out of the project would take the new site with it
+        inside_project(root, path, where=f"new-site {name}")
     for path in (new.raw, new.params):
-        if path.exists():
+        if path.exists() or path.is_symlink():
             raise PartnerStudyError(
                 f"{path}: found an existing {'folder' if path.suffix == '' else 'file'}, "
                 f"expected a new site. Fix: choose another name or remove {path} first."

@@ -23,6 +23,7 @@ import pandas as pd
 
 from partner_study.arrays import isin
 from partner_study.codebook import Codebook, Scale, Variable, read_codebook
+from partner_study.config import find_root
 from partner_study.errors import Problem, StudyDataError
 from partner_study.io import (
     INVISIBLE,
@@ -401,6 +402,28 @@ def _ids(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame[column].astype(str).str.strip()
 
 
+def _check_links(folder: Path, show: str) -> None:
+    """Every file of a study folder resolves inside its project (or, outside any project,
+    inside the folder): a symbolic link may not make validation read a file elsewhere."""
+    base = find_root(folder).resolve()
+    if not folder.resolve().is_relative_to(base):
+        base = folder.resolve()
+    problems = []
+    for entry in sorted(folder.iterdir()):
+        target = entry.resolve()
+        if not target.is_relative_to(base):
+            problems.append(
+                Problem(
+                    file=f"{show}/{entry.name}",
+                    found=f"a symbolic link to {target}, outside the project {base}",
+                    expected="a file inside the project",
+                    fix="replace the link with a copy of the file",
+                )
+            )
+    if problems:
+        raise StudyDataError(problems)
+
+
 def validate_study(folder: Path | str, *, display: str | None = None) -> Study:
     """Validate a raw study folder and return its typed tables.
 
@@ -436,6 +459,7 @@ def validate_study(folder: Path | str, *, display: str | None = None) -> Study:
                 fix="check the path, or create it with `partner-study new-site NAME`",
             )
         )
+    _check_links(folder, show)
     cb_name = f"{show}/codebook.yaml"
     cb = read_codebook(folder / "codebook.yaml", display=cb_name)
     col = _Collector()
