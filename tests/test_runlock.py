@@ -91,7 +91,7 @@ def test_environment_errors_in_a_stage_are_user_errors():
             "OSError",
             f"[Errno {code}] {os.strerror(code)}: 'reports/x/tables/a.csv'",
             3,
-            Path("01-prepare.ipynb"),
+            Path("/p/.staging/x/01-prepare/notebooks/01-prepare.ipynb"),
         )
         message = _environment_error(failure)
         assert message is not None and words in message and "reports/x/tables/a.csv" in message

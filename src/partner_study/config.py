@@ -112,7 +112,14 @@ def inside_project(root: Path, path: Path | str, *, where: str, what: str = "pat
     root_r = Path(root).resolve()
     given = Path(path)
     full = given if given.is_absolute() else root_r / given
-    resolved = full.resolve()
+    try:
+        resolved = full.resolve()
+    except (RuntimeError, OSError):  # a symbolic link that leads back to itself
+        raise PartnerStudyError(
+            f"{where}: found {str(path)!r}, a symbolic link that loops back to itself, "
+            f"expected a {what} inside the project {root_r}. Fix: replace the link with the "
+            "file or folder it should name."
+        ) from None
     if resolved == root_r or resolved.is_relative_to(root_r):
         return resolved
     link = next(

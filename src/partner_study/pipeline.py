@@ -712,7 +712,9 @@ def _environment_error(exc: _StageFailure) -> str | None:
     match = re.match(r"\[Errno (\d+)\] ([^:]*)(?:: (.*))?", exc.evalue)
     if not match or int(match.group(1)) not in _ENVIRONMENT_ERRNOS:
         return None
-    where = (match.group(3) or f"a file in .staging/ (outputs of {exc.notebook.stem})").strip("'\"")
+    # no file named: the stage was writing into its staging folder
+    staging = exc.notebook.parent.parent
+    where = (match.group(3) or f"{_relative(staging, staging.parents[2])}/").strip("'\"")
     return (
         f"{where}: found {_ENVIRONMENT_ERRNOS[int(match.group(1))]} while stage "
         f"{exc.notebook.stem} wrote its outputs, expected a writable project with room to "

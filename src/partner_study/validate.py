@@ -410,7 +410,18 @@ def _check_links(folder: Path, show: str) -> None:
         base = folder.resolve()
     problems = []
     for entry in sorted(folder.iterdir()):
-        target = entry.resolve()
+        try:
+            target = entry.resolve()
+        except (RuntimeError, OSError):  # a link that leads to itself
+            problems.append(
+                Problem(
+                    file=f"{show}/{entry.name}",
+                    found="a symbolic link that loops back to itself",
+                    expected="a file",
+                    fix="replace the link with the file it should name",
+                )
+            )
+            continue
         if not target.is_relative_to(base):
             problems.append(
                 Problem(
