@@ -48,6 +48,7 @@ LAYERS = {
     "integrate": 3,
     "simulate": 3,
     "prepare": 3,
+    "disclosure": 3,
     "tables": 4,
     "figures": 4,
     "writer": 4,

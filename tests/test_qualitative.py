@@ -1,4 +1,4 @@
-"""Tests of partner_study.qualitative: code tables, co-occurrence, quotes and redaction."""
+"""Tests of partner_study.qualitative: code tables, co-occurrence, quotes and their gate."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from partner_study import disclosure
 from partner_study import qualitative as q
 from partner_study.errors import ParamsError, StudyDataError
 
@@ -317,116 +318,14 @@ def test_million_segment_rows_run_in_seconds():
 
 
 # --------------------------------------------------------------------------- redaction
+# The gate itself is tested in test_disclosure.py; here: what the quotes rely on.
 
 ROSTER = ["Ann Smith", "Anne-Marie De Smet", "Jan Van den Berghe", "Hélène Côté", "Ola Nordmann"]
 
-PLANTED = [
-    # (text, {kind: count}, identifiers that must not survive)
-    (
-        "Write to marie.dupont@hotmail.be or a.smith+study@nhs.net please.",
-        {"email": 2},
-        ["marie.dupont@hotmail.be", "a.smith+study@nhs.net"],
-    ),
-    (
-        "Call me on 0470 12 34 56 or +32 470 12 34 56, or the ward on 02 555 12 34.",
-        {"phone": 3},
-        ["0470 12 34 56", "+32 470 12 34 56", "02 555 12 34"],
-    ),
-    (
-        "In Tromsø: +47 912 34 567, at home 22 12 34 56.",
-        {"phone": 2},
-        ["+47 912 34 567", "22 12 34 56"],
-    ),
-    (
-        "Quebec clinic (514) 555-0199 or +1 (514) 555-0199.",
-        {"phone": 2},
-        ["(514) 555-0199", "+1 (514) 555-0199"],
-    ),
-    (
-        "My mobile is 07700 900123, the practice +44 20 7946 0958.",
-        {"phone": 2},
-        ["07700 900123", "+44 20 7946 0958"],
-    ),
-    (
-        "I was born on 12/03/1961, my wife on 1961-03-12, my son on 12 March 1985.",
-        {"date": 3},
-        ["12/03/1961", "1961-03-12", "12 March 1985"],
-    ),
-    (
-        "Her NHS number is 943 476 5919 and his MRN 12345678.",
-        {"id": 2},
-        ["943 476 5919", "12345678"],
-    ),
-    (
-        "Rijksregisternummer 85.07.30-033.61, carte RAMQ ABCD 1234 5678.",
-        {"id": 2},
-        ["85.07.30-033.61", "ABCD 1234 5678"],
-    ),
-    (
-        "Fødselsnummer 11036112345, skrevet 110361 12345.",
-        {"id": 2},
-        ["11036112345", "110361 12345"],
-    ),
-    (
-        "Ann Smith told Anne-Marie De Smet that Dr Van den Berghe and hélène côté agreed; "
-        "Ola said so too.",
-        {"name": 5},
-        ["Ann Smith", "Anne-Marie", "De Smet", "Berghe", "hélène", "côté", "Ola"],
-    ),
-]
 
-
-def test_redact_text_removes_every_planted_identifier():
-    texts = pd.Series([t for t, _, _ in PLANTED], index=[f"q{i}" for i in range(len(PLANTED))])
-    redacted, counts = q.redact_text(texts, names=ROSTER)
-    planted = sum(len(ids) for _, _, ids in PLANTED)
-    assert planted >= 20
-    for (_, _, identifiers), text in zip(PLANTED, redacted, strict=True):
-        for identifier in identifiers:
-            assert identifier.lower() not in text.lower(), (identifier, text)
-    assert list(counts.columns) == ["email", "phone", "date", "id", "name"]
-    assert counts.index.equals(texts.index)
-    for (_, expected, _), (_, got) in zip(PLANTED, counts.iterrows(), strict=True):
-        assert got.to_dict() == {k: expected.get(k, 0) for k in q.REDACTION_KINDS}
-    assert counts.sum().to_dict() == {"email": 2, "phone": 9, "date": 3, "id": 6, "name": 5}
-    assert redacted["q9"] == (
-        "[name] told [name] that Dr [name] and [name] agreed; [name] said so too."
-    )
-    assert redacted["q1"] == "Call me on [phone] or [phone], or the ward on [phone]."
-
-
-def test_redact_text_keeps_ordinary_text():
-    ordinary = pd.Series(
-        [
-            "We saw 10 patients in 2 years; engagement was at level 3 of 4.",
-            "The annual review (Annex 2) was in March 2020, about 1961 people came.",
-            "Olaf and Janet said the plan was de facto shared by the team.",
-            "Blood pressure 120/80, dose 2.5 mg, 30% of 250 nurses, ward 12-B.",
-            "Call 112 in an emergency; room 0.4; score 7/10; version 3.11.",
-        ]
-    )
-    redacted, counts = q.redact_text(ordinary, names=ROSTER)
-    pd.testing.assert_series_equal(redacted, ordinary, check_dtype=False)
-    assert counts.to_numpy().sum() == 0
-
-
-def test_redact_text_missing_values_and_no_names():
-    redacted, counts = q.redact_text(pd.Series(["mail x@y.org", None]))
-    assert redacted.iloc[0] == "mail [email]" and pd.isna(redacted.iloc[1])
-    assert counts["email"].tolist() == [1, 0]
-    plain, _ = q.redact_text(["Ann Smith came"])  # no roster: names stay
-    assert plain.iloc[0] == "Ann Smith came"
-
-
-def test_redact_text_unusual_spacing_digits_and_index():
-    texts = pd.Series(
-        ["Ann\u00a0Smith came", "tél. 0470\u00a012\u202f34 56", "Smith, born 1\u20442", "x"],
-        index=[3, 3, 1, 1],  # duplicate labels are kept as they are
-    )
-    redacted, counts = q.redact_text(texts, names=ROSTER)
-    assert redacted.tolist()[:2] == ["[name] came", "tél. [phone]"]
-    assert redacted.index.tolist() == [3, 3, 1, 1]
-    assert counts["name"].tolist() == [1, 0, 1, 0]  # the full name is one redaction
+def test_redaction_is_the_disclosure_gate():
+    assert q.redact_text is disclosure.redact_text
+    assert q.REDACTION_KINDS == disclosure.REDACTION_KINDS
 
 
 # --------------------------------------------------------------------------- quotes
@@ -486,14 +385,50 @@ def test_select_quotes_redacts_and_truncates(segments, participants):
     assert list(report.columns) == ["kind", "n_redactions", "n_quotes", "n_remaining"]
     assert report.set_index("kind")["n_redactions"].to_dict() == {
         "email": 0,
+        "url": 0,
         "phone": 1,
         "date": 0,
         "id": 0,
+        "postcode": 0,
         "name": 1,
         "total": 2,
     }
     assert report["n_remaining"].sum() == 0
     assert report.set_index("kind").loc["total", "n_quotes"] == 1
+
+
+def test_quotes_are_checked_against_the_roster_again(segments, participants):
+    """Stage 03 passes the raw roster's names: a name left in the processed texts (say,
+    written with other accents, or a roster completed after stage 01) never reaches a
+    quote, and the report says what was removed."""
+    left = "Then Helene\nCote, O’Brien, pat-2 and jane dot doe at gmail dot com said the same."
+    extra = _seg([("s0", "pat-3", "A", "info_what", INFO, left)])
+    data = pd.concat([segments, extra], ignore_index=True)
+    roster = [*ROSTER, "Seán O'Brien"]
+    unchecked = q.select_quotes(data, participants, target_chars=len(left))
+    assert "Helene Cote" in unchecked.query("segment_id == 's0'")["quote"].item()
+    quotes = q.select_quotes(data, participants, names=roster, target_chars=len(left))
+    quote = quotes.query("segment_id == 's0'")["quote"].item()
+    assert quote == "Then [name], [name], [id] and [email] said the same."
+    report = q.disclosure_report(data, participants, names=roster, target_chars=len(left))
+    kinds = report.set_index("kind")
+    assert kinds.loc["name", "n_redactions"] == 2 and kinds.loc["email", "n_redactions"] == 1
+    assert kinds.loc["id", "n_redactions"] == 1  # a participant id quoted in the text
+    assert kinds["n_remaining"].sum() == 0
+    pd.testing.assert_frame_equal(q.check_disclosure(report), report)
+
+
+def test_check_disclosure_stops_on_anything_left():
+    report = pd.DataFrame(
+        {
+            "kind": [*q.REDACTION_KINDS, "total"],
+            "n_redactions": [0] * 8,
+            "n_quotes": [0] * 8,
+            "n_remaining": [0, 0, 0, 0, 0, 0, 1, 1],
+        }
+    )
+    with pytest.raises(StudyDataError, match=r"identifiers left after redaction: name \(1\)"):
+        q.check_disclosure(report)
 
 
 def test_select_quotes_errors(segments, participants):

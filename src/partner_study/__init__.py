@@ -22,6 +22,7 @@ _SUBMODULES = (
     "codebook",
     "config",
     "describe",
+    "disclosure",
     "errors",
     "figures",
     "integrate",

@@ -90,6 +90,9 @@ class Stage:
     #: How much of the analysis stack the stage's kernel needs imported before it is
     #: forked (:data:`partner_study.kernels.PRELOAD_ROUNDS`).
     preload_round: int = ALL_ROUNDS
+    #: Raw tables (by name, e.g. "roster") the stage reads itself, besides the outputs of
+    #: the stages it needs: their hashes are part of its own.
+    reads_raw: tuple[str, ...] = ()
 
     @property
     def notebook(self) -> str:
@@ -99,7 +102,8 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage("01-prepare", cost=2.0, preload_round=0),
     Stage("02-describe", ("01-prepare",), cost=2.0, preload_round=1),
-    Stage("03-qualitative", ("01-prepare",), ("codes",), cost=1.5),
+    # re-checks its quotes against the roster, which processed data never hold
+    Stage("03-qualitative", ("01-prepare",), ("codes",), cost=1.5, reads_raw=("roster",)),
     Stage("04-regression", ("01-prepare",), ("scales",), cost=5.0),
     Stage("05-integrate", ("01-prepare", "03-qualitative"), ("scales", "codes")),
     Stage(
@@ -284,6 +288,9 @@ def stage_hashes(
             h.update(json.dumps(raw, sort_keys=True).encode())
         for need in stage.needs:
             h.update(json.dumps(outputs.get(need, {}), sort_keys=True).encode())
+        if stage.reads_raw:
+            read = {k: v for k, v in raw.items() if Path(k).stem in stage.reads_raw}
+            h.update(json.dumps(read, sort_keys=True).encode())
         return h.hexdigest()
 
     return stage_hash

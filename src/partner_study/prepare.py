@@ -1,6 +1,7 @@
 """From validated raw tables to the processed study: pseudonyms, scale scores, joins.
 
-Layer 3 (pure). Stage 01-prepare calls :func:`prepare_study` on the output of
+Layer 3 (pure). Stage 01-prepare calls :func:`redact_segments` (the disclosure gate of
+:mod:`partner_study.disclosure`) and :func:`prepare_study` on the output of
 :func:`partner_study.validate.validate_study` and writes the result.
 """
 
@@ -11,11 +12,19 @@ import re
 import numpy as np
 import pandas as pd
 
+from partner_study.disclosure import pseudonymise_documents
+from partner_study.disclosure import redact_segments as redact_segment_texts
 from partner_study.io import Study
-from partner_study.qualitative import REDACTION_KINDS, redact_text
 from partner_study.scales import score_scales
 
-__all__ = ["assign_pseudonyms", "prepare_study", "redact_segments", "site_codes", "summarise"]
+__all__ = [
+    "assign_pseudonyms",
+    "prepare_study",
+    "redact_segments",
+    "site_codes",
+    "summarise",
+    "summarise_scores",
+]
 
 
 def site_codes(sites: pd.Series) -> dict[str, str]:
@@ -46,49 +55,32 @@ def assign_pseudonyms(participants: pd.DataFrame) -> pd.Series:
 
 
 def redact_segments(study: Study) -> tuple[Study, pd.DataFrame]:
-    """The disclosure gate on segment texts, before anything is processed or reported.
+    """The disclosure gate on segments, before anything is processed or reported.
 
-    E-mail addresses, phone numbers, dates, health and national identifiers and the names of
-    the roster (full, given and family names) are replaced by ``[email]``, ``[phone]``,
-    ``[date]``, ``[id]`` and ``[name]`` (:func:`partner_study.qualitative.redact_text`).
+    Identifiers in the segment texts (e-mail and web addresses, phone numbers, dates,
+    health and national identifiers, postcodes, participant ids) and the names of the
+    roster are replaced by ``[email]``, ``[url]``, ``[phone]``, ``[date]``, ``[id]``,
+    ``[postcode]`` and ``[name]`` (:func:`partner_study.disclosure.redact_text`); source
+    document names, which often name a person (``interview_sofie_claes.docx``), become
+    ``D001``, ``D002``, ... (:func:`partner_study.disclosure.pseudonymise_documents`).
 
     Returns
     -------
     (Study, DataFrame)
-        The study with redacted texts and no roster, and the counts: ``kind, n_redactions,
-        n_segments`` (one row per kind of identifier and a ``total`` row).
+        The study with redacted texts, pseudonymised documents and no roster, and the
+        counts: ``kind, n_redactions, n_segments`` (one row per kind of identifier and a
+        ``total`` row).
     """
-    counts = pd.DataFrame(0, index=[0], columns=list(REDACTION_KINDS))
+    names = tuple(study.roster["name"].dropna()) if study.roster is not None else ()
+    ids = study.participants["participant_id"]
     segments = study.segments
-    n_segments = pd.Series(0, index=list(REDACTION_KINDS))
-    if segments is not None and len(segments):
-        names = tuple(study.roster["name"].dropna()) if study.roster is not None else ()
-        unique = segments.drop_duplicates("text")["text"]
-        redacted, per_text = redact_text(unique.reset_index(drop=True), names=names)
-        mapping = pd.Series(redacted.to_numpy(), index=unique.to_numpy())
-        original = segments
-        segments = segments.assign(text=segments["text"].map(mapping))
-        # counts per segment (a text shared by segments counts once per segment)
-        per = per_text.set_axis(unique.to_numpy())
-        per_segment = per.reindex(original.drop_duplicates("segment_id")["text"])
-        counts = per_segment.sum().to_frame().T
-        n_segments = (per_segment > 0).sum()
-    table = pd.DataFrame(
-        {
-            "kind": list(REDACTION_KINDS),
-            "n_redactions": [int(counts[k].iloc[0]) for k in REDACTION_KINDS],
-            "n_segments": [int(n_segments[k]) for k in REDACTION_KINDS],
-        }
-    )
-    total = pd.DataFrame(
-        {
-            "kind": ["total"],
-            "n_redactions": [int(table["n_redactions"].sum())],
-            "n_segments": [np.nan],
-        }
-    )
-    table = pd.concat([table, total], ignore_index=True)
-    table["n_segments"] = table["n_segments"].astype("Int64")
+    if segments is None:
+        empty = pd.DataFrame({"segment_id": [], "text": []}, dtype="str")
+        _, table = redact_segment_texts(empty, names=names, ids=ids)
+        return Study(study.codebook, study.participants, study.scored, None, None), table
+    segments, table = redact_segment_texts(segments, names=names, ids=ids)
+    if "document" in segments.columns:
+        segments["document"] = pseudonymise_documents(segments["document"])
     return Study(study.codebook, study.participants, study.scored, segments, None), table
 
 
@@ -165,3 +157,54 @@ def summarise(study: Study) -> pd.DataFrame:
         out["segments"] = g.drop_duplicates("segment_id").groupby(["site", "role"]).size()
         out["coders"] = g.groupby(["site", "role"])["coder"].nunique()
     return out.fillna(0).astype(int).reset_index()
+
+
+def summarise_scores(study: Study, *, suppress_below: int = 0) -> pd.DataFrame:
+    """Scale scores by role: how many scored, mean and standard deviation.
+
+    A display of the scored survey that shows no participant (no id, no row per person).
+
+    Parameters
+    ----------
+    study : Study
+        A prepared study (:func:`prepare_study`).
+    suppress_below : int
+        Mean and standard deviation of a group with fewer scores are not shown (they
+        would be one or two people's answers); ``describe.suppress_below`` of the
+        parameters.
+
+    Returns
+    -------
+    DataFrame
+        One row per scale and role (then ``"all"``), in codebook order:
+
+        - ``scale`` : str
+        - ``role`` : str
+        - ``n`` : int, participants with a score
+        - ``mean``, ``sd`` : float (sample standard deviation); missing when
+          ``n < suppress_below``
+
+        Empty (with these columns) when the study has no survey.
+    """
+    scored = study.scored
+    scales = [s for s in study.codebook.scales if scored is not None and s in scored.columns]
+    if scored is None or not scales:
+        dtypes = {"scale": "str", "role": "str", "n": "int64", "mean": "float64", "sd": "float64"}
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
+    long = scored.melt(id_vars=["role"], value_vars=scales, var_name="scale", value_name="score")
+    both = pd.concat([long, long.assign(role="all")], ignore_index=True)
+    out = (
+        both.groupby(["scale", "role"], sort=False)["score"]
+        .agg(n="count", mean="mean", sd="std")
+        .reset_index()
+    )
+    order = {s: i for i, s in enumerate(scales)}
+    out = out.sort_values(
+        ["scale", "role"],
+        key=lambda c: c.map(order) if c.name == "scale" else c.where(c != "all", "\uffff"),
+        kind="mergesort",
+    )
+    small = out["n"] < suppress_below
+    out.loc[small, ["mean", "sd"]] = np.nan
+    out = out.astype({"scale": "str", "role": "str", "n": "int64"})
+    return out[["scale", "role", "n", "mean", "sd"]].reset_index(drop=True)

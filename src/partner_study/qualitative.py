@@ -14,23 +14,25 @@ least one coder applied that code to it. Intercoder agreement lives in
 
 Disclosure gate
 ---------------
-Quotes leave the study only through :func:`redact_text`, which replaces e-mail
-addresses, phone numbers, dates, health and national identifiers and the names
-of a roster with ``[email]``, ``[phone]``, ``[date]``, ``[id]`` and ``[name]``.
-:func:`select_quotes` applies it to every quote and :func:`disclosure_report`
-states what was removed and checks that nothing detectable is left.
+Quotes leave the study only through :func:`partner_study.disclosure.redact_text`
+(re-exported here as :func:`redact_text`), which replaces e-mail and web addresses,
+phone numbers, dates, health and national identifiers, postcodes, participant ids and the
+names of a roster with ``[email]``, ``[url]``, ``[phone]``, ``[date]``, ``[id]``,
+``[postcode]`` and ``[name]``. :func:`select_quotes` applies it to every quote and
+:func:`disclosure_report` states what was removed and checks, names of the roster
+included, that nothing detectable is left.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from partner_study.disclosure import REDACTION_KINDS, redact_text
 from partner_study.errors import ParamsError, Problem, StudyDataError
 
 __all__ = [
@@ -47,9 +49,6 @@ __all__ = [
 
 #: Value of ``code`` on the theme-level rows of :func:`table_codes`.
 THEME_ROW = "(theme)"
-
-#: Kinds of identifier the disclosure gate removes, in the order of the count columns.
-REDACTION_KINDS: tuple[str, ...] = ("email", "phone", "date", "id", "name")
 
 _ALL = "all"
 _CODES_COLUMNS = ["theme", "code", "n_segments", "n_participants", "pct_participants"]
@@ -407,227 +406,6 @@ def table_cooccurrence(segments: pd.DataFrame, *, within: str = "segment") -> pd
     )
 
 
-# --------------------------------------------------------------------------- disclosure gate
-
-_MONTHS = sorted(
-    set(
-        # English
-        "january february march april may june july august september october november"
-        " december jan feb mar apr jun jul aug sep sept oct nov dec"
-        # French (Belgium, Quebec)
-        " janvier février fevrier mars avril mai juin juillet août aout septembre octobre"
-        " novembre décembre decembre"
-        # Dutch (Belgium)
-        " januari februari maart mei juni juli augustus oktober"
-        # Norwegian
-        " januar februar desember".split()
-    ),
-    key=lambda m: (-len(m), m),
-)
-_MONTH = "(?:" + "|".join(_MONTHS) + ")"
-
-#: (kind, pattern), applied in this order. Earlier patterns win overlaps: international
-#: phone numbers before identifiers (so "+1 514 555 0199" is a phone), identifiers before
-#: dates (a Belgian register number starts with a date) and dates before national
-#: phone numbers (so "12.03.1961" is a date).
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("email", re.compile(r"(?<![\w.+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?!\w)")),
-    (
-        "phone",  # international: +32 470 12 34 56, +47 912 34 567, +1 (514) 555-0199, 0044 ...
-        re.compile(
-            r"(?<![\w+])(?:\+|\b00)[1-9]\d{0,2}"
-            r"(?:[ .\-]?(?:\(0\)[ .\-]?)?\(?\d{1,4}\)?){2,6}(?![\w])"
-        ),
-    ),
-    (
-        "id",
-        re.compile(
-            "|".join(
-                [
-                    # keyword + number: MRN 12345678, medical record no. 123456, NHS no 9434765919
-                    # (the keyword is required: "NHS 111" is a phone service, not a person)
-                    r"(?i:\b(?:MRN|medical\s+record\s+(?:number|no\.?)|hospital\s+(?:number|no\.?)"
-                    r"|patient\s+(?:id|number)|NHS\s*(?:number|no\.?))\s*[:#]?\s*)"
-                    r"(?:[A-Z]{1,3}[ -]?)?\d{2,}(?:[ -]?\d{2,}){0,4}(?![\w])",
-                    # Belgian national register number 85.07.30-033.61
-                    r"(?<![\w.])\d{2}\.\d{2}\.\d{2}[- ]?\d{3}\.?\d{2}(?![\w])",
-                    # Norwegian fødselsnummer with a space: 110361 12345
-                    r"(?<![\w+])\d{6} \d{5}(?![\w])",
-                    # NHS / CHI number 943 476 5919
-                    r"(?<![\w+])\d{3} \d{3} \d{4}(?![\w])",
-                    # Quebec RAMQ health insurance number ABCD 1234 5678
-                    r"(?<![\w])[A-Z]{4} ?\d{4} ?\d{4}(?![\w])",
-                    # long digit runs: 9+ digits not starting with 0, or 11+ digits
-                    # (fødselsnummer, Belgian number unpunctuated, NHS unspaced)
-                    r"(?<![\w+])(?:[1-9]\d{8,}|\d{11,})(?![\w])",
-                ]
-            )
-        ),
-    ),
-    (
-        "date",
-        re.compile(
-            "|".join(
-                [
-                    r"(?<![\w.])(?:19|20)\d{2}(?P<s1>[-/.])\d{1,2}(?P=s1)\d{1,2}(?![\w])",
-                    r"(?<![\w.])\d{1,2}(?P<s2>[-/.])\d{1,2}(?P=s2)(?:\d{4}|\d{2})(?![\w])",
-                    rf"(?<![\w])\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s+{_MONTH}\.?,?\s+\d{{4}}(?![\w])",
-                    rf"(?<![\w]){_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}(?![\w])",
-                ]
-            ),
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "phone",  # national
-        re.compile(
-            "|".join(
-                [
-                    # North America: (514) 555-0199, 514-555-0199, 1-800-555-0199
-                    r"(?<![\w])\(\d{3}\) ?\d{3}[ .\-]\d{4}(?![\w])",
-                    r"(?<![\w+])(?:1[ .\-])?\d{3}[.\-]\d{3}[.\-]\d{4}(?![\w])",
-                    # Europe, trunk prefix 0: 0470 12 34 56, 02 555 12 34, 07700 900123,
-                    # 020 7946 0958, 0470/12.34.56 (at least 9 digits after the 0)
-                    r"(?<![\w+])0(?=(?:[ ./\-]?\d){8,11}(?![\d]))\d{1,4}(?:[ ./\-]?\d{2,6}){1,4}"
-                    r"(?![\w])",
-                    # Norway, 8 digits without prefix: 912 34 567, 22 12 34 56, 91234567
-                    r"(?<![\w+])[2-9]\d{2} \d{2} \d{3}(?![\w])",
-                    r"(?<![\w+])[2-9]\d(?: \d{2}){3}(?![\w])",
-                    r"(?<![\w+])[49]\d{7}(?![\w])",
-                ]
-            )
-        ),
-    ),
-)
-
-#: Unicode space characters mapped to a plain space before matching.
-_SPACES = {cp: " " for cp in (0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)}
-
-#: Name particles that are never redacted on their own (they are ordinary words).
-_PARTICLES = frozenset(
-    "de van von der den du des la le di da dos del ter ten het op af al el st mc mac".split()
-)
-
-
-def _name_alternatives(names: Iterable[str]) -> list[str]:
-    """Escaped full names, runs of their words and single names, longest first."""
-    alternatives: set[str] = set()
-    for full in names:
-        if not isinstance(full, str) or not full.strip():
-            continue
-        words = full.split()
-        # every run of consecutive words: "Jan Van den Berghe", "Van den Berghe", ...
-        for i, j in itertools.combinations(range(len(words) + 1), 2):
-            span = words[i:j]
-            if j - i > 1 and not all(w.lower() in _PARTICLES for w in span):
-                alternatives.add(r"\s+".join(re.escape(w) for w in span))
-        parts = set(words) | {p for w in words for p in re.split(r"[-‐]", w)}
-        for part in parts:
-            if sum(ch.isalpha() for ch in part) >= 2 and part.lower() not in _PARTICLES:
-                alternatives.add(re.escape(part))
-    return sorted(alternatives, key=lambda a: (-len(a), a))
-
-
-def _rows_matching(texts: pd.Series, prefilter: str | None) -> np.ndarray:
-    """Rows that may hold a match: a fast superset test in pyarrow's RE2.
-
-    Only a speed-up: every row goes to the full (Python ``re``) pattern when the
-    prefilter cannot run.
-    """
-    present = texts.notna().to_numpy()
-    if prefilter is None:
-        return present
-    try:
-        hit = texts.str.contains(prefilter, regex=True, na=False)
-    except (ValueError, TypeError, NotImplementedError, re.error):
-        return present
-    return hit.to_numpy(dtype=bool) & present
-
-
-def redact_text(
-    texts: pd.Series | Sequence[str], *, names: Iterable[str] = ()
-) -> tuple[pd.Series, pd.DataFrame]:
-    """Remove direct identifiers from free text (the disclosure gate).
-
-    Parameters
-    ----------
-    texts : Series or sequence of str
-        Texts (quotes, segment texts). Missing values stay missing.
-    names : iterable of str
-        Full names of the people on the study roster (participants, staff,
-        relatives named in transcripts). The full name and each given or family
-        name of at least two letters (and every run of consecutive words, such as
-        the family name "Van den Berghe") are redacted, as whole words, ignoring case.
-
-    Returns
-    -------
-    redacted : Series
-        The texts with every match replaced by ``[email]``, ``[phone]``,
-        ``[date]``, ``[id]`` or ``[name]``; same index as ``texts``. No-break
-        and other Unicode spaces become plain spaces.
-    counts : DataFrame
-        Same index, one int column per kind in :data:`REDACTION_KINDS`
-        (``email, phone, date, id, name``): replacements made in each text.
-        ``counts.sum()`` gives the totals.
-
-    Notes
-    -----
-    Detected, in this order (earlier patterns win where two overlap):
-
-    - e-mail addresses;
-    - international phone numbers (``+`` or ``00`` and country code, e.g.
-      ``+32 470 12 34 56``, ``+47 912 34 567``, ``+1 (514) 555-0199``);
-    - identifiers: keyword + number (``MRN 12345678``, ``NHS no 9434765919``),
-      Belgian national register numbers (``85.07.30-033.61``), Norwegian
-      fødselsnummer (11 digits, optionally ``DDMMYY NNNNN``), NHS/CHI numbers
-      (``943 476 5919``), Quebec RAMQ numbers (``ABCD 1234 5678``) and any run of
-      9+ digits (11+ when it starts with 0);
-    - dates: ``12/03/1961``, ``12.03.61``, ``1961-03-12``, ``12 March 1961``,
-      ``March 12, 1961`` (English, French, Dutch and Norwegian month names);
-    - national phone numbers: North American (``(514) 555-0199``,
-      ``514-555-0199``), European with trunk 0 and at least 9 further digits
-      (``0470 12 34 56``, ``07700 900123``, ``020 7946 0958``), Norwegian 8-digit
-      numbers (``912 34 567``, ``22 12 34 56``);
-    - roster names (one alternation, longest first, so a full name is one
-      ``[name]``); name particles such as "de", "van", "la" are not redacted on
-      their own.
-
-    Not redacted: years alone, month and year without a day, short numbers
-    ("10 patients", "2 years", "level 3"), words that merely contain a name
-    ("annual" for "Ann"). The kind attributed to an ambiguous string (an
-    unspaced 11-digit number may be a UK mobile or a fødselsnummer) is a best
-    guess; the string is removed either way. Regular expressions cannot catch
-    every identifier (nicknames, places, rare events): read the quotes before
-    publication.
-    """
-    series = texts if isinstance(texts, pd.Series) else pd.Series(list(texts), dtype="str")
-    # no-break and other Unicode spaces (French typography) become plain spaces
-    out = series.astype("str").reset_index(drop=True).str.translate(_SPACES)
-    counts = pd.DataFrame(0, index=out.index, columns=list(REDACTION_KINDS), dtype="int64")
-    # (kind, pattern, prefilter): the prefilter is a cheap superset test (RE2 syntax)
-    patterns: list[tuple[str, re.Pattern[str], str | None]] = [
-        (kind, pattern, "@" if kind == "email" else r"\p{Nd}") for kind, pattern in _PATTERNS
-    ]
-    alternatives = _name_alternatives(names)
-    if alternatives:
-        name_re = re.compile(
-            r"(?<![\w\[])(?:" + "|".join(alternatives) + r")(?![\w\]])", re.IGNORECASE
-        )
-        name_filter = "(?i)" + "|".join(a.replace(r"\s+", r"\W+") for a in alternatives)
-        patterns.append(("name", name_re, name_filter))
-    for kind, pattern, prefilter in patterns:
-        rows = _rows_matching(out, prefilter)
-        if not rows.any():
-            continue
-        part = out[rows]
-        # compiled patterns run in Python's re (lookbehinds), not pyarrow's RE2
-        found = part.str.count(pattern)  # type: ignore[arg-type]
-        counts.loc[rows, kind] += found.to_numpy(dtype="int64")
-        out.loc[rows] = part.str.replace(pattern, f"[{kind}]", regex=True)
-    out.index, counts.index = series.index, series.index
-    return out, counts
-
-
 # --------------------------------------------------------------------------- quotes
 
 
@@ -724,7 +502,8 @@ def _quotes_and_counts(
         max_chars=max_chars,
         target_chars=target_chars,
     )
-    redacted, counts = redact_text(picked["text"], names=names)
+    ids = participants["participant_id"]
+    redacted, counts = redact_text(picked["text"], names=names, ids=ids)
     quotes = picked.assign(
         quote=_truncate(redacted, max_chars),
         n_redactions=counts.sum(axis=1).astype("int64"),
@@ -755,7 +534,9 @@ def select_quotes(
     max_chars : int
         Longest quote; longer texts are cut at a word boundary and end in "[…]".
     names : iterable of str
-        Roster names to redact (see :func:`redact_text`).
+        Roster names to redact (see :func:`partner_study.disclosure.build_roster`);
+        stage 03 passes the names of the raw roster
+        (:func:`partner_study.disclosure.read_roster`).
     target_chars : int, optional
         Preferred quote length; default two thirds of ``max_chars``.
 
@@ -768,7 +549,8 @@ def select_quotes(
         - ``code`` : str, the segment's code(s) within the theme, ``"; "``-joined
         - ``role``, ``pseudonym``, ``site`` : str, from the roster
         - ``segment_id`` : str
-        - ``quote`` : str, whitespace-normalised, redacted, at most ``max_chars``
+        - ``quote`` : str, whitespace-normalised, redacted (roster names and participant
+          ids included), at most ``max_chars``
         - ``n_redactions`` : int, identifiers replaced in this quote
 
     Notes
@@ -820,8 +602,9 @@ def disclosure_report(
 
     Notes
     -----
-    ``n_remaining`` re-runs the detectors on the final quotes; it is the check a
-    pipeline stage can stop on before writing ``tables/quotes.csv``.
+    ``n_remaining`` re-runs the detectors, roster names included, on the final quotes; it
+    is the check a pipeline stage stops on before writing ``tables/quotes.csv``. Pass the
+    roster's names: the processed data no longer hold them.
     """
     quotes, counts = _quotes_and_counts(
         segments,
@@ -831,7 +614,7 @@ def disclosure_report(
         names=names,
         target_chars=target_chars,
     )
-    _, remaining = redact_text(quotes["quote"], names=names)
+    _, remaining = redact_text(quotes["quote"], names=names, ids=participants["participant_id"])
     report = pd.DataFrame(
         {
             "kind": list(REDACTION_KINDS),
@@ -878,7 +661,8 @@ def check_disclosure(report: pd.DataFrame) -> pd.DataFrame:
             Problem(
                 file="quotes",
                 found=f"identifiers left after redaction: {kinds}",
-                expected="no e-mail, phone, date, identifier or roster name in a quote",
+                expected="no e-mail or web address, phone, date, identifier, postcode or "
+                "roster name in a quote",
                 fix="add the names to roster.csv or report the pattern; no quote was written",
             )
         )
