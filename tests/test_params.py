@@ -233,3 +233,18 @@ def test_every_codebook_name_problem_has_a_fix(project, extra):
         load_params(write(project, f"study: t\ndata: data/raw/t\n{extra}\n"), root=project)
     for line in str(info.value).splitlines()[1:]:
         assert "Fix: " in line, line
+
+
+def test_ordinal_levels_is_a_parameter_with_the_codebook_order_as_default(project):
+    text = BASE + "  ordinal_dependent: gender\n"
+    p = load_params(write(project, text.replace("models: [ols, mixed]", "models: [ordinal]")))
+    assert p.regression["ordinal_levels"] == ["woman", "man", "another gender"]
+    chosen = text + "  ordinal_levels: [man, woman, another gender]\n"
+    p = load_params(write(project, chosen.replace("models: [ols, mixed]", "models: [ordinal]")))
+    assert p.regression["ordinal_levels"] == ["man", "woman", "another gender"]
+
+
+def test_an_ordinal_level_the_codebook_does_not_declare_is_named(project):
+    text = BASE + "  ordinal_dependent: gender\n  ordinal_levels: [woman, man, other]\n"
+    with pytest.raises(ParamsError, match=r"ordinal_levels': found 'other'.*Fix: list those"):
+        load_params(write(project, text), root=project)

@@ -833,7 +833,7 @@ def _ordered_levels(series: pd.Series, levels: Sequence | None, dependent: str) 
         raise _data_error(
             found=f"unordered labels in {dependent!r} ({series.dtype})",
             expected="an ordered categorical or a list of levels in order",
-            fix="pass levels=[lowest, ..., highest] (params: ordinal_levels)",
+            fix="pass levels=[lowest, ..., highest] (params file: regression.ordinal_levels)",
             column=dependent,
         )
     return levels
@@ -849,7 +849,7 @@ def _level_codes(series: pd.Series, levels: list, dependent: str) -> np.ndarray:
         raise _data_error(
             found=f"value(s) {', '.join(repr(u) for u in unknown)} in {dependent!r}",
             expected=f"one of the levels {', '.join(map(str, levels))}",
-            fix="correct the data or add the level to ordinal_levels in the params file",
+            fix="correct the data or add the level to regression.ordinal_levels in the params file",
             column=dependent,
         )
     return codes.to_numpy(dtype=int)
@@ -1841,7 +1841,7 @@ def _levels_from_codes(scored: pd.DataFrame, dependent: str) -> list | None:
     if pairs[dependent].duplicated().any() or pairs[code].duplicated().any():
         raise ParamsError(
             f"'{dependent}' and '{code}' do not match one to one, so the order of the "
-            "levels is unclear; set ordinal_levels in the params file."
+            "levels is unclear; set regression.ordinal_levels in the params file."
         )
     return pairs.sort_values(code)[dependent].tolist()
 

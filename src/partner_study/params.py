@@ -57,6 +57,7 @@ DEFAULTS: dict[str, Any] = {
         "groups": None,  # default: the codebook's site column
         "models": list(MODEL_KINDS),
         "ordinal_dependent": "engagement_level",
+        "ordinal_levels": None,  # default: the order the codebook declares
         "cov_type": "HC3",
         "standardize": False,
         "sensitivity": {"imputations": 20},
@@ -152,6 +153,14 @@ SCHEMA: dict[str, Any] = {
                 "ordinal_dependent": {
                     "anyOf": [{"type": "null"}, _name("a column")],
                     "x-expected": "engagement_level or an ordered category variable",
+                },
+                "ordinal_levels": {
+                    "anyOf": [
+                        {"type": "null"},
+                        {**_names("level"), "minItems": 2, "uniqueItems": True},
+                    ],
+                    "x-expected": "the ordinal dependent's levels from lowest to highest, e.g. "
+                    "[low, medium, high] (or nothing: the codebook's order)",
                 },
                 "cov_type": {"enum": list(_COV_TYPES), "x-expected": f"one of {list(_COV_TYPES)}"},
                 "standardize": {"type": "boolean", "x-expected": "true or false"},
@@ -459,7 +468,20 @@ def _check_regression(params: Params, cb: Codebook) -> list[str]:
                 f"expected some of {list(MODEL_KINDS)}. Fix: remove it or correct the "
                 "spelling."
             )
-    if reg.get("ordinal_dependent") and "ordinal" in (reg.get("models") or []):
+    ordinal = reg.get("ordinal_dependent")
+    variable = cb.variables.get(str(ordinal)) if ordinal else None
+    if variable is not None and variable.levels:
+        declared = list(variable.levels.values())
+        if reg.get("ordinal_levels") is None:
+            reg["ordinal_levels"] = declared  # the codebook's order
+        for level in reg["ordinal_levels"]:
+            if level not in declared:
+                out.append(
+                    f"{src}: key 'regression.ordinal_levels': found '{level}', expected "
+                    f"levels of '{ordinal}' as the codebook declares them {declared}. Fix: "
+                    "list those labels from lowest to highest."
+                )
+    if ordinal and "ordinal" in (reg.get("models") or []):
         if cb.engagement_level is None and reg["ordinal_dependent"] not in cb.variables:
             out.append(
                 f"{src}: key 'regression.ordinal_dependent': found "
