@@ -85,3 +85,20 @@ def test_import_out_must_be_a_new_or_empty_folder(tmp_path, capsys, kind):
 def test_import_of_a_missing_export_is_a_message(tmp_path, capsys):
     assert cli.main(["import", "taguette", str(tmp_path / "nope.csv"), "--out", "x"]) == 2
     assert "found no such file" in capsys.readouterr().err
+
+
+def test_validate_checks_the_study_s_params_file_too(tmp_path, capsys, monkeypatch):
+    from conftest import make_project
+
+    root = make_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    assert cli.main(["validate", "data/raw/example"]) == 0
+    assert "params/example.yaml: valid parameters" in capsys.readouterr().out
+    (root / "params" / "example.yaml").write_text(
+        "study: example\nqualitative: {quotes_per_theme: 0}\n", encoding="utf-8"
+    )
+    assert cli.main(["validate", "data/raw/example"]) == 2
+    err = capsys.readouterr().err
+    assert "key 'qualitative.quotes_per_theme': found 0" in err and "Fix:" in err
+    assert cli.main(["validate", "data/raw/example", "--params", "params/nope.yaml"]) == 2
+    assert "found no such parameters file" in capsys.readouterr().err

@@ -208,7 +208,36 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         f"answers, {n_g} coded segments, {len(study.codebook.scales)} scales, "
         f"{len(study.codebook.codes)} codes."
     )
+    params = _params_of(args)
+    if params is not None:
+        from partner_study.params import load_params
+
+        load_params(params)
+        print(f"{params}: valid parameters for this study.")
     return 0
+
+
+def _params_of(args: argparse.Namespace) -> Path | None:
+    """The parameters file to check with a study folder: ``--params``, else
+    ``params/<folder name>.yaml`` of the folder's project when there is one."""
+    from partner_study.config import find_root
+
+    if args.params:
+        path = Path(args.params)
+        if not path.is_file():
+            raise PartnerStudyError(
+                f"{path}: found no such parameters file, expected params/<study>.yaml. Fix: "
+                "check the path, or leave --params out."
+            )
+        return path
+    folder = Path(args.folder).resolve()
+    candidate = find_root(folder) / "params" / f"{folder.name}.yaml"
+    if not candidate.is_file():
+        return None
+    try:
+        return candidate.relative_to(Path.cwd())
+    except ValueError:
+        return candidate
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
@@ -316,8 +345,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_import)
 
-    p = sub.add_parser("validate", help="check a raw study folder against its codebook")
+    p = sub.add_parser(
+        "validate",
+        help="check a raw study folder against its codebook, and its parameters file",
+    )
     p.add_argument("folder")
+    p.add_argument(
+        "--params",
+        help="parameters file to check too (default: params/<folder name>.yaml, if present)",
+    )
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("simulate", help="write a simulated study with known truth")
