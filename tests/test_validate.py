@@ -339,3 +339,50 @@ def test_excel_formula_without_value(tmp_path, data_dir):
         r"in cell F7 \('=F6\+1'\), expected a value\. Fix: open and save the file in Excel, ",
     ):
         validate_study(folder)
+
+
+def test_likert_cells_may_hold_their_declared_labels(tmp_path, data_dir):
+    import shutil
+
+    from partner_study.validate import validate_study
+
+    study = tmp_path / "study"
+    shutil.copytree(data_dir / "small", study)
+    survey = (study / "survey.csv").read_text(encoding="utf-8").splitlines()
+    header = survey[0].split(",")
+    j = header.index("com_1")
+    rows = [line.split(",") for line in survey[1:]]
+    codes = {"1": "strongly  DISAGREE", "4": "Agree", "5": " Strongly agree "}
+    expected = []
+    for row in rows:
+        expected.append(row[j])
+        row[j] = codes.get(row[j], row[j])
+    lines = [survey[0]] + [",".join(r) for r in rows]
+    (study / "survey.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    got = validate_study(study).scored["com_1"].tolist()
+    want = [float(v) if v not in ("", "9") else None for v in expected]
+    assert [None if g != g else g for g in got] == want
+
+
+def test_an_unknown_likert_text_is_never_told_to_go_to_missing(tmp_path, data_dir):
+    import shutil
+
+    from partner_study.errors import StudyDataError
+    from partner_study.validate import validate_study
+
+    study = tmp_path / "study"
+    shutil.copytree(data_dir / "small", study)
+    text = (study / "survey.csv").read_text(encoding="utf-8").splitlines()
+    header = text[0].split(",")
+    row = text[1].split(",")
+    row[header.index("com_1")] = "often"
+    row[header.index("com_2")] = "7"
+    text[1] = ",".join(row)
+    (study / "survey.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    with pytest.raises(StudyDataError) as info:
+        validate_study(study)
+    lines = [ln for ln in str(info.value).splitlines() if "column 'com_" in ln]
+    often = next(ln for ln in lines if "'often'" in ln)
+    seven = next(ln for ln in lines if "found '7'" in ln)
+    assert "declare the scale's labels" in often and "add it to 'missing'" not in often
+    assert "widen scales.communication.range" in seven

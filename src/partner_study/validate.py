@@ -301,27 +301,58 @@ def _likert_block(
     n = len(raw)
     flat = pd.Series(raw[items].to_numpy(dtype=object).ravel(order="F")).astype(str).str.strip()
     missing = flat.eq("") | flat.isin(scale.missing)
-    numbers = pd.to_numeric(flat.where(~missing), errors="coerce")
-    bad = ~missing & (
-        numbers.isna() | (numbers % 1 != 0) | (numbers < scale.low) | (numbers > scale.high)
+    # A cell may hold a response's declared label ("Agree") as well as its code: case and
+    # spaces ignored.
+    by_label = {_label_key(label): str(code) for code, label in scale.labels.items()}
+    if by_label:
+        coded = _label_keys(flat).map(by_label)
+        flat_codes = flat.where(coded.isna(), coded)
+    else:
+        flat_codes = flat
+    numbers = pd.to_numeric(flat_codes.where(~missing), errors="coerce")
+    not_number = ~missing & numbers.isna()
+    out_of_range = (
+        ~missing
+        & ~not_number
+        & ((numbers % 1 != 0) | (numbers < scale.low) | (numbers > scale.high))
     )
+    bad = not_number | out_of_range
     values = (
         numbers.where(~missing & ~bad).astype(float).to_numpy().reshape((n, len(items)), order="F")
     )
-    bad_block = bad.to_numpy().reshape((n, len(items)), order="F")
-    if bad_block.any():
-        text = flat.to_numpy().reshape((n, len(items)), order="F")
-        for j in np.flatnonzero(bad_block.any(axis=0)):
-            col.rows(
-                file,
-                bad_block[:, j],
-                pd.Series(text[:, j]),
-                items[j],
-                f"a whole number in {scale.low}-{scale.high} (scale '{scale.name}') or an "
-                "empty cell",
-                f"correct the value or add it to 'missing' for scale {scale.name} in {cb_name}",
-            )
+    labels = ", ".join(f"{k}: {v}" for k, v in scale.labels.items())
+    expected = (
+        f"a whole number in {scale.low}-{scale.high}"
+        + (f" or one of the labels {{{labels}}}" if labels else "")
+        + f" (scale '{scale.name}'), or an empty cell"
+    )
+    fixes = (
+        (
+            not_number,
+            f"correct the value; if it is a response label, declare the scale's labels "
+            f"(scales.{scale.name}.labels: {{{scale.low}: ..., {scale.high}: ...}}) in "
+            f"{cb_name}; only a code that means 'not answered' belongs in 'missing'",
+        ),
+        (
+            out_of_range,
+            f"correct the value; if the scale has more points, widen scales.{scale.name}."
+            f"range in {cb_name} (and its labels)",
+        ),
+    )
+    text = flat.to_numpy().reshape((n, len(items)), order="F")
+    for mask, fix in fixes:
+        block = mask.to_numpy().reshape((n, len(items)), order="F")
+        for j in np.flatnonzero(block.any(axis=0)):
+            col.rows(file, block[:, j], pd.Series(text[:, j]), items[j], expected, fix)
     return pd.DataFrame(values, columns=items, index=raw.index)
+
+
+def _label_key(label: str) -> str:
+    return " ".join(str(label).split()).casefold()
+
+
+def _label_keys(values: pd.Series) -> pd.Series:
+    return values.str.split().str.join(" ").str.casefold()
 
 
 def _check_columns(

@@ -91,9 +91,9 @@ def main() -> None:
     line_edit(f / "survey.csv", 6, "eng_3", "7")
     f = case(
         "likert-not-numeric",
-        r"survey\.csv: row 2, column 'com_2': found 'agree', expected a whole number in 1-5",
+        r"survey\.csv: row 2, column 'com_2': found 'often', expected a whole number in 1-5",
     )
-    line_edit(f / "survey.csv", 2, "com_2", "agree")
+    line_edit(f / "survey.csv", 2, "com_2", "often")
     f = case(
         "undeclared-level",
         r"participants\.csv: row 4, column 'gender': found '5', "
