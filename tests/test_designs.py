@@ -111,3 +111,83 @@ def test_sites_with_different_codebooks_are_refused(tmp_path, data_dir):
     cb.write_text(cb.read_text().replace("reverse: [eng_4]", "reverse: [eng_5]"))
     with pytest.raises(StudyDataError, match=r"b/codebook\.yaml: found scales that differ"):
         validate_sites([a, b])
+
+
+def _drop_block(text: str, key: str) -> str:
+    """The codebook text without its top-level block ``key``."""
+    import re
+
+    return re.sub(rf"(?ms)^{key}:.*?(?=^\S)", "", text)
+
+
+def test_codebook_without_numeric_variable_reports_table_1(tmp_path):
+    root = make_project(tmp_path)
+    raw = root / "data" / "raw" / "example"
+    cb = raw / "codebook.yaml"
+    lines = cb.read_text().splitlines(keepends=True)
+    cb.write_text("".join(line for line in lines if not line.startswith("  age:")))
+    part = pd.read_csv(raw / "participants.csv", dtype=str, keep_default_na=False)
+    part.drop(columns=["age"]).to_csv(raw / "participants.csv", index=False, lineterminator="\n")
+    params = root / "params" / "example.yaml"
+    params.write_text(params.read_text().replace("[age, gender, role]", "[gender, role]"))
+    result = run_pipeline(params, root=root, only=["01-prepare", "02-describe", "06-report"])
+    assert result.stages[-1].name == "06-report" and result.stages[-1].status == "ran"
+    table1 = (root / "reports" / "example" / "tables" / "characteristics.md").read_text()
+    assert "Mean (SD)" not in table1 and "Gender" in table1
+
+
+def test_no_engagement_level_skips_the_ordinal_model_with_a_reason(tmp_path):
+    root = make_project(tmp_path)
+    raw = root / "data" / "raw" / "example"
+    cb = raw / "codebook.yaml"
+    cb.write_text(_drop_block(cb.read_text(), "engagement_level"))
+    survey = pd.read_csv(raw / "survey.csv", dtype=str, keep_default_na=False)
+    survey.drop(columns=["eng_level"]).to_csv(raw / "survey.csv", index=False, lineterminator="\n")
+    params = root / "params" / "example.yaml"
+    params.write_text(
+        params.read_text().replace("ordinal_dependent: engagement_level", "ordinal_dependent: null")
+    )
+    result = run_pipeline(
+        params,
+        root=root,
+        only=["01-prepare", "03-qualitative", "04-regression", "05-integrate"],
+    )
+    status = {s.name: s.status for s in result.stages}
+    assert status["04-regression"] == "ran" and status["05-integrate"] == "ran"
+    reg = pd.read_csv(root / "reports" / "example" / "tables" / "regression.csv")
+    ordinal = reg[reg["model"].str.contains("ordinal")]
+    assert len(ordinal) == 1 and ordinal["term"].eq("(skipped)").all()
+    assert ordinal["note"].str.contains("ordinal model skipped: no ordinal dependent").all()
+    stats = pd.read_csv(root / "reports" / "example" / "tables" / "joint-display-statistics.csv")
+    assert set(stats.loc[stats["measure"] == "pct_mentioning", "group"]) == {"all"}
+
+
+def test_one_scale_study_skips_the_regression_with_a_reason(tmp_path):
+    import re
+
+    root = make_project(tmp_path)
+    raw = root / "data" / "raw" / "example"
+    cb = raw / "codebook.yaml"
+    text = cb.read_text()
+    # keep the first scale (the dependent), drop every other one
+    start, end = text.index("\nscales:\n"), text.index("\nthemes:")
+    scales = text[start:end]
+    second = re.search(r"(?m)^  \w+:\n", scales[len("\nscales:\n") + 1 :])
+    assert second is not None
+    cut = start + len("\nscales:\n") + 1 + second.start()
+    cb.write_text(text[:cut] + text[end:])
+    survey = pd.read_csv(raw / "survey.csv", dtype=str, keep_default_na=False)
+    kept = text[start:cut]
+    drop = [c for c in survey.columns if re.fullmatch(r"[a-z]+_\d+", c) and c not in kept]
+    survey.drop(columns=drop).to_csv(raw / "survey.csv", index=False, lineterminator="\n")
+    params = root / "params" / "example.yaml"
+    params.write_text(re.sub(r"(?m)^  outcomes:.*\n", "", params.read_text()))
+    result = run_pipeline(
+        params, root=root, only=["01-prepare", "03-qualitative", "04-regression", "05-integrate"]
+    )
+    status = {s.name: (s.status, s.reason) for s in result.stages}
+    assert status["04-regression"] == (
+        "not applicable",
+        "one scale: nothing to regress the dependent on",
+    )
+    assert status["05-integrate"][0] == "ran"

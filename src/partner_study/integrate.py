@@ -122,7 +122,7 @@ def joint_display_statistics(
     scored: pd.DataFrame,
     *,
     scales: Sequence[str],
-    level: str = "engagement_level",
+    level: str | None = "engagement_level",
 ) -> pd.DataFrame:
     """Themes against engagement level and experience scores (both strands).
 
@@ -134,8 +134,10 @@ def joint_display_statistics(
         Scored survey: participant_id, ``level`` and the ``scales`` columns.
     scales : sequence of str
         Scale score columns to compare (e.g. ``["communication", "trust"]``).
-    level : str
-        Engagement level column (ordered labels).
+    level : str or None
+        Engagement level column (ordered labels). None, or a column the scored survey
+        does not have (a study whose codebook declares no engagement level): the
+        percentages are given for ``"all"`` only.
 
     Returns
     -------
@@ -173,7 +175,9 @@ def joint_display_statistics(
     if not scales:
         raise ParamsError("scales is empty; name at least one scale score column")
     _require(scored, ["participant_id"], name="scored")
-    absent = [c for c in [level, *scales] if c not in scored.columns]
+    if level is not None and level not in scored.columns:
+        level = None  # no engagement level in this study: percentages of all only
+    absent = [c for c in scales if c not in scored.columns]
     if absent:
         raise ParamsError(
             f"{', '.join(repr(c) for c in absent)} not a column of the scored survey; "
@@ -197,8 +201,9 @@ def joint_display_statistics(
     mentioned = np.zeros((len(both), len(themes)), dtype=np.float64)
     mentioned[row, col] = 1.0
 
-    levels = _level_order(scored, level)
-    label = both[level].astype("str").where(both[level].notna())
+    levels = _level_order(scored, level) if level is not None else []
+    values = both[level] if level is not None else pd.Series(np.nan, index=both.index)
+    label = values.astype("str").where(values.notna())
     frames = []
     for group in [*levels, "all"]:
         in_group = np.ones(len(both), bool) if group == "all" else (label == group).to_numpy()

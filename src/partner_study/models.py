@@ -1809,7 +1809,8 @@ def _read_spec(scored: pd.DataFrame, spec: Mapping) -> _Spec:
     )
     if "mixed" in models and parsed.groups is None:
         raise ParamsError("models include 'mixed' but 'groups' (e.g. site) is not set.")
-    if "ordinal" in models and parsed.ordinal_dependent is None:
+    if set(models) == {"ordinal"} and parsed.ordinal_dependent is None:
+        # beside other models, the ordinal one is skipped with a note (see fit_models)
         raise ParamsError("models include 'ordinal' but 'ordinal_dependent' is not set.")
     if parsed.cov_type == "cluster" and parsed.groups is None:
         raise ParamsError("cov_type 'cluster' needs 'groups' (the cluster column).")
@@ -1906,12 +1907,27 @@ def fit_models(scored: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
     frames: list[pd.DataFrame] = []
     for outcome, predictors in sets:
         frames += _fit_linear(scored, s, predictors, outcome=outcome, kinds=s.models)
-    if "ordinal" in s.models:
+    ordinal = "ordinal" in s.models and s.ordinal_dependent is not None
+    if ordinal:
         frames += [_fit_ordinal_spec(scored, s, p, outcome=o) for o, p in sets]
+    elif "ordinal" in s.models:
+        # no ordinal dependent (the study has no ordered level to model): say so, fit the rest
+        frames.append(
+            _skipped(
+                model="ordinal",
+                dependent="",
+                n=0,
+                n_groups=0,
+                outcome=ALL_OUTCOMES,
+                n_dropped=0,
+                note="ordinal model skipped: no ordinal dependent (the codebook declares no "
+                "engagement_level and regression.ordinal_dependent is not set)",
+            )
+        )
     if "joint" in s.models:
         joint = [*s.outcomes, *[c for c in s.covariates if c not in s.outcomes]]
         fits = _fit_linear(scored, s, joint, outcome=ALL_OUTCOMES, kinds=("ols", "mixed"))
-        if "ordinal" in s.models:
+        if ordinal:
             fits.append(_fit_ordinal_spec(scored, s, joint, outcome=ALL_OUTCOMES))
         frames += [f.assign(model="joint_" + f["model"]) for f in fits]
     return adjust_pvalues(_concat(frames))

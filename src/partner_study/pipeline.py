@@ -104,7 +104,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("02-describe", ("01-prepare",), cost=2.0, preload_round=1),
     # re-checks its quotes against the roster, which processed data never hold
     Stage("03-qualitative", ("01-prepare",), ("codes",), cost=1.5, reads_raw=("roster",)),
-    Stage("04-regression", ("01-prepare",), ("scales",), cost=5.0),
+    # regresses the dependent scale on the others: a study with one scale has nothing to do
+    Stage("04-regression", ("01-prepare",), ("scales", "outcomes"), cost=5.0),
     Stage("05-integrate", ("01-prepare", "03-qualitative"), ("scales", "codes")),
     Stage(
         "06-report",
@@ -936,10 +937,7 @@ def _run(
                         del pending[name]
                         lacking = [r for r in stage.requires if not strands.get(r)]
                         if lacking:
-                            reason = "the codebook declares no " + " and no ".join(
-                                {"scales": "survey scales", "codes": "qualitative codes"}[r]
-                                for r in lacking
-                            )
+                            reason = _not_applicable_reason(lacking)
                             for rel in _prev_outputs(records, name):
                                 (root / rel).unlink(missing_ok=True)
                             if records.pop(name, None) is not None:
@@ -1047,8 +1045,21 @@ def _strands(root: Path, params: Params) -> dict[str, bool]:
     try:
         cb = read_codebook(root / params.data[0] / "codebook.yaml")
     except PartnerStudyError:
-        return {"scales": True, "codes": True}  # stage 01 reports the codebook's problems
-    return {"scales": bool(cb.scales), "codes": bool(cb.codes)}
+        # stage 01 reports the codebook's problems
+        return {"scales": True, "codes": True, "outcomes": True}
+    # "outcomes": scales besides the dependent to regress it on (no scales at all is
+    # already said by "scales")
+    return {"scales": bool(cb.scales), "codes": bool(cb.codes), "outcomes": len(cb.scales) != 1}
+
+
+def _not_applicable_reason(lacking: Sequence[str]) -> str:
+    """Why a stage is not applicable, from the strands it requires that the study lacks."""
+    declared = {"scales": "survey scales", "codes": "qualitative codes"}
+    missing = [declared[r] for r in lacking if r in declared]
+    parts = ["the codebook declares no " + " and no ".join(missing)] if missing else []
+    if "outcomes" in lacking:
+        parts.append("one scale: nothing to regress the dependent on")
+    return "; ".join(parts)
 
 
 def _prev_outputs(records: dict[str, dict[str, Any]], name: str) -> list[str]:

@@ -318,7 +318,7 @@ def _characteristics(
     pieces = [cat.assign(cell=cat_cell, _k=0)]
     num = body[numeric_var]
     for k, key in enumerate(["mean", "median"], start=1):
-        if numeric not in ("both", key):
+        if numeric not in ("both", key) or num.empty:  # no numeric variable: nothing to show
             continue
         fmt = {
             c: num[c].map(lambda v: _num(v, digits)) for c in ["mean", "sd", "median", "q1", "q3"]
