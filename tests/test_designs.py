@@ -191,3 +191,31 @@ def test_one_scale_study_skips_the_regression_with_a_reason(tmp_path):
         "one scale: nothing to regress the dependent on",
     )
     assert status["05-integrate"][0] == "ran"
+
+
+def test_qualitative_only_study_runs_end_to_end_without_empty_tables(tmp_path):
+    """Focus groups and interviews, no survey (the Belgian design's qualitative strand):
+    02 still gives Table 1, 04 and 05 are not applicable with their reason, and the report
+    holds no header-only table and numbers its tables without gaps."""
+    import re
+
+    root = make_project(tmp_path)
+    raw = root / "data" / "raw" / "example"
+    text = (raw / "codebook.yaml").read_text(encoding="utf-8")
+    text = _drop_block(_drop_block(text, "engagement_level"), "scales")
+    (raw / "codebook.yaml").write_text(text, encoding="utf-8")
+    (raw / "survey.csv").unlink()
+    result = run_pipeline(root / "params" / "example.yaml", root=root)
+    status = {s.name: (s.status, s.reason) for s in result.stages}
+    assert status["02-describe"][0] == status["03-qualitative"][0] == "ran"
+    assert status["06-report"][0] == "ran"
+    for stage in ("04-regression", "05-integrate"):
+        assert status[stage] == ("not applicable", "the codebook declares no survey scales")
+    reports = root / "reports" / "example"
+    assert not (reports / "failed").exists()
+    html = (reports / "report.html").read_text(encoding="utf-8")
+    numbers = [int(n) for n in re.findall(r'<span class="label">Table (\d+)\.', html)]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 4
+    assert "Likert" not in html and "Internal consistency" not in html
+    for name in ("likert", "reliability"):
+        assert not (reports / "tables" / f"{name}.md").exists()

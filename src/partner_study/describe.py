@@ -195,7 +195,9 @@ def suppress_small_counts(table: pd.DataFrame, *, threshold: int) -> pd.DataFram
     return t
 
 
-def table_likert(scored: pd.DataFrame, codebook: Codebook, *, by: str = "role") -> pd.DataFrame:
+def table_likert(
+    scored: pd.DataFrame | None, codebook: Codebook, *, by: str = "role"
+) -> pd.DataFrame:
     """Distribution of the answers to every Likert item, by group.
 
     Returns
@@ -203,8 +205,11 @@ def table_likert(scored: pd.DataFrame, codebook: Codebook, *, by: str = "role") 
     DataFrame
         ``scale, item, role, response, n, percent``: one row per item, group (and ``all``)
         and response value of the scale's range; percent of the group's answers to the
-        item. Answers are as given (reverse-keyed items are not recoded here).
+        item. Answers are as given (reverse-keyed items are not recoded here). A study
+        without a survey (no scales) gives a frame with these columns and no rows.
     """
+    if scored is None or not codebook.scales:
+        return pd.DataFrame(columns=LIKERT_COLUMNS)
     frames = []
     for role, group in _groups(scored, by):
         for name, scale in codebook.scales.items():

@@ -595,12 +595,14 @@ def paper_tables(
     tables: Mapping[str, pd.DataFrame], *, suppress_below: int = 5
 ) -> dict[str, pd.DataFrame]:
     """Display versions (:func:`partner_study.tables.format_table`) of the tidy tables,
-    in report order."""
+    in report order. A tidy table with no rows (a study without a survey has no Likert
+    or reliability rows) gives no paper table: a header alone tells a reader nothing."""
     from partner_study.tables import format_table
 
     return {
         name: format_table(frame, name, suppress_below=suppress_below)
         for name, frame in tables.items()
+        if len(frame)
     }
 
 

@@ -153,15 +153,19 @@ def mcdonald_omega(items: pd.DataFrame) -> float:
 
 
 def table_reliability(
-    scored: pd.DataFrame, codebook: Codebook, *, ci: float = 0.95
+    scored: pd.DataFrame | None, codebook: Codebook, *, ci: float = 0.95
 ) -> pd.DataFrame:
     """Reliability of every scale: Cronbach's alpha with CI and McDonald's omega.
 
     Returns
     -------
     DataFrame
-        ``scale, n_items, n, alpha, alpha_ci_low, alpha_ci_high, omega`` (one row per scale).
+        ``scale, n_items, n, alpha, alpha_ci_low, alpha_ci_high, omega`` (one row per scale;
+        no rows for a study without a survey).
     """
+    columns = ["scale", "n_items", "n", "alpha", "alpha_ci_low", "alpha_ci_high", "omega"]
+    if scored is None or not codebook.scales:
+        return pd.DataFrame(columns=columns)
     keyed = reversed_items(scored, codebook)
     rows = []
     for name, scale in codebook.scales.items():
@@ -178,6 +182,4 @@ def table_reliability(
                 "omega": mcdonald_omega(block),
             }
         )
-    return pd.DataFrame(
-        rows, columns=["scale", "n_items", "n", "alpha", "alpha_ci_low", "alpha_ci_high", "omega"]
-    )
+    return pd.DataFrame(rows, columns=columns)
