@@ -127,3 +127,24 @@ def test_readme_starts_with_the_two_commands():
     commands = re.findall(r"^make \w+", text, re.M)
     assert commands[:2] == ["make run", "make test"]
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_rosters_of_new_studies_are_never_committed():
+    """A roster holds real names: git ignores every study's roster but the simulated one."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    paths = ["data/raw/liege/roster.csv", "data/raw/liege/roster.xlsx"]
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", *paths],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert ignored == paths
+    example = subprocess.run(
+        ["git", "check-ignore", "--no-index", "data/raw/example/roster.csv"], cwd=ROOT
+    )
+    assert example.returncode == 1  # the simulated example's roster stays tracked
