@@ -13,11 +13,16 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from conftest import ROOT
 from partner_study import report as R
 from partner_study import tables as T
+from partner_study.codebook import read_codebook
 from partner_study.errors import ParamsError, StudyDataError
 from partner_study.figures.style import journal_style, new_figure
+from partner_study.shape import study_shape
 from partner_study.writer import figure_bytes
+
+SHAPE = study_shape(read_codebook(ROOT / "data" / "raw" / "example" / "codebook.yaml"))
 
 PROVENANCE = {
     "commit": "0123456789abcdef0123456789abcdef01234567",
@@ -119,9 +124,11 @@ def test_default_captions_order_numbers_and_study_name():
 
 def test_default_captions_state_n_by_strand():
     n = {"participants": {"patient": 421, "professional": 179}, "coded": 167}
-    captions = R.default_captions("example", {"table": ["characteristics", "codes", "likert"]}, n=n)
+    captions = R.default_captions(
+        "example", {"table": ["characteristics", "codes", "likert"]}, n=n, shape=SHAPE
+    )
     text = dict(zip(captions["name"], captions["caption"], strict=True))
-    assert "(n = 421 patients and 179 professionals)" in text["characteristics"]
+    assert "(n = 421 Patients and 179 Professionals)" in text["characteristics"]
     assert "(n = 167)" in text["codes"]
     assert "(n =" not in text["likert"]  # no survey n given
 

@@ -17,8 +17,14 @@ import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
+from conftest import ROOT
 from partner_study import tables as T
+from partner_study.codebook import read_codebook
 from partner_study.errors import ParamsError, StudyDataError
+from partner_study.shape import study_shape
+
+# The example's shape: role labels and plurals as its codebook declares them.
+SHAPE = study_shape(read_codebook(ROOT / "data" / "raw" / "example" / "codebook.yaml"))
 
 nan = np.nan
 
@@ -187,7 +193,7 @@ def test_format_estimate_with_interval_missing_bounds_and_negative_zero():
 def test_characteristics_cells_headers_and_rows():
     frame = characteristics()
     before = frame.copy()
-    out = T.format_table(frame, "characteristics")
+    out = T.format_table(frame, "characteristics", shape=SHAPE)
     pd.testing.assert_frame_equal(frame, before)  # input not modified
     assert list(out.columns) == [
         "Characteristic",
@@ -197,13 +203,17 @@ def test_characteristics_cells_headers_and_rows():
         "All (n = 600)",
     ]
     table = out.set_index(out["Characteristic"].replace("", np.nan).ffill() + "/" + out["Category"])
-    assert table.loc["Age/Mean (SD)"].tolist()[2:] == ["63.2 (12.7)", "42.3 (8.7)", "57.1 (15.0)"]
-    assert table.loc["Age/Median [Q1, Q3]"].tolist()[2:] == [
+    assert table.loc["Age (years)/Mean (SD)"].tolist()[2:] == [
+        "63.2 (12.7)",
+        "42.3 (8.7)",
+        "57.1 (15.0)",
+    ]
+    assert table.loc["Age (years)/Median [Q1, Q3]"].tolist()[2:] == [
         "63.0 [55.0, 72.0]",
         "43.0 [36.0, 48.0]",
         "57.0 [46.0, 68.0]",
     ]
-    assert table.loc["Age/Missing"].tolist()[2:] == ["5", "7", "12"]
+    assert table.loc["Age (years)/Missing"].tolist()[2:] == ["5", "7", "12"]
     assert table.loc["Gender/woman"].tolist()[2:] == ["237 (57.7)", "91 (52.3)", "328 (56.1)"]
     # Suppressed cells (and the suppressed missing counts) all show one marker.
     assert table.loc["Gender/another gender"].tolist()[2:] == [
@@ -213,11 +223,11 @@ def test_characteristics_cells_headers_and_rows():
     ]
     assert table.loc["Gender/Missing"].tolist()[2:] == ["suppressed", "suppressed", "15"]
     # Condition is not asked of professionals: blank, explained in the note.
-    assert table.loc["Condition/cancer"].tolist()[2:] == ["107 (25.4)", "", "107 (25.4)"]
+    assert table.loc["Main condition/cancer"].tolist()[2:] == ["107 (25.4)", "", "107 (25.4)"]
     assert "Cells marked 'suppressed' hide a count from 1 to 4" in out.attrs["note"]
     assert "Blank: not asked of that group" in out.attrs["note"]
     # Row order: variables as given; the name on the first row of its block only.
-    assert out["Characteristic"].tolist()[:4] == ["Age", "", "", "Gender"]
+    assert out["Characteristic"].tolist()[:4] == ["Age (years)", "", "", "Gender"]
     assert "Participants" not in out["Characteristic"].tolist()
 
 
@@ -243,7 +253,8 @@ def test_characteristics_read_back_from_csv_gives_the_same_display():
     again = pd.read_csv(io.StringIO(text))  # '' levels become NaN, bools stay bools
     assert again["level"].isna().any()
     pd.testing.assert_frame_equal(
-        T.format_table(again, "characteristics"), T.format_table(frame, "characteristics")
+        T.format_table(again, "characteristics", shape=SHAPE),
+        T.format_table(frame, "characteristics", shape=SHAPE),
     )
 
 
@@ -341,7 +352,7 @@ def test_regression_needs_only_term_and_estimate():
 
 
 def test_codes_theme_rows_group_sizes_and_segments():
-    out = T.format_table(codes(), "codes")
+    out = T.format_table(codes(), "codes", shape=SHAPE)
     assert list(out.columns) == [
         "Theme",
         "Code",
@@ -351,7 +362,7 @@ def test_codes_theme_rows_group_sizes_and_segments():
         "Segments",
     ]
     assert out.iloc[0].tolist() == [
-        "Coproduction",
+        "Coproduction and power sharing",
         "(any code)",
         "53 (46.5)",
         "27 (50.9)",
@@ -366,7 +377,7 @@ def test_codes_theme_rows_group_sizes_and_segments():
         "53 (31.7)",
         "54",
     ]
-    assert out.iloc[2, :2].tolist() == ["Facilitation", "(any code)"]
+    assert out.iloc[2, :2].tolist() == ["Facilitating partnership", "(any code)"]
     assert out.iloc[2, 3] == "0 (0.0)"
 
 
@@ -445,7 +456,7 @@ def test_likert_cooccurrence_and_quotes_displays():
             "percent": [30.0, 70.0, 30.77, 69.23],
         }
     )
-    out = T.format_table(likert, "likert", labels={"1": "Disagree", "2": "Agree"})
+    out = T.format_table(likert, "likert", shape=SHAPE, labels={"1": "Disagree", "2": "Agree"})
     assert list(out.columns) == ["Scale", "Item", "Group", "Disagree", "Agree"]
     assert out.iloc[1].tolist() == ["", "", "All", "4 (30.8)", "9 (69.2)"]
     cooc = pd.DataFrame({"code_a": ["a_b"], "code_b": ["c"], "n_segments": [2]})
@@ -458,7 +469,7 @@ def test_likert_cooccurrence_and_quotes_displays():
             "quote": ["Yes.", "No."],
         }
     )
-    out = T.format_table(quotes, "quotes")
+    out = T.format_table(quotes, "quotes", shape=SHAPE)
     assert out.iloc[1].tolist() == ["", "Professional", "P-2", "\u201cNo.\u201d"]
 
 

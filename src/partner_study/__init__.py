@@ -34,6 +34,7 @@ _SUBMODULES = (
     "qualitative",
     "report",
     "scales",
+    "shape",
     "simulate",
     "tables",
     "validate",

@@ -31,6 +31,7 @@ from partner_study.safe_yaml import load_yaml
 
 __all__ = [
     "VARIABLE_TYPES",
+    "Role",
     "Variable",
     "Scale",
     "Code",
@@ -54,7 +55,9 @@ _TOP_KEYS = {
     "themes",
     "description",
 }
-_VARIABLE_KEYS = {"type", "levels", "min", "max", "missing", "label", "roles"}
+_VARIABLE_KEYS = {"type", "levels", "min", "max", "missing", "label", "roles", "reference"}
+_ROLE_KEYS = {"column", "levels", "label"}
+_SITE_KEYS = {"column", "levels", "label"}
 _SCALE_KEYS = {
     "items",
     "range",
@@ -84,10 +87,21 @@ class Variable:
     missing: tuple[str, ...] = ()
     label: str = ""
     roles: tuple[str, ...] = ()
+    reference: str | None = None
 
     @property
     def ordered_labels(self) -> list[str]:
         return list(self.levels.values()) if self.levels else []
+
+    @property
+    def reference_label(self) -> str | None:
+        """The reference level of a category in models: ``reference:`` when declared (a
+        code or a label), else the first declared level."""
+        if not self.levels:
+            return None
+        if self.reference is not None:
+            return self.levels.get(self.reference, self.reference)
+        return next(iter(self.levels.values()))
 
 
 @dataclass(frozen=True)
@@ -120,6 +134,15 @@ class Code:
 
 
 @dataclass(frozen=True)
+class Role:
+    """A participant role as declared: its stored value and how a reader sees it."""
+
+    name: str
+    label: str
+    plural: str
+
+
+@dataclass(frozen=True)
 class Codebook:
     """A parsed, checked codebook."""
 
@@ -128,6 +151,9 @@ class Codebook:
     role_column: str
     role_levels: tuple[str, ...]
     site: str
+    roles: dict[str, Role] = field(default_factory=dict)
+    site_labels: dict[str, str] = field(default_factory=dict)
+    site_label: str = ""
     collection: str = "collection"
     title: str = ""
     variables: dict[str, Variable] = field(default_factory=dict)
@@ -141,6 +167,18 @@ class Codebook:
     def items(self) -> list[str]:
         """Every Likert item, in scale order."""
         return [item for s in self.scales.values() for item in s.items]
+
+    def role_label(self, role: str, *, plural: bool = False) -> str:
+        """A role's label as declared (singular or plural); the stored value when the
+        codebook gives none. Never guesses a plural."""
+        r = self.roles.get(str(role))
+        if r is None:
+            return str(role)
+        return r.plural if plural else r.label
+
+    def site_name(self, site: str) -> str:
+        """A site's label as declared, else its stored value."""
+        return self.site_labels.get(str(site), str(site))
 
     def theme_label(self, theme: str) -> str:
         return self.themes.get(theme) or theme.replace("_", " ").capitalize()
@@ -329,23 +367,13 @@ def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
                 f"write '{section}' as 'name: {{...}}' entries, not as a list with '-'",
             )
             doc[section] = None
-    for key in ("study", "title", "id", "site", "collection"):
+    for key in ("study", "title", "id", "collection"):
         if key in doc and isinstance(doc[key], dict | list):
             chk.add((key,), f"a {_kind(doc[key])}", "a single name", f"write '{key}: <name>'")
             doc[key] = None if key in ("title", "collection") else str(key)
 
-    role = doc.get("role") or {}
-    if isinstance(role, str):
-        role = {"column": role, "levels": ["patient", "professional"]}
-    if not isinstance(role, dict) or "column" not in role:
-        chk.add(
-            ("role",),
-            repr(role),
-            "{column: role, levels: [patient, professional]}",
-            "declare the role column and its levels",
-        )
-        role = {"column": "role", "levels": []}
-    role_levels = _as_strs(role.get("levels", ["patient", "professional"]))
+    role_levels, roles, role_column = _parse_roles(chk, doc.get("role"))
+    site_column, site_labels, site_label = _parse_site(chk, doc.get("site"))
 
     variables: dict[str, Variable] = {}
     for name, spec in (doc.get("variables") or {}).items():
@@ -422,7 +450,7 @@ def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
         label = _check_label(chk, (*path, "label"), spec.get("label", ""))
         codes[str(name)] = Code(str(name), str(spec["theme"]), label)
 
-    names = [str(doc.get(k, "")) for k in ("id", "site")] + [str(role.get("column", ""))]
+    names = [str(doc.get("id", "")), site_column, role_column]
     clash = set(variables) & set(seen_items)
     for c in sorted(clash):
         chk.add(
@@ -439,9 +467,12 @@ def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
     return Codebook(
         study=str(doc["study"]),
         id=str(doc["id"]),
-        role_column=str(role["column"]),
+        role_column=role_column,
         role_levels=role_levels,
-        site=str(doc["site"]),
+        site=site_column,
+        roles=roles,
+        site_labels=site_labels,
+        site_label=site_label,
         collection=str(doc.get("collection", "collection")),
         title=str(doc.get("title", "")),
         variables=variables,
@@ -451,6 +482,113 @@ def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
         themes=themes,
         source=source,
     )
+
+
+def _label_spec(
+    chk: _Checker, path: tuple[str, ...], name: str, spec: Any
+) -> tuple[str, str | None]:
+    """``label`` and optional ``plural`` of a role or site level: a text or a mapping."""
+    if spec is None:
+        return name, None
+    if isinstance(spec, dict):
+        for key in spec:
+            if key not in ("label", "plural"):
+                chk.add(
+                    (*path, str(key)),
+                    f"unknown key '{key}'",
+                    "label and plural",
+                    f"write {{label: ..., plural: ...}} for '{name}'",
+                )
+        label = _check_label(chk, (*path, "label"), spec.get("label")) or name
+        plural = _check_label(chk, (*path, "plural"), spec.get("plural")) or None
+        return label, plural
+    return _check_label(chk, path, spec) or name, None
+
+
+def _parse_roles(chk: _Checker, raw: Any) -> tuple[tuple[str, ...], dict[str, Role], str]:
+    """The role column and its levels, each with a label and a plural for headings."""
+    example = "{column: role, levels: {a: {label: A, plural: As}, b: ...}}"
+    if raw is None:
+        return (), {}, "role"
+    if isinstance(raw, str):
+        chk.add(
+            ("role",),
+            f"role: {raw} (a column without its levels)",
+            example,
+            f"declare the roles stored in column '{raw}': role: {{column: {raw}, levels: "
+            "[...]}, with a label and a plural for each when the stored value is not what "
+            "a reader should see",
+        )
+        return (), {}, raw
+    if not isinstance(raw, dict) or "column" not in raw:
+        chk.add(("role",), repr(raw)[:80], example, "declare the role column and its levels")
+        return (), {}, "role"
+    for key in raw:
+        if key not in _ROLE_KEYS:
+            chk.add(
+                ("role", str(key)),
+                f"unknown key '{key}'",
+                f"one of {sorted(_ROLE_KEYS)}",
+                "remove the key or correct its spelling",
+            )
+    column = _fmt_code(raw["column"])
+    levels = raw.get("levels")
+    roles: dict[str, Role] = {}
+    if isinstance(levels, list):
+        for v in levels:
+            name = _fmt_code(v)
+            roles[name] = Role(name, name, name)
+    elif isinstance(levels, dict):
+        for k, v in levels.items():
+            name = _fmt_code(k)
+            label, plural = _label_spec(chk, ("role", "levels", name), name, v)
+            roles[name] = Role(name, label, plural or label)
+    if not roles:
+        chk.add(
+            ("role", "levels"),
+            repr(levels)[:80] if levels is not None else "no levels",
+            "one or more roles, e.g. levels: {a: {label: A, plural: As}}",
+            "list the roles stored in the role column",
+        )
+    return tuple(roles), roles, column
+
+
+def _parse_site(chk: _Checker, raw: Any) -> tuple[str, dict[str, str], str]:
+    """The site column and, optionally, a label for each site code."""
+    if raw is None:
+        return "site", {}, ""
+    if isinstance(raw, str | int | float) and not isinstance(raw, bool):
+        return _fmt_code(raw), {}, ""
+    if not isinstance(raw, dict) or "column" not in raw:
+        chk.add(
+            ("site",),
+            f"a {_kind(raw)}",
+            "a column name, or {column: site, levels: {code: label, ...}}",
+            "write 'site: <column>' or give the column and its site labels",
+        )
+        return "site", {}, ""
+    for key in raw:
+        if key not in _SITE_KEYS:
+            chk.add(
+                ("site", str(key)),
+                f"unknown key '{key}'",
+                f"one of {sorted(_SITE_KEYS)}",
+                "remove the key or correct its spelling",
+            )
+    labels: dict[str, str] = {}
+    levels = raw.get("levels")
+    if isinstance(levels, dict):
+        for k, v in levels.items():
+            labels[_fmt_code(k)] = _label_spec(chk, ("site", "levels", str(k)), str(k), v)[0]
+    elif levels is not None:
+        chk.add(
+            ("site", "levels"),
+            f"a {_kind(levels)}",
+            "{code: label, ...}",
+            "map each site code to the label a reader should see",
+        )
+    label = _check_label(chk, ("site", "label"), raw.get("label"))
+    return _fmt_code(raw["column"]), labels, label
 
 
 def _parse_variable(
@@ -532,7 +670,31 @@ def _parse_variable(
         missing=_as_strs(spec.get("missing")),
         label=_check_label(chk, (*path, "label"), spec.get("label", "")),
         roles=roles,
+        reference=_reference(chk, path, name, spec.get("reference"), levels),
     )
+
+
+def _reference(
+    chk: _Checker,
+    path: tuple[str, ...],
+    name: str,
+    raw: Any,
+    levels: dict[str, str] | None,
+) -> str | None:
+    """A declared reference level: one of the levels, by code or by label."""
+    if raw is None:
+        return None
+    value = _fmt_code(raw)
+    if levels and (value in levels or value in levels.values()):
+        return value
+    chk.add(
+        (*path, "reference"),
+        f"reference '{value}'",
+        f"one of the levels of '{name}' ({', '.join(list((levels or {}).values())[:8])})",
+        f"name the reference level of '{name}' as declared under its levels, or remove "
+        "'reference' (the first declared level is the reference)",
+    )
+    return None
 
 
 def _parse_scale(chk: _Checker, name: str, spec: Any) -> Scale | None:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from partner_study.config import TABLE_NAMES
 from partner_study.errors import ParamsError, Problem, StudyDataError
+from partner_study.shape import StudyShape
 from partner_study.tables import column_alignment
 
 __all__ = [
@@ -63,7 +64,6 @@ _STRAND = {
     "themes-by-role": "coded",
     "joint-display": "coded",
 }
-_ROLE_PLURAL = {"patient": "patients", "professional": "professionals"}
 
 _TABLE_TEXT = {
     "characteristics": (
@@ -172,12 +172,12 @@ def _pretty(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _n_text(counts: Any) -> str:
+def _n_text(counts: Any, shape: StudyShape | None = None) -> str:
     if counts is None:
         return ""
     if isinstance(counts, Mapping):
         parts = [
-            f"{int(v):,} {_ROLE_PLURAL.get(str(k), str(k))}"
+            f"{int(v):,} {shape.role_label(k, plural=True) if shape is not None else k}"
             for k, v in counts.items()
             if str(k) != "all"
         ]
@@ -215,6 +215,7 @@ def default_captions(
     names: Mapping[str, Iterable[str]] | Iterable[str],
     *,
     n: Mapping[str, int | Mapping[str, int]] | None = None,
+    shape: StudyShape | None = None,
 ) -> pd.DataFrame:
     """Journal-style captions for the figures and tables a run produced.
 
@@ -231,7 +232,9 @@ def default_captions(
     n : mapping, optional
         Participant counts stated in the captions, by strand: ``"participants"`` (Table 1),
         ``"survey"`` (survey tables and figures), ``"coded"`` (qualitative ones); each an
-        int or a mapping role -> count (``{"patient": 421, "professional": 179}``).
+        int or a mapping role -> count (``{"a": 421, "b": 179}``).
+    shape : StudyShape, optional
+        Role labels (plural, as the codebook declares them) for the counts.
 
     Returns
     -------
@@ -256,7 +259,7 @@ def default_captions(
         order = TABLE_NAMES if kind == "table" else FIGURE_NAMES
         texts = _TABLE_TEXT if kind == "table" else _FIGURE_TEXT
         pattern = _pattern(name, order)
-        n_text = _n_text(counts.get(_STRAND.get(pattern or "", ""))) if pattern else ""
+        n_text = _n_text(counts.get(_STRAND.get(pattern or "", "")), shape) if pattern else ""
         if pattern is None:
             caption = f"{_pretty(name)}, {study} study."
         else:
@@ -592,7 +595,10 @@ PAPER_TABLES: tuple[str, ...] = (
 
 
 def paper_tables(
-    tables: Mapping[str, pd.DataFrame], *, suppress_below: int = 5
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    suppress_below: int = 5,
+    shape: StudyShape | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Display versions (:func:`partner_study.tables.format_table`) of the tidy tables,
     in report order. A tidy table with no rows (a study without a survey has no Likert
@@ -600,7 +606,7 @@ def paper_tables(
     from partner_study.tables import format_table
 
     return {
-        name: format_table(frame, name, suppress_below=suppress_below)
+        name: format_table(frame, name, suppress_below=suppress_below, shape=shape)
         for name, frame in tables.items()
         if len(frame)
     }
