@@ -117,7 +117,7 @@ def test_default_captions_order_numbers_and_study_name():
     assert captions["caption"].str.contains("PARTNER-2024").all()
     text = dict(zip(figures["name"], figures["caption"], strict=True))
     assert text["likert-trust"].startswith("Responses to the Trust items")
-    assert "information sharing score" in text["engagement-vs-information_sharing"]
+    assert "Information sharing score" in text["engagement-vs-information_sharing"]
     assert "95% confidence intervals" in text["regression-forest"]
     assert text["extra-thing"] == "Extra thing, PARTNER-2024 study."
 

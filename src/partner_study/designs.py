@@ -422,7 +422,7 @@ _WORDS = {
 }
 _OPENERS = {
     "en": ("", "Honestly, ", "For me, ", "I think "),
-    "fr": ("", "Honnêtement, ", "Pour moi, ", "Je pense que "),
+    "fr": ("", "Honnêtement, ", "Pour moi, ", "À mon avis, "),
 }
 _STRANDS = ("both", "survey", "qualitative")
 _ENGAGEMENTS = ("continuous", "ordinal", "none")
@@ -487,6 +487,8 @@ class Shape:
         Write a roster of (invented) names of the qualitative participants.
     title : str
         Title of the codebook (default: a generic one in ``language``).
+    role_counts : tuple of int
+        Participants of each role (default: about 55/45 or 45/35/20 of ``n_participants``).
     """
 
     roles: tuple[RoleSpec, ...] = field(default_factory=lambda: role_set(2, "en"))
@@ -508,6 +510,7 @@ class Shape:
     system_level: bool = False
     roster: bool = False
     title: str = ""
+    role_counts: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         problems = []
@@ -542,6 +545,13 @@ class Shape:
         if self.code_set not in CODE_SETS:
             problems.append(
                 f"code_set: found {self.code_set!r}, expected one of {sorted(CODE_SETS)}"
+            )
+        if self.role_counts and (
+            len(self.role_counts) != len(self.roles) or sum(self.role_counts) != self.n_participants
+        ):
+            problems.append(
+                f"role_counts: found {self.role_counts}, expected one count a role adding up "
+                f"to n_participants={self.n_participants}"
             )
         if self.n_participants < 2 * len(self.roles):
             problems.append(
@@ -601,7 +611,7 @@ def _shares(n: int, k: int) -> np.ndarray:
 def _design_roles(shape: Shape, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Role index and site index of each participant (sorted by site, then role)."""
     n = shape.n_participants
-    counts = _shares(n, len(shape.roles))
+    counts = np.array(shape.role_counts) if shape.role_counts else _shares(n, len(shape.roles))
     role = np.repeat(np.arange(len(shape.roles)), counts)
     n_sites = len(shape.site_list)
     # Every site gets participants of every role where there are enough of them.
@@ -782,8 +792,13 @@ def simulate_shape(shape: Shape, *, study: str = "design") -> SimulatedStudy:
         in_qual = np.zeros(n, dtype=bool)
     in_group = in_qual & (role == 0) & shape.focus_groups
     collection = np.where(in_group, "focus_group", np.where(in_qual, "interview", "survey"))
-    group_rank = np.cumsum(in_group)
-    group_id = np.where(in_group, [f"FG-{(g - 1) // 5 + 1:02d}" for g in group_rank], "")
+    # focus groups of five within each site
+    group_rank = pd.Series(in_group).groupby(site).cumsum().to_numpy()
+    group_id = np.where(
+        in_group,
+        [f"FG-{prefix[s]}-{(g - 1) // 5 + 1}" for s, g in zip(site, group_rank, strict=True)],
+        "",
+    )
     participants = pd.DataFrame(
         {
             "participant_id": pid,
@@ -913,15 +928,22 @@ def _simulate_segments(shape: Shape, rng, pid, role, in_qual, collection, group_
     q = np.flatnonzero(in_qual)
     prevalence = np.array([_PREVALENCE[c] for c in codes])  # (codes, 3)
     # Exactly round(p * n_role) participants of each role raise each code; the more engaged
-    # are more likely to raise the coproduction codes.
+    # are more likely to raise the coproduction codes. In a focus group the talkative raise
+    # more (a speaking effect), and the first member of each site's first group says nothing
+    # that is coded (a silent member, who still belongs to the denominator).
     mentions = np.zeros((len(q), len(codes)), dtype=bool)
     boost = np.array([0.8 if theme_of[c] == "coproduction" else 0.0 for c in codes])
     priority = rng.random((len(q), len(codes))) + boost * np.clip(engagement[q], -1, 1)[:, None]
+    in_group = collection[q] == "focus_group"
+    priority += (in_group * rng.random(len(q)) * 0.3)[:, None]
+    first_of_group = in_group & (group_id[q] != np.roll(group_id[q], 1))
+    silent = first_of_group & np.char.endswith(group_id[q].astype(str), "-1")
+    priority[silent] = -np.inf
     for r in range(len(shape.roles)):
         members = np.flatnonzero(role[q] == r)
         if len(members) == 0:
             continue
-        k = np.rint(prevalence[:, r] * len(members)).astype(int)
+        k = np.rint(prevalence[:, r] * (len(members) - silent[members].sum())).astype(int)
         ranks = np.argsort(np.argsort(-priority[members], axis=0, kind="stable"), axis=0)
         mentions[members] = ranks < k
     who, code_idx = np.nonzero(mentions)
@@ -994,6 +1016,7 @@ def _simulate_segments(shape: Shape, rng, pid, role, in_qual, collection, group_
         "recoded_share": _RECODED if shape.n_coders > 1 else 0.0,
         "coder_error_rate": _CODER_ERROR,
         "planted_divergence": "information_sharing" if len(shape.roles) > 1 else None,
+        "silent_members": sorted(str(p) for p in pid[q[silent]]),
     }
     return segments, truth
 
@@ -1085,6 +1108,7 @@ DESIGNS: dict[str, Shape] = {
         roles=role_set(2, "fr"),
         language="fr",
         n_participants=60,
+        role_counts=(30, 30),
         n_sites=2,
         sites=(("liege", "CHU de Liège"), ("namur", "Hôpital régional de Namur")),
         strands="qualitative",

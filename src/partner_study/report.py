@@ -24,6 +24,7 @@ from partner_study.shape import StudyShape
 from partner_study.tables import column_alignment
 
 __all__ = [
+    "READ_TABLES",
     "PAPER_TABLES",
     "paper_tables",
     "caption_counts",
@@ -34,6 +35,8 @@ __all__ = [
     "build_report",
 ]
 
+#: Tables the report reads: the tidy tables it shows, then those its captions count from.
+READ_TABLES: tuple[str, ...] = (*TABLE_NAMES, "regression-by-site")
 #: Columns of a captions frame.
 CAPTION_COLUMNS: tuple[str, ...] = ("kind", "name", "number", "caption")
 #: Figure names in report order; ``*`` stands for a scale or outcome name.
@@ -101,10 +104,10 @@ _TABLE_TEXT = {
         "pseudonym."
     ),
     "regression": (
-        "Associations of the experience outcomes with engagement in the {study} study{n}. "
+        "Associations of the outcomes with {dependent} in the {study} study{n}. "
         "Estimates with 95% confidence intervals and two-sided p values: coefficients of "
         "linear models (OLS with robust standard errors; mixed models with a random site "
-        "intercept) and of the proportional-odds model of the engagement level; each outcome "
+        "intercept) and of the proportional-odds model of the ordinal dependent; each outcome "
         "in its own models adjusted for the covariates, then all outcomes together."
     ),
     "regression-sensitivity": (
@@ -113,13 +116,13 @@ _TABLE_TEXT = {
         "intervals."
     ),
     "site-heterogeneity": (
-        "Between-site heterogeneity of the associations with engagement in the {study} "
+        "Between-site heterogeneity of the associations with {dependent} in the {study} "
         "study{n}: the joint model fitted within each site, the inverse-variance pooled "
         "estimate, Cochran's Q, I-squared and the between-site variance."
     ),
     "joint-display": (
         "Joint display of the {study} study{n}: for each theme, the percentage of coded "
-        "patients and professionals who raised it, the difference in percentage points, "
+        "participants of each role ({roles}) who raised it, the difference in percentage points, "
         "whether the roles converge or diverge, and an exemplar quotation from each role."
     ),
 }
@@ -131,27 +134,27 @@ _FIGURE_TEXT = {
         "right."
     ),
     "themes-by-role": (
-        "Percentage of coded patients and professionals who raised each theme in the "
+        "Percentage of coded participants of each role ({roles}) who raised each theme in the "
         "{study} study{n}. Dots show the percentage per role, joined by a line; themes are "
         "sorted by the overall percentage."
     ),
     "regression-forest": (
-        "Associations of each experience outcome with engagement in the {study} study{n}. "
+        "Associations of each outcome with {dependent} in the {study} study{n}. "
         "Points are estimates and horizontal lines their 95% confidence intervals, one "
         "marker per model; the vertical line marks no association."
     ),
     "engagement-vs-*": (
-        "Engagement score against {thing} score in the {study} survey{n}. Each point is a "
+        "{Dependent} score against {thing} score in the {study} survey{n}. Each point is a "
         "respondent (slightly jittered), coloured by role; lines are least-squares fits per "
         "role over the observed range."
     ),
     "site-effects": (
-        "Between-site variation in engagement in the {study} study{n}: estimated site "
+        "Between-site variation in {dependent} in the {study} study{n}: estimated site "
         "effects with 95% intervals; the vertical line marks the overall mean."
     ),
     "joint-display": (
-        "Joint display of the {study} study{n}: percentage of coded patients and of coded "
-        "professionals raising each theme, joined by a line, sorted by the difference; "
+        "Joint display of the {study} study{n}: percentage of coded participants of each "
+        "role ({roles}) raising each theme, joined by a line, sorted by the difference; "
         "shaded rows mark themes where the roles diverge, with the difference in percentage "
         "points."
     ),
@@ -230,7 +233,8 @@ def default_captions(
         ``engagement-vs-<outcome>``, ``site-effects``, ``joint-display``; known tables:
         :data:`TABLE_NAMES`. Other names get a plain caption.
     n : mapping, optional
-        Participant counts stated in the captions, by strand: ``"participants"`` (Table 1),
+        Counts stated in the captions, by table or figure name (:func:`caption_counts`),
+        else by strand: ``"participants"`` (Table 1),
         ``"survey"`` (survey tables and figures), ``"coded"`` (qualitative ones); each an
         int or a mapping role -> count (``{"a": 421, "b": 179}``).
     shape : StudyShape, optional
@@ -254,18 +258,30 @@ def default_captions(
     'Internal consistency of the survey scale'
     """
     counts = n or {}
+    roles = shape.role_list() if shape is not None and shape.roles else "by role"
+    dependent = (shape.dependent_label() if shape is not None else "") or "the dependent"
     rows = []
     for kind, name in dict.fromkeys(_requested(names)):
         order = TABLE_NAMES if kind == "table" else FIGURE_NAMES
         texts = _TABLE_TEXT if kind == "table" else _FIGURE_TEXT
         pattern = _pattern(name, order)
-        n_text = _n_text(counts.get(_STRAND.get(pattern or "", "")), shape) if pattern else ""
+        if name in counts:
+            n_text = _n_text(counts[name], shape)
+        else:
+            n_text = _n_text(counts.get(_STRAND.get(pattern or "", "")), shape) if pattern else ""
         if pattern is None:
             caption = f"{_pretty(name)}, {study} study."
         else:
-            thing = _pretty(name[len(pattern) - 1 :]) if pattern.endswith("*") else ""
-            thing = thing[:1].lower() + thing[1:] if pattern == "engagement-vs-*" else thing
-            caption = texts[pattern].format(study=study, n=n_text, thing=thing)
+            part = name[len(pattern) - 1 :] if pattern.endswith("*") else ""
+            thing = (shape.label(part) if shape is not None else _pretty(part)) if part else ""
+            caption = texts[pattern].format(
+                study=study,
+                n=n_text,
+                thing=thing,
+                roles=roles,
+                dependent=dependent,
+                Dependent=dependent[:1].upper() + dependent[1:],
+            )
         rank = order.index(pattern) if pattern else len(order)
         rows.append({"kind": kind, "name": name, "caption": caption, "_rank": rank})
     frame = pd.DataFrame(rows, columns=["kind", "name", "caption", "_rank"])
@@ -608,26 +624,80 @@ def paper_tables(
     return {
         name: format_table(frame, name, suppress_below=suppress_below, shape=shape)
         for name, frame in tables.items()
-        if len(frame)
+        if len(frame) and name in TABLE_NAMES
     }
 
 
-def caption_counts(tables: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, int]]:
-    """Participant counts for captions, from the tidy tables of a run."""
-    out: dict[str, dict[str, int]] = {}
+def _by_role(counts: Mapping[str, int]) -> dict[str, int]:
+    """Per-role counts without the margin when roles are shown; the margin alone else."""
+    roles = {k: int(v) for k, v in counts.items() if k != "all" and int(v) > 0}
+    return roles or ({"all": int(counts["all"])} if "all" in counts else {})
+
+
+def _coded(codes: pd.DataFrame) -> dict[str, int]:
+    """Coded participants per group, the denominators of the codes table's percentages."""
+    group = "role" if "role" in codes.columns else None
+    theme = codes[(codes["code"] == "(theme)") & (pd.to_numeric(codes["pct_participants"]) > 0)]
+    if "site" in codes.columns and group and theme["site"].eq("all").any():
+        theme = theme[theme["site"] == "all"]
+    total = (
+        pd.to_numeric(theme["n_participants"]) * 100 / pd.to_numeric(theme["pct_participants"])
+    ).round()
+    keys = theme[group].astype(str) if group else pd.Series("all", index=theme.index)
+    return {str(k): int(v) for k, v in total.groupby(keys).max().items()}
+
+
+def caption_counts(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """The n each caption states, keyed by table or figure name, computed from the rows
+    that table or figure shows.
+
+    - ``characteristics``: participants per role (Table 1's column headers).
+    - ``likert`` and ``likert-<scale>``: per role, the largest number of answers to one
+      item (of every scale, or of that scale).
+    - ``reliability``, ``regression``, ``regression-forest``, ``regression-sensitivity``:
+      the largest n of the table's rows (its n column gives each row's).
+    - ``codes``, ``cooccurrence``, ``quotes``, ``themes-by-role``, ``joint-display``:
+      coded participants per role (the denominators of the percentages).
+    - ``site-heterogeneity``, ``site-effects``: respondents over the site models.
+    A name with nothing to count is left out, and its caption states no n.
+    """
+    out: dict[str, Any] = {}
     char = tables.get("characteristics")
-    if char is not None:
+    if char is not None and len(char):
         rows = char[(char["variable"] == "participants") & char["n"].notna()]
-        out["participants"] = {str(r): int(n) for r, n in zip(rows["role"], rows["n"], strict=True)}
-    rel = tables.get("reliability")
-    if rel is not None and len(rel):
-        out["survey"] = {"all": int(rel["n"].max())}
-    codes = tables.get("codes")
-    if codes is not None and len(codes) and "role" in codes.columns:
-        theme = codes[codes["code"] == "(theme)"]
-        per = theme.assign(total=theme["n_participants"] / (theme["pct_participants"] / 100))
-        per = per.replace([float("inf")], float("nan")).dropna(subset=["total"])
-        out["coded"] = {
-            str(r): int(round(t)) for r, t in per.groupby("role")["total"].max().items()
+        out["characteristics"] = {
+            str(r): int(n) for r, n in zip(rows["role"], rows["n"], strict=True)
         }
+    likert = tables.get("likert")
+    if likert is not None and len(likert):
+        per_item = (
+            likert.assign(n=pd.to_numeric(likert["n"]), role=likert["role"].astype(str))
+            .groupby(["scale", "item", "role"], sort=False)["n"]
+            .sum()
+            .reset_index()
+        )
+        out["likert"] = _by_role(per_item.groupby("role", sort=False)["n"].max().to_dict())
+        for scale, rows in per_item.groupby("scale", sort=False):
+            counts = rows.groupby("role", sort=False)["n"].max().to_dict()
+            out[f"likert-{scale}"] = _by_role(counts)
+    for name in ("reliability", "regression", "regression-sensitivity"):
+        frame = tables.get(name)
+        if frame is not None and len(frame) and "n" in frame.columns:
+            n = pd.to_numeric(frame["n"], errors="coerce").max()
+            if pd.notna(n) and n > 0:
+                out[name] = int(n)
+    if "regression" in out:
+        out["regression-forest"] = out["regression"]
+    by_site = tables.get("regression-by-site")
+    if by_site is not None and len(by_site) and "n" in by_site.columns:
+        first = by_site[by_site["term"] == by_site["term"].iloc[0]]
+        total = pd.to_numeric(first["n"], errors="coerce").sum()
+        if total > 0:
+            out["site-heterogeneity"] = out["site-effects"] = int(total)
+    codes = tables.get("codes")
+    if codes is not None and len(codes) and "pct_participants" in codes.columns:
+        coded = _by_role(_coded(codes))
+        if coded:
+            for name in ("codes", "cooccurrence", "quotes", "themes-by-role", "joint-display"):
+                out[name] = coded
     return out
