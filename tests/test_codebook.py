@@ -134,9 +134,19 @@ def test_item_labels_as_a_list_and_non_text_labels_are_problems():
         parse_codebook(text)
     message = str(info.value)
     assert "found a list at 'scales.trust.item_labels'" in message
-    assert "true/false value (True) at 'scales.trust.labels.1'" in message
+    assert "scales.trust.labels.1" not in message  # yes is a label, not a boolean
+    assert "at 'scales.trust.labels.5'" in message
     assert "at 'variables.gender.levels.2'" in message
-    assert 'quotes, e.g. "yes"' in message
+
+
+def test_yes_no_levels_stay_the_text_written():
+    """YAML 1.1 reads unquoted yes/no/on/off as booleans; a codebook's levels and labels
+    are text, so a yes/no question keeps its levels as written."""
+    text = MINIMAL.replace("levels: {1: woman, 2: man}", "levels: [yes, no, Off, TRUE]")
+    cb = parse_codebook(text)
+    assert cb.variables["gender"].levels == {"yes": "yes", "no": "no", "Off": "Off", "TRUE": "TRUE"}
+    labels = parse_codebook(MINIMAL.replace("min_items: 2}", "min_items: 2, labels: {1: no}}"))
+    assert labels.scales["trust"].labels == {1: "no"}
 
 
 @pytest.mark.parametrize("rng", ["[1, 10000000]", "[0, 101]"])

@@ -326,7 +326,7 @@ def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
         On a YAML syntax error (with its line) or any inconsistency (each with its line).
     """
     try:
-        doc = load_yaml(text, source=source)
+        doc = load_yaml(text, source=source, booleans=False)
     except StudyDataError as exc:
         raise CodebookError(exc.problems) from None
     lines = _Lines(text)

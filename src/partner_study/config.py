@@ -21,7 +21,6 @@ from pathlib import Path
 from partner_study.errors import PartnerStudyError
 
 __all__ = [
-    "ROLES",
     "SEED",
     "STUDY_NAME",
     "check_study_name",
@@ -38,9 +37,6 @@ __all__ = [
 
 #: Model kinds a params file may ask for (see :mod:`partner_study.models`).
 MODEL_KINDS: tuple[str, ...] = ("ols", "mixed", "joint", "ordinal")
-
-#: The two participant roles of a partnership study.
-ROLES: tuple[str, ...] = ("patient", "professional")
 
 #: Seed of the bundled example study.
 SEED: int = 20231121

@@ -118,11 +118,14 @@ def table_characteristics(
                     }
                 )
                 continue
-            levels = (
-                var.ordered_labels
-                if var is not None
-                else sorted(pd.unique(participants[name].dropna().astype(str)))
-            )
+            present = sorted(pd.unique(participants[name].dropna().astype(str)))
+            if var is not None:
+                levels = var.ordered_labels
+            elif name == "site":  # declared sites first, in codebook order
+                levels = [s for s in cb.site_labels if s in present]
+                levels += [s for s in present if s not in cb.site_labels]
+            else:
+                levels = present
             counts = values.astype("object").value_counts()
             answered = int(values.notna().sum())
             for level in levels:

@@ -51,12 +51,12 @@ DEFAULTS: dict[str, Any] = {
     "describe": {"by": "role", "suppress_below": 5},
     "qualitative": {"quotes_per_theme": 1, "quote_max_chars": 240, "divergence_threshold": 20},
     "regression": {
-        "dependent": "engagement",
+        "dependent": None,  # default: the codebook's first scale
         "outcomes": None,  # default: every other scale
         "covariates": [],
         "groups": None,  # default: the codebook's site column
         "models": list(MODEL_KINDS),
-        "ordinal_dependent": "engagement_level",
+        "ordinal_dependent": None,  # default: the codebook's engagement_level, if declared
         "ordinal_levels": None,  # default: the order the codebook declares
         "cov_type": "HC3",
         "standardize": False,
@@ -129,7 +129,10 @@ SCHEMA: dict[str, Any] = {
         ),
         "regression": _section(
             {
-                "dependent": _name("a scale of the codebook"),
+                "dependent": {
+                    "anyOf": [{"type": "null"}, _name("a scale of the codebook")],
+                    "x-expected": "a scale of the codebook (or nothing: its first scale)",
+                },
                 "outcomes": {
                     "anyOf": [{"type": "null"}, _names("scale")],
                     "x-expected": "a list of scales of the codebook (or nothing: every "
@@ -426,8 +429,12 @@ def _check_regression(params: Params, cb: Codebook) -> list[str]:
     reg = params.values["regression"]
     out: list[str] = []
     scales = list(cb.scales)
+    if reg.get("ordinal_dependent") is None and cb.engagement_level is not None:
+        reg["ordinal_dependent"] = "engagement_level"
     if not scales:
         return out
+    if reg.get("dependent") is None:
+        reg["dependent"] = scales[0]  # the first scale the codebook declares
     if reg.get("dependent") not in scales:
         out.append(
             f"{src}: key 'regression.dependent': found '{reg.get('dependent')}', "

@@ -109,6 +109,13 @@ def prepare_study(study: Study) -> Study:
             codes = level.codes.astype(float)
             scored["engagement_level_code"] = np.where(codes < 0, np.nan, codes + 1)
         scored = attrs.merge(scored, on="participant_id", how="inner", validate="one_to_one")
+        # Variables the survey asked (not in participants.csv) describe participants too:
+        # Table 1 shows them, missing for those who did not answer the survey.
+        asked = [v for v in cb.variables if v in scored.columns and v not in participants]
+        if asked:
+            participants = participants.merge(
+                scored[["participant_id", *asked]], on="participant_id", how="left"
+            )
     segments = None
     if study.segments is not None:
         themes = {name: code.theme for name, code in cb.codes.items()}

@@ -39,6 +39,17 @@ MAX_SCALAR = 100_000
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 
 
+class _TextLoader(_LOADER):  # type: ignore[valid-type,misc]
+    """The safe loader without YAML 1.1 booleans: ``yes``, ``no``, ``on``, ``off``, ``true``
+    stay the text they are (a level named ``no`` is not ``False``)."""
+
+
+_TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in _LOADER.yaml_implicit_resolvers.items()
+}
+
+
 def _problem(source: str, line: int | None, found: str, expected: str, fix: str) -> Problem:
     return Problem(file=source, line=line, found=found, expected=expected, fix=fix)
 
@@ -159,7 +170,7 @@ def _check_events(text: str, source: str) -> None:
             )
 
 
-def load_yaml(text: str, *, source: str) -> Any:
+def load_yaml(text: str, *, source: str, booleans: bool = True) -> Any:
     """Load a YAML document written by a user, within the limits of this module.
 
     Parameters
@@ -168,6 +179,9 @@ def load_yaml(text: str, *, source: str) -> Any:
         The document.
     source : str
         The file's name as the user would type it, for messages.
+    booleans : bool
+        Read ``true``/``false``/``yes``/``no``/``on``/``off`` as booleans (default); with
+        False they stay text (a codebook's levels and labels are text).
 
     Returns
     -------
@@ -194,7 +208,8 @@ def load_yaml(text: str, *, source: str) -> Any:
         )
     try:
         _check_events(text, source)
-        return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+        loader = _LOADER if booleans else _TextLoader
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         raise StudyDataError(_syntax_problem(source, exc)) from None
     except RecursionError:  # pragma: no cover - the depth limit comes first

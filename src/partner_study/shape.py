@@ -48,6 +48,9 @@ class StudyShape:
     roles: tuple[Role, ...] = ()
     sites: dict[str, str] = field(default_factory=dict)
     site_label: str = "Site"
+    #: Columns of the processed tables (stage 01 names them so whatever the raw names).
+    site_column: str = "site"
+    role_column: str = "role"
     scales: dict[str, str] = field(default_factory=dict)
     items: dict[str, str] = field(default_factory=dict)
     responses: dict[str, dict[int, str]] = field(default_factory=dict)
@@ -95,6 +98,15 @@ class StudyShape:
             return self.role_label(group, plural=plural)
         return _ALL_LABEL if str(group) == ALL else str(group)
 
+    def level_label(self, variable: Any, level: Any) -> str:
+        """A level of a participant variable as a reader sees it (site codes get their
+        declared site labels; other levels are stored as their labels)."""
+        if str(variable) == self.site_column:
+            return self.site_name(level)
+        if str(variable) == self.role_column:
+            return self.role_label(level)
+        return str(level)
+
     def dependent_label(self) -> str:
         """What the dependent is called in headings and captions."""
         if self.dependent is None:
@@ -113,6 +125,8 @@ class StudyShape:
         out: dict[str, str] = {}
         for mapping in (self.codes, self.themes, self.variables, self.items, self.scales):
             out.update({k: v for k, v in mapping.items() if v})
+        if self.site_label:
+            out.setdefault(self.site_column, self.site_label)
         return out
 
     def labels_for(self, kind: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ by a count of the rest.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -570,8 +570,24 @@ def _check_tables(
     pfile = names["participants"]
     part_raw = tables.get("participants")
     participants = None
+    survey_raw = tables.get("survey")
+    # A participant variable may be collected in the survey instead (a yes/no question):
+    # it then lives in survey.csv only.
+    in_survey = {
+        v
+        for v in cb.variables
+        if survey_raw is not None
+        and v in survey_raw.columns
+        and (part_raw is None or v not in part_raw.columns)
+    }
     if part_raw is not None:
-        allowed = [cb.id, cb.site, cb.role_column, *cb.variables, *PARTICIPANT_COLUMNS]
+        allowed = [
+            cb.id,
+            cb.site,
+            cb.role_column,
+            *(v for v in cb.variables if v not in in_survey),
+            *PARTICIPANT_COLUMNS,
+        ]
         if _check_columns(
             col,
             pfile,
@@ -582,22 +598,36 @@ def _check_tables(
             "required by the data contract",
         ):
             for v in cb.variables:
-                if v not in part_raw.columns:
+                if v not in part_raw.columns and v not in in_survey:
                     col.add(
                         file=pfile,
                         row=1,
                         column=v,
                         found="no such column in the header",
-                        expected=f"a column '{v}' (declared under variables in codebook.yaml)",
-                        fix=f"add the column, or remove '{v}' from variables in {cb_name}",
+                        expected=f"a column '{v}' (declared under variables in codebook.yaml) "
+                        "in participants.csv, or in survey.csv when the survey asked it",
+                        fix=f"add the column to one of them, or remove '{v}' from variables "
+                        f"in {cb_name}",
                     )
+            if survey_raw is not None:
+                for v in cb.variables:
+                    if v in part_raw.columns and v in survey_raw.columns:
+                        col.add(
+                            file=names["survey"],
+                            row=1,
+                            column=v,
+                            found=f"variable '{v}' in both participants.csv and survey.csv",
+                            expected="each variable in one table",
+                            fix=f"keep '{v}' in one of the two tables",
+                        )
             participants = _validate_participants(col, pfile, part_raw, cb, cb_name)
     known_ids = set(participants["participant_id"]) if participants is not None else None
 
     survey = None
-    survey_raw = tables.get("survey")
     if survey_raw is not None:
-        survey = _validate_survey(col, names["survey"], survey_raw, cb, cb_name, known_ids, pfile)
+        survey = _validate_survey(
+            col, names["survey"], survey_raw, cb, cb_name, known_ids, pfile, sorted(in_survey)
+        )
     segments = None
     segments_raw = tables.get("segments")
     if segments_raw is not None:
@@ -682,10 +712,12 @@ def _validate_survey(
     cb_name: str,
     known_ids: set[str] | None,
     pfile: str,
+    variables: Sequence[str] = (),
 ) -> pd.DataFrame:
     eng = cb.engagement_level
     required = [cb.id, *cb.items] + ([eng.column] if eng else [])
-    _check_columns(col, file, raw, required, required, cb_name, "declared in codebook.yaml")
+    allowed = [*required, *variables]
+    _check_columns(col, file, raw, required, allowed, cb_name, "declared in codebook.yaml")
     if cb.id not in raw.columns or not raw.columns.is_unique:
         return pd.DataFrame()
     ids = _ids(raw, cb.id)
@@ -710,6 +742,8 @@ def _validate_survey(
         out["engagement_level"] = _typed_values(
             col, file, raw[eng.column].astype(str), eng, cb_name
         )
+    for name in variables:
+        out[name] = _typed_values(col, file, raw[name].astype(str), cb.variables[name], cb_name)
     return out
 
 

@@ -31,7 +31,6 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from partner_study.config import ROLES
 from partner_study.errors import Problem, StudyDataError
 from partner_study.io import RawStudy, _limits, read_table
 
@@ -153,14 +152,17 @@ def _dump_codebook(doc: dict[str, Any], *, made_by: str, notes: list[str]) -> st
 
 
 def _role_block(levels: list[str], notes: list[str]) -> dict[str, Any]:
-    if set(levels) <= set(ROLES):
-        return {"column": "role", "levels": list(ROLES)}
+    """The roles found in the data, each with a label and a plural to check."""
     notes.append(
-        f"Role levels {_shown(sorted(levels))} are not the contract's "
-        f"{' and '.join(ROLES)}: the analysis compares roles by these names; recode "
-        "the role column if they mean patient/professional."
+        f"Roles {_shown(levels)} were taken from the data; their labels and plurals are "
+        "drafts (the stored value, capitalised): correct them under role.levels."
     )
-    return {"column": "role", "levels": sorted(levels)}
+    return {
+        "column": "role",
+        "levels": {
+            r: {"label": r[:1].upper() + r[1:], "plural": r[:1].upper() + r[1:]} for r in levels
+        },
+    }
 
 
 @dataclass

@@ -128,7 +128,10 @@ def _characteristics(
     wide = wide.reindex(columns=roles).reset_index()
     data: dict[str, Any] = {
         "Characteristic": _blank_repeats(wide["variable"].map(lambda v: _pretty(v, labels))),
-        "Category": wide["level"],
+        "Category": [
+            shape.level_label(v, lv) if shape is not None else lv
+            for v, lv in zip(wide["variable"], wide["level"], strict=True)
+        ],
     }
     for r in roles:
         data[headers[r]] = wide[r].map(lambda v: "" if _is_missing(v) else v)
