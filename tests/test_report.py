@@ -334,3 +334,41 @@ def test_inline_svg_prefixes_ids_and_drops_external_references():
     assert 'href="#elsewhere"' in out  # not an id of this figure: left as it is
     assert 'data-id="fig1-keep"' in out and '_id="z"' in out  # "\bid": after "-", not "_"
     assert "cdn.example" not in out and "<image/>" in out
+
+
+def test_not_applicable_says_why_in_one_sentence_each():
+    from partner_study.codebook import parse_codebook
+    from partner_study.shape import study_shape
+
+    qual_only = study_shape(
+        parse_codebook(
+            "study: s\nid: pid\nrole: {column: role, levels: [facilitator]}\nsite: site\n"
+            "codes:\n  a: {theme: t}\n"
+        )
+    )
+    agreement = pd.DataFrame(
+        {"code": ["(none)"], "note": ["a single coder: no agreement to compute"]}
+    )
+    sentences = R.not_applicable(qual_only, {"agreement": agreement})
+    assert sentences == [
+        "Survey results (Likert responses, reliability, regression): the codebook declares "
+        "no survey scales.",
+        "Joint displays: they need both a survey and coded interviews.",
+        "Inter-coder agreement: a single coder: no agreement to compute.",
+    ]
+    regression = pd.DataFrame(
+        {"model": ["mixed", "mixed"], "term": ["(skipped)"] * 2, "note": ["1 site"] * 2}
+    )
+    assert R.not_applicable(SHAPE, {"regression": regression}, models=["ols", "mixed"]) == [
+        "Mixed model: 1 site."
+    ]
+    html_text = R.build_report(
+        study="s",
+        tables={},
+        figures={},
+        captions=R.default_captions("s", []),
+        provenance=PROVENANCE,
+        not_applicable=sentences,
+    )
+    assert "Not applicable to this study" in html_text
+    assert "declares no survey scales" in html_text

@@ -25,6 +25,7 @@ from partner_study.tables import column_alignment
 
 __all__ = [
     "READ_TABLES",
+    "not_applicable",
     "PAPER_TABLES",
     "paper_tables",
     "caption_counts",
@@ -475,6 +476,7 @@ def build_report(
     figures: Mapping[str, bytes],
     captions: pd.DataFrame,
     provenance: Mapping[str, Any],
+    not_applicable: Iterable[str] = (),
 ) -> str:
     """The self-contained HTML report of one run.
 
@@ -494,6 +496,9 @@ def build_report(
     provenance : mapping
         ``commit``, ``params_sha256``, ``python`` (str) and ``versions`` (package ->
         version); missing keys read "unknown".
+    not_applicable : iterable of str
+        One sentence per analysis that does not apply to the study, with its reason
+        (:func:`not_applicable`), listed after the contents.
 
     Returns
     -------
@@ -582,6 +587,7 @@ def build_report(
             "the end identifies the code, parameters and software.</p>\n</header>",
             f'<nav aria-label="Contents">\n<h2>Contents</h2>\n<ol>\n{chr(10).join(toc)}\n</ol>\n'
             "</nav>",
+            *_not_applicable_markup(not_applicable),
             *sections,
             _provenance_markup(provenance),
             "</main>",
@@ -590,6 +596,73 @@ def build_report(
             "",
         ]
     )
+
+
+def _not_applicable_markup(sentences: Iterable[str]) -> list[str]:
+    items = [f"<li>{html.escape(str(s))}</li>" for s in sentences]
+    if not items:
+        return []
+    return [
+        '<section id="not-applicable">\n<h2>Not applicable to this study</h2>\n<ul>\n'
+        + "\n".join(items)
+        + "\n</ul>\n</section>"
+    ]
+
+
+def not_applicable(
+    shape: StudyShape, tables: Mapping[str, pd.DataFrame], *, models: Iterable[str] = ()
+) -> list[str]:
+    """One sentence per analysis the study's shape or data rule out, with the reason.
+
+    Parameters
+    ----------
+    shape : StudyShape
+        The study's shape (strands, roles).
+    tables : mapping of str to DataFrame
+        The tidy tables of the run (agreement notes, regression skips, site rows).
+    models : iterable of str
+        The model kinds the parameters ask for.
+
+    Returns
+    -------
+    list of str
+        Sentences in report order; empty when everything applies.
+    """
+    out: list[str] = []
+    if not shape.has_survey:
+        out.append(
+            "Survey results (Likert responses, reliability, regression): the codebook "
+            "declares no survey scales."
+        )
+    elif len(shape.scales) == 1:
+        out.append(
+            "Regression: the codebook declares one scale, so there is nothing to regress it on."
+        )
+    if not shape.has_qualitative:
+        out.append(
+            "Qualitative results (codes, agreement, quotations): the codebook declares no "
+            "qualitative codes."
+        )
+    if not (shape.has_survey and shape.has_qualitative):
+        out.append("Joint displays: they need both a survey and coded interviews.")
+    elif len(shape.roles) < 2:
+        out.append(
+            f"Comparison of roles in the joint display: the study has one role "
+            f"({shape.role_list()})."
+        )
+    agreement = tables.get("agreement")
+    if agreement is not None and len(agreement) and "note" in agreement.columns:
+        notes = agreement["note"].dropna().astype(str)
+        notes = notes[notes.str.len() > 0]
+        if len(notes) and (agreement["code"].astype(str) == "(none)").all():
+            out.append(f"Inter-coder agreement: {notes.iloc[0].rstrip('.')}.")
+    regression = tables.get("regression")
+    if regression is not None and len(regression) and "note" in regression.columns:
+        skipped = regression[regression["term"].astype(str) == "(skipped)"]
+        for model, note in dict(zip(skipped["model"], skipped["note"], strict=True)).items():
+            if str(model) in set(models) or not models:
+                out.append(f"{_pretty(str(model))} model: {str(note).rstrip('.')}.")
+    return out
 
 
 def _first_sentence(caption: str) -> str:
