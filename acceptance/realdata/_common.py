@@ -43,15 +43,7 @@ DEFAULT_OUT_BASE = Path("/tmp/partner-study-realdata")
 #: copy only (the project's notebooks are never touched): (notebook, text, replacement,
 #: why). A patch whose text is no longer in the notebook (the defect was fixed) does
 #: nothing. ``--strict`` runs the notebooks as they are, to show the defect.
-WORKAROUNDS: tuple[tuple[str, str, str, str], ...] = (
-    (
-        "02-describe.ipynb",
-        'figures[\\"likert-engagement\\"]',
-        "figures[next(iter(figures))]",
-        "the last cell displays figures['likert-engagement'], a KeyError for any study without "
-        "a scale named 'engagement'",
-    ),
-)
+WORKAROUNDS: tuple[tuple[str, str, str, str], ...] = ()
 
 
 def parse_args(study: str, description: str, argv: list[str] | None = None) -> argparse.Namespace:

@@ -257,7 +257,6 @@ def convert(frame: pd.DataFrame, *, rating_only: bool = False) -> tuple[RawStudy
     rating, c_rating = _one_per_respondent(f, "FFT categorical answer")
     service, c_service = _one_per_respondent(f, "Service type 1")
     year, c_year = _one_per_respondent(f, "year")
-    n_text = f.groupby("Respondent ID", sort=False)["has_text"].sum()
     for what, n in (
         ("trust", c_trust),
         ("rating", c_rating),
@@ -276,7 +275,6 @@ def convert(frame: pd.DataFrame, *, rating_only: bool = False) -> tuple[RawStudy
             "group_id": "",
             "service": service.fillna("").to_numpy(),
             "year": year.fillna("").to_numpy(),
-            "n_comments": n_text.reindex(ids).astype(int).astype(str).to_numpy(),
         }
     )
 
@@ -362,8 +360,13 @@ def codebook_text(
         f"study: {STUDY}",
         "title: NHS Friends and Family Test comments, two trusts (pxtextmining v6 framework)",
         "id: participant_id",
-        "role: {column: role, levels: [patient]}",
-        "site: site   # the NHS trust (NEAS, NHFT)",
+        "role: {column: role, levels: {patient: {label: Respondent, plural: Respondents}}}",
+        "site:   # the NHS trust",
+        "  column: site",
+        "  label: NHS trust",
+        "  levels:",
+        "    NEAS: North East Ambulance Service",
+        "    NHFT: Northamptonshire Healthcare NHS Foundation Trust",
         "variables:",
         "  service:",
         "    type: category",
@@ -371,8 +374,6 @@ def codebook_text(
         "    missing: [Unknown]",
         "    label: Service (Service type 1)",
         "  year: {type: category, levels: ['2021', '2022'], label: Year of the comment}",
-        "  n_comments: {type: integer, min: 0, max: 3,",
-        "               label: Free-text answers given (not blank or 'Did not answer')}",
         "# The FFT rating again, as the ordinal level of the joint display (themes by rating).",
         "engagement_level:",
         "  column: rating_level",

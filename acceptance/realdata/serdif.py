@@ -103,18 +103,8 @@ def codebook_text(raw_codebook: str, wording: dict[str, str], descriptions: dict
         f"study: {STUDY}",
         "title: SERDIF usability study, Phase 2 (PSSUQ and think-aloud sessions)",
         "id: participant_id",
-        "role: {column: role, levels: [user]}",
-        "site: site",
-        "variables:",
-        "  n_comments: {type: integer, min: 0, max: 19,",
-        "               label: PSSUQ items with a free-text comment}",
-        "# Stage 05 (joint display) needs an ordinal level per respondent; this study has no",
-        "# engagement level, so overall satisfaction (item 19) grouped in three is used:",
-        "# satisfaction_level = 1 if q19 = 1, 2 if q19 = 2, 3 if q19 >= 3 (derived column).",
-        "engagement_level:",
-        "  column: satisfaction_level",
-        "  levels: {1: strongly agree, 2: agree, 3: less than agree}",
-        "  label: Overall satisfaction (PSSUQ item 19), grouped",
+        "role: {column: role, levels: {user: {label: User, plural: Users}}}",
+        "site: {column: site, label: Study, levels: {serdif: SERDIF usability study}}",
         "scales:",
     ]
     for name, (label, numbers, min_items) in SUBSCALES.items():
@@ -183,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"error: {source / name}: no such file. Fix: pass --realdata, the folder "
                 "holding serdif-pssuq-taguette/."
             )
-    survey, wording, n_comments = read_pssuq(source / SCORES)
+    survey, wording, _n_comments = read_pssuq(source / SCORES)
     imported = import_taguette(source / TAGS, study=STUDY, role="user", site=STUDY)
     tagbook = pd.read_csv(source / TAG_CODEBOOK, dtype=str, keep_default_na=False)
     descriptions = dict(zip(tagbook["tag"].str.strip(), tagbook["description"], strict=True))
@@ -207,18 +197,9 @@ def main(argv: list[str] | None = None) -> int:
             "group_id": "",
         }
     )
-    participants["n_comments"] = (
-        participants["participant_id"]
-        .map(n_comments)
-        .astype("Int64")
-        .astype(str)
-        .replace("<NA>", "")
-    )
     segments = imported.segments.copy()
     segments["_n"] = pd.to_numeric(segments["segment_id"], errors="coerce")
     segments = segments.sort_values(["_n", "code"], kind="mergesort").drop(columns="_n")
-    q19 = pd.to_numeric(survey["q19"], errors="coerce")
-    survey["satisfaction_level"] = q19.clip(upper=3).astype("Int64").astype(str).replace("<NA>", "")
     survey["_n"] = survey["participant_id"].str[1:].astype(int)
     survey = survey.sort_values("_n").drop(columns="_n").reset_index(drop=True)
 

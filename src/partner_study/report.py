@@ -71,12 +71,12 @@ _STRAND = {
 
 _TABLE_TEXT = {
     "characteristics": (
-        "Characteristics of the participants of the {study} study, by role{n}. Data are n (%) "
+        "Characteristics of the participants of the {study} study, by {by}{n}. Data are n (%) "
         "of those who answered, mean (SD) or median [first quartile, third quartile]; small "
         "counts, and cells from which they could be derived, are suppressed."
     ),
     "likert": (
-        "Responses to each Likert item of the {study} survey, by role{n}: number (%) of "
+        "Responses to each Likert item of the {study} survey, by {by}{n}: number (%) of "
         "respondents choosing each response option; percentages exclude missing answers."
     ),
     "reliability": (
@@ -129,7 +129,7 @@ _TABLE_TEXT = {
 }
 _FIGURE_TEXT = {
     "likert-*": (
-        "Responses to the {thing} items of the {study} survey, by role{n}. Each bar is one "
+        "Responses to the {thing} items of the {study} survey, by {by}{n}. Each bar is one "
         "item: segments show the percentage of respondents choosing each response option, "
         "centred on the neutral option, with disagreement to the left and agreement to the "
         "right."
@@ -176,12 +176,12 @@ def _pretty(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _n_text(counts: Any, shape: StudyShape | None = None) -> str:
+def _n_text(counts: Any, shape: StudyShape | None = None, by: str = "role") -> str:
     if counts is None:
         return ""
     if isinstance(counts, Mapping):
         parts = [
-            f"{int(v):,} {shape.role_label(k, plural=True) if shape is not None else k}"
+            f"{int(v):,} {shape.group_label(k, by) if shape is not None else k}"
             for k, v in counts.items()
             if str(k) != "all"
         ]
@@ -220,6 +220,7 @@ def default_captions(
     *,
     n: Mapping[str, int | Mapping[str, int]] | None = None,
     shape: StudyShape | None = None,
+    by: str = "role",
 ) -> pd.DataFrame:
     """Journal-style captions for the figures and tables a run produced.
 
@@ -240,6 +241,9 @@ def default_captions(
         int or a mapping role -> count (``{"a": 421, "b": 179}``).
     shape : StudyShape, optional
         Role labels (plural, as the codebook declares them) for the counts.
+    by : str
+        The grouping of Table 1 and the Likert tables (params ``describe.by``): its
+        counts are named by the group's labels (roles, sites) and captions say "by ...".
 
     Returns
     -------
@@ -260,14 +264,23 @@ def default_captions(
     """
     counts = n or {}
     roles = shape.role_list() if shape is not None and shape.roles else "by role"
+    by_text = (
+        "role"
+        if by == "role" or shape is None
+        else shape.site_label
+        if by == "site"
+        else shape.label(by)
+    )
     dependent = (shape.dependent_label() if shape is not None else "") or "the dependent"
     rows = []
     for kind, name in dict.fromkeys(_requested(names)):
         order = TABLE_NAMES if kind == "table" else FIGURE_NAMES
         texts = _TABLE_TEXT if kind == "table" else _FIGURE_TEXT
         pattern = _pattern(name, order)
+        grouped = pattern in ("characteristics", "likert", "likert-*")
+        group_by = by if grouped else "role"
         if name in counts:
-            n_text = _n_text(counts[name], shape)
+            n_text = _n_text(counts[name], shape, group_by)
         else:
             n_text = _n_text(counts.get(_STRAND.get(pattern or "", "")), shape) if pattern else ""
         if pattern is None:
@@ -282,6 +295,7 @@ def default_captions(
                 roles=roles,
                 dependent=dependent,
                 Dependent=dependent[:1].upper() + dependent[1:],
+                by=by_text,
             )
         rank = order.index(pattern) if pattern else len(order)
         rows.append({"kind": kind, "name": name, "caption": caption, "_rank": rank})

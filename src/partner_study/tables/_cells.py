@@ -153,6 +153,8 @@ def _role(
     if labels and key in labels:
         return str(labels[key])
     if shape is not None:
+        if key not in shape.role_names and key in shape.sites:  # grouped by site
+            return shape.site_name(key)
         return shape.role_label(key, plural=plural)
     return "All" if key == _ALL else key
 
