@@ -745,3 +745,12 @@ def test_markdown_makes_no_link_or_image_from_data():
     text = T.to_markdown(display)
     assert "](" not in text
     assert "[x]\\(javascript:alert(1))" in text and "![i]\\(http://evil/p.png)" in text
+
+
+def test_a_wide_latex_table_is_scaled_to_the_text_width_and_a_narrow_one_is_not():
+    """Before: a 23-column display ran off the page."""
+    wide = pd.DataFrame({f"Column {i}": ["12.3 [10.1, 14.5]"] for i in range(12)})
+    narrow = pd.DataFrame({"Scale": ["Trust"], "n": ["480"]})
+    assert r"\resizebox{\linewidth}{!}{%" in T.to_latex(wide)
+    assert T.to_latex(wide).count("{") == T.to_latex(wide).count("}")
+    assert "resizebox" not in T.to_latex(narrow)

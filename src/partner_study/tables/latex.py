@@ -37,6 +37,10 @@ _LATEX_SPECIAL = {
 _LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIAL))
 
 
+#: Characters of a line of a page's text at 10 pt (a wider tabular is scaled to fit).
+_PAGE_CHARACTERS = 100
+
+
 def _latex_escape(text: str) -> str:
     escaped = _LATEX_RE.sub(lambda m: _LATEX_SPECIAL[m.group(0)], text)
     # A minus sign before a number (not a hyphen inside a word or identifier).
@@ -61,8 +65,10 @@ def to_latex(display: pd.DataFrame, *, caption: str | None = None, label: str | 
         ``\\begin{table}[htbp]``, ``\\centering``, caption and label, a ``tabular`` with
         ``\\toprule``, the header, ``\\midrule``, the rows, ``\\bottomrule``, then the note
         in ``\\footnotesize``. Cells are escaped (``& % $ # _ { } ~ ^ \\ < >`` and the Greek
-        letters of the headers); long text columns become ``p{4.5cm}``. Needs
-        ``\\usepackage{booktabs}``.
+        letters of the headers); long text columns become ``p{4.5cm}``. A table wider
+        than a page's text (about 100 characters a line) is scaled to ``\\linewidth``
+        with ``\\resizebox``. Needs ``\\usepackage{booktabs}`` (and ``graphicx`` for
+        wide tables).
 
     Raises
     ------
@@ -75,14 +81,20 @@ def to_latex(display: pd.DataFrame, *, caption: str | None = None, label: str | 
         )
     rows = _cells(display)
     spec = []
+    width = 0  # natural width in characters, headers included
     for i, a in enumerate(column_alignment(display)):
         longest = max([len(r[i]) for r in rows] + [0])
-        spec.append("p{4.5cm}" if a == "l" and longest > 40 else a)
+        wrapped = a == "l" and longest > 40
+        spec.append("p{4.5cm}" if wrapped else a)
+        width += (28 if wrapped else max(longest, len(str(display.columns[i])))) + 2
+    too_wide = width > _PAGE_CHARACTERS
     lines = [r"\begin{table}[htbp]", r"\centering"]
     if caption:
         lines.append(rf"\caption{{{_latex_escape(caption)}}}")
     if label:
         lines.append(rf"\label{{{label}}}")
+    if too_wide:  # scaled to the text width rather than running off the page
+        lines.append(r"\resizebox{\linewidth}{!}{%")
     lines += [rf"\begin{{tabular}}{{{''.join(spec)}}}", r"\toprule"]
     for i, row in enumerate([[str(c) for c in display.columns], *rows]):
         cells = [_latex_escape(c) for c in row]
@@ -92,6 +104,8 @@ def to_latex(display: pd.DataFrame, *, caption: str | None = None, label: str | 
         if i == 0:
             lines.append(r"\midrule")
     lines += [r"\bottomrule", r"\end{tabular}"]
+    if too_wide:
+        lines.append("}")
     if _note(display):
         lines.append(
             rf"\par\smallskip{{\footnotesize \textit{{Note.}} "
