@@ -80,6 +80,8 @@ __all__ = [
     "pool_imputations",
     "fit_models",
     "fit_sensitivity",
+    "declared_levels",
+    "SKIPPED",
 ]
 
 #: Columns of the tidy regression frame, in order (DESIGN §5 + extras).
@@ -116,6 +118,9 @@ DIAGNOSTIC_COLUMNS: tuple[str, ...] = (
 
 #: ``outcome`` value of models that hold every outcome at once.
 ALL_OUTCOMES = "(all)"
+
+#: ``term`` of the one row of a model that was not fitted (its ``note`` says why).
+SKIPPED = "(skipped)"
 
 _OLS_COV_TYPES = ("HC0", "HC1", "HC2", "HC3", "nonrobust")
 _LINKS = ("logit", "probit")
@@ -263,7 +268,12 @@ def _complete_cases(
     for col in frame.columns:
         series = frame[col]
         plain_text = _is_categorical(series) and not pd.api.types.is_bool_dtype(series)
-        if plain_text and not isinstance(series.dtype, pd.CategoricalDtype):
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            # A declared level nobody in the sample has would be a column of zeros (a
+            # rank-deficient design): only the levels present are coded, in declared order.
+            if col not in keep and len(series.cat.categories) > series.nunique(dropna=True):
+                frame[col] = series.cat.remove_unused_categories()
+        elif plain_text:
             # Categorical codes make patsy fast; categories sort alphabetically, as
             # patsy sorts string levels, so the reference level is unchanged.
             frame[col] = pd.Categorical(series)
@@ -277,6 +287,84 @@ def _complete_cases(
             frame[scaled] = (values - values.mean()) / sd
             notes.append("standardized: " + ", ".join(scaled) + " z-scored on the analysis sample")
     return _Sample(frame=frame, n_dropped=int(len(data) - len(frame)), notes=tuple(notes))
+
+
+def declared_levels(codebook: Any) -> dict[str, tuple[str, ...]]:
+    """The levels of a study's categorical columns as its codebook declares them, reference
+    level first: what :func:`fit_models` and the other spec-driven functions take as
+    ``levels``.
+
+    Parameters
+    ----------
+    codebook : Codebook
+        :func:`partner_study.codebook.read_codebook` (``study.codebook`` of a processed
+        study).
+
+    Returns
+    -------
+    dict
+        Column -> stored values in declared order with the reference first: ``role`` (the
+        declared roles), ``site`` (the declared sites), and every category variable (its
+        labels, as the scored data store them; the reference is
+        ``Variable.reference_label``: ``reference:`` when declared, else the first level).
+
+    Examples
+    --------
+    >>> from partner_study.codebook import parse_codebook
+    >>> cb = parse_codebook('''
+    ... study: demo
+    ... id: pid
+    ... role: {column: role, levels: [patient, professional]}
+    ... site: site
+    ... variables:
+    ...   gender: {type: category, levels: {1: woman, 2: man, 3: another gender}}
+    ...   stage: {type: category, levels: [early, late], reference: late}
+    ... ''')
+    >>> declared_levels(cb)["gender"], declared_levels(cb)["stage"]
+    (('woman', 'man', 'another gender'), ('late', 'early'))
+    """
+    out: dict[str, tuple[str, ...]] = {}
+    roles = tuple(str(r) for r in getattr(codebook, "role_levels", ()) or ())
+    if roles:
+        out["role"] = roles
+    sites = tuple(str(s) for s in getattr(codebook, "site_labels", {}) or {})
+    if sites:
+        out["site"] = sites
+    for name, variable in (getattr(codebook, "variables", {}) or {}).items():
+        labels = [str(v) for v in variable.ordered_labels]
+        if not labels:
+            continue
+        reference = variable.reference_label
+        if reference in labels:
+            labels.remove(reference)
+            labels.insert(0, reference)
+        out[str(name)] = tuple(labels)
+    return out
+
+
+def _declare(
+    data: pd.DataFrame, levels: Mapping[str, Sequence] | None, columns: Sequence[str]
+) -> pd.DataFrame:
+    """``data`` with each categorical column of ``columns`` that ``levels`` names as a pandas
+    Categorical in the declared order (first = reference level of treatment coding);
+    values the declaration lacks follow, sorted. Numeric columns and columns ``levels``
+    does not name are left as they are (their string levels then sort alphabetically)."""
+    if not levels:
+        return data
+    changed: dict[str, pd.Categorical] = {}
+    for col in dict.fromkeys(columns):
+        if col not in levels or col not in data.columns:
+            continue
+        series = data[col]
+        if not _is_categorical(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        declared = list(dict.fromkeys(str(v) for v in levels[col]))
+        known = series.notna()
+        text = series.astype(object).where(known).astype(str).where(known)
+        present = {str(v) for v in pd.unique(text[known])}
+        categories = declared + sorted(present - set(declared))
+        changed[col] = pd.Categorical(text, categories=categories)
+    return data.assign(**changed) if changed else data
 
 
 _C_TERM = re.compile(r"""\bC\((Q\((["'])(.+?)\2\)|[A-Za-z_]\w*)\)""")
@@ -502,8 +590,8 @@ def fit_ols(
     >>> d = pd.DataFrame({"y": [1.0, 2.1, 2.9, 4.2, 5.1, 5.8], "x": [1, 2, 3, 4, 5, 6]})
     >>> fit_ols(d, "y ~ x")[["term", "estimate"]].round(2)
             term  estimate
-    0  Intercept      0.05
-    1          x      0.97
+    0  Intercept      0.09
+    1          x      0.98
     """
     if groups is None and cov_type not in _OLS_COV_TYPES:
         raise ParamsError(
@@ -668,12 +756,19 @@ def _pool_ols_imputed(
 
 
 def _skipped(
-    *, model: str, dependent: str, n: int, n_groups: int, outcome: str, n_dropped: int, note: str
+    *,
+    model: str,
+    dependent: str,
+    n: int,
+    n_groups: int | None,
+    outcome: str,
+    n_dropped: int,
+    note: str,
 ) -> pd.DataFrame:
     return _tidy(
         model=model,
         dependent=dependent,
-        terms=["(skipped)"],
+        terms=[SKIPPED],
         estimate=np.nan,
         std_error=np.nan,
         ci_low=np.nan,
@@ -1853,7 +1948,9 @@ def _ols_kwargs(spec: _Spec) -> dict:
     return {"cov_type": spec.cov_type}
 
 
-def fit_models(scored: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
+def fit_models(
+    scored: pd.DataFrame, spec: Mapping, *, levels: Mapping[str, Sequence] | None = None
+) -> pd.DataFrame:
     """Fit the params-driven family of engagement models.
 
     Parameters
@@ -1877,17 +1974,27 @@ def fit_models(scored: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
             cov_type: HC3                             # or HC0-HC2, nonrobust, cluster
             standardize: false
 
+    levels : mapping, optional
+        Column -> its levels in declared order, reference level first
+        (:func:`declared_levels` of the codebook). Categorical covariates it names are
+        treatment-coded against that reference; others against their first level in
+        alphabetical order (a pandas Categorical keeps its own order).
+
     Returns
     -------
     DataFrame
         Concatenated tidy frames (:data:`REGRESSION_COLUMNS`), in this order, for
         each outcome: "ols" and "mixed" (``dependent ~ outcome + covariates``), then
         "ordinal" (``ordinal_dependent`` on the same predictors), then the joint
-        models with every outcome at once ("joint_ols", "joint_mixed" when ``groups``
-        is set, "joint_ordinal" when "ordinal" is also requested), outcome "(all)".
-        ``p_adjusted`` holds Benjamini-Hochberg p-values for the outcome terms within
-        each model kind (across the outcome-specific models; across the outcome
-        terms of a joint model), NaN for every other term.
+        models with every outcome at once, outcome "(all)": "joint_ols" and
+        "joint_mixed" for those of "ols" and "mixed" that ``models`` lists (OLS when it
+        lists neither, nor "ordinal"), "joint_ordinal" when it lists "ordinal". A model
+        kind ``models`` does not list is not fitted and has no row. A model that cannot
+        be fitted on these data (a mixed model with one site; no ordinal dependent, or
+        one observed level of it) has one row, term :data:`SKIPPED`, whose ``note``
+        gives the reason. ``p_adjusted`` holds Benjamini-Hochberg p-values for the
+        outcome terms within each model kind (across the outcome-specific models;
+        across the outcome terms of a joint model), NaN for every other term.
 
     Raises
     ------
@@ -1898,11 +2005,13 @@ def fit_models(scored: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
 
     Notes
     -----
-    String covariates enter as ``C(x)`` with the first level in alphabetical order as
-    reference (a pandas Categorical keeps its own order). ``standardize`` applies to
-    the OLS and mixed models; ordinal models keep log-odds per unit.
+    Categorical covariates are treatment-coded: the reference is the first level of
+    ``levels`` (the codebook's reference), else the first in alphabetical order; term
+    names do not depend on it (``gender[T.man]``). ``standardize`` applies to the OLS
+    and mixed models; ordinal models keep log-odds per unit.
     """
     s = _read_spec(scored, spec)
+    scored = _declare(scored, levels, s.covariates)
     sets = [(o, [o, *[c for c in s.covariates if c != o]]) for o in s.outcomes]
     frames: list[pd.DataFrame] = []
     for outcome, predictors in sets:
@@ -1926,7 +2035,11 @@ def fit_models(scored: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
         )
     if "joint" in s.models:
         joint = [*s.outcomes, *[c for c in s.covariates if c not in s.outcomes]]
-        fits = _fit_linear(scored, s, joint, outcome=ALL_OUTCOMES, kinds=("ols", "mixed"))
+        # the joint versions of the requested kinds only ("joint" alone: OLS)
+        linear = [k for k in ("ols", "mixed") if k in s.models]
+        if not linear and "ordinal" not in s.models:
+            linear = ["ols"]
+        fits = _fit_linear(scored, s, joint, outcome=ALL_OUTCOMES, kinds=linear)
         if ordinal:
             fits.append(_fit_ordinal_spec(scored, s, joint, outcome=ALL_OUTCOMES))
         frames += [f.assign(model="joint_" + f["model"]) for f in fits]
@@ -1958,14 +2071,30 @@ def _fit_linear(
 def _fit_ordinal_spec(
     scored: pd.DataFrame, s: _Spec, predictors: list[str], *, outcome: str
 ) -> pd.DataFrame:
-    return fit_ordinal(
-        scored,
-        str(s.ordinal_dependent),
-        predictors,
-        link=s.ordinal_link,
-        levels=s.ordinal_levels,
-        outcome=outcome,
-    )
+    """The ordinal model of the spec; skipped with the reason when the data cannot
+    identify it (fewer than 2 observed levels, fewer complete rows than parameters)."""
+    try:
+        return fit_ordinal(
+            scored,
+            str(s.ordinal_dependent),
+            predictors,
+            link=s.ordinal_link,
+            levels=s.ordinal_levels,
+            outcome=outcome,
+        )
+    except StudyDataError as exc:
+        problem = exc.problems[0]
+        variables = [str(s.ordinal_dependent), *predictors]
+        n = int(scored[variables].notna().all(axis=1).sum())
+        return _skipped(
+            model="ordinal" if s.ordinal_link == "logit" else f"ordinal_{s.ordinal_link}",
+            dependent=str(s.ordinal_dependent),
+            n=n,
+            n_groups=None,
+            outcome=outcome,
+            n_dropped=len(scored) - n,
+            note=f"ordinal model skipped: {problem.found} (it needs {problem.expected})",
+        )
 
 
 def fit_sensitivity(
@@ -1976,6 +2105,7 @@ def fit_sensitivity(
     seed: int = SEED,
     n_burnin: int = 10,
     n_skip: int = 3,
+    levels: Mapping[str, Sequence] | None = None,
 ) -> pd.DataFrame:
     """Complete-case OLS beside multiple-imputation OLS, for each outcome.
 
@@ -1990,6 +2120,9 @@ def fit_sensitivity(
         Imputed data sets per outcome model.
     seed : int
         Seed of the imputations (the same seed gives the same table).
+    levels : mapping, optional
+        Declared levels of categorical covariates, reference first (as :func:`fit_models`);
+        the imputation itself does not depend on them.
 
     Returns
     -------
@@ -2026,6 +2159,9 @@ def fit_sensitivity(
         n_skip=n_skip,
     )
     extra = _messages(notes)
+    # the reference levels are set after imputing, so the imputations stay the same
+    completed = [_declare(done, levels, s.covariates) for done in completed]
+    scored = _declare(scored, levels, s.covariates)
     frames: list[pd.DataFrame] = []
     for outcome, formula in formulas.items():
         frames.append(fit_ols(scored, formula, outcome=outcome, **kwargs))
@@ -2040,8 +2176,12 @@ def fit_sensitivity(
     return adjust_pvalues(_concat(frames))
 
 
-def table_diagnostics(scored: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
-    """Collinearity and residual checks of the joint model of a params ``regression`` spec.
+def table_diagnostics(
+    scored: pd.DataFrame, spec: Mapping, *, levels: Mapping[str, Sequence] | None = None
+) -> pd.DataFrame:
+    """Collinearity and residual checks of the joint model of a params ``regression`` spec
+    (categorical covariates coded against the reference of ``levels``, as
+    :func:`fit_models`).
 
     Returns
     -------
@@ -2051,6 +2191,7 @@ def table_diagnostics(scored: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
         :func:`residual_diagnostics` (Breusch-Pagan, Jarque-Bera, Shapiro-Wilk).
     """
     s = _read_spec(scored, {**dict(spec), "models": ["ols"]})
+    scored = _declare(scored, levels, s.covariates)
     predictors = [*s.outcomes, *[c for c in s.covariates if c not in s.outcomes]]
     formula = f"{_quote(s.dependent)} ~ {_rhs(scored, predictors)}"
     v = vif(scored, predictors)
@@ -2118,7 +2259,13 @@ HETEROGENEITY_COLUMNS = (
 )
 
 
-def fit_by_site(scored: pd.DataFrame, spec: Mapping, *, min_n: int = 30) -> pd.DataFrame:
+def fit_by_site(
+    scored: pd.DataFrame,
+    spec: Mapping,
+    *,
+    min_n: int = 30,
+    levels: Mapping[str, Sequence] | None = None,
+) -> pd.DataFrame:
     """The joint model of a params ``regression`` spec fitted in each site separately.
 
     Parameters
@@ -2129,6 +2276,8 @@ def fit_by_site(scored: pd.DataFrame, spec: Mapping, *, min_n: int = 30) -> pd.D
         The params ``regression`` section (dependent, outcomes, covariates, groups).
     min_n : int
         Sites with fewer complete cases are reported with a note, not fitted.
+    levels : mapping, optional
+        Declared levels of categorical covariates, reference first (as :func:`fit_models`).
 
     Returns
     -------
@@ -2139,6 +2288,7 @@ def fit_by_site(scored: pd.DataFrame, spec: Mapping, *, min_n: int = 30) -> pd.D
     s = _read_spec(scored, {**dict(spec), "models": ["ols"]})
     group = s.groups or "site"
     covariates = [c for c in s.covariates if c not in s.outcomes and c != group]
+    scored = _declare(scored, levels, covariates)
     rows = []
     for site, data in scored.groupby(group, sort=True):
         used = [c for c in covariates if data[c].nunique(dropna=True) > 1]
@@ -2183,7 +2333,9 @@ def site_heterogeneity(by_site: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        :data:`HETEROGENEITY_COLUMNS`, one row per term.
+        :data:`HETEROGENEITY_COLUMNS`, one row per term estimated in at least 2 sites.
+        With fewer than 2 sites there is nothing to compare: no rows, and
+        ``attrs["note"]`` says why in one sentence (also for a study of one site).
 
     Notes
     -----
@@ -2196,12 +2348,14 @@ def site_heterogeneity(by_site: pd.DataFrame) -> pd.DataFrame:
     Higgins, J. P. T. & Thompson, S. G. (2002). Quantifying heterogeneity in a meta-analysis.
     Statistics in Medicine 21, 1539-1558. doi:10.1002/sim.1186
     """
-    from scipy import stats
-
+    estimated = by_site.dropna(subset=["estimate", "std_error"])
+    n_sites = estimated["site"].nunique() if "site" in estimated.columns else 0
     rows = []
-    for term, grp in by_site.dropna(subset=["estimate", "std_error"]).groupby("term", sort=False):
+    for term, grp in estimated.groupby("term", sort=False):
         b, v = grp["estimate"].to_numpy(float), grp["std_error"].to_numpy(float) ** 2
         k = len(b)
+        if k < 2:
+            continue
         w = 1 / v
         pooled = float((w * b).sum() / w.sum())
         se = float(np.sqrt(1 / w.sum()))
@@ -2223,4 +2377,20 @@ def site_heterogeneity(by_site: pd.DataFrame) -> pd.DataFrame:
                 "tau2": tau2,
             }
         )
-    return pd.DataFrame(rows).reindex(columns=list(HETEROGENEITY_COLUMNS))
+    out = pd.DataFrame(rows).reindex(columns=list(HETEROGENEITY_COLUMNS))
+    if out.empty:
+        total = by_site["site"].nunique() if "site" in by_site.columns else 0
+        out = out.astype({c: "float64" for c in HETEROGENEITY_COLUMNS if c != "term"})
+        out = out.astype({"term": "object"})
+        if total < 2:
+            out.attrs["note"] = (
+                f"Between-site heterogeneity is not estimated: the data hold {total} "
+                f"site{'' if total == 1 else 's'}, and a comparison needs at least 2."
+            )
+        else:
+            out.attrs["note"] = (
+                f"Between-site heterogeneity is not estimated: {n_sites} of the {total} sites "
+                "had enough complete cases for the within-site model, and a comparison needs "
+                "at least 2."
+            )
+    return out

@@ -1,19 +1,32 @@
-"""Figures of the regression stage: forest plot and engagement scatter plots.
+"""Figures of the regression stage: forest plot, dependent-against-outcome scatter plots and
+between-site estimates.
 
 Layer 4. Functions take the tidy frames of :mod:`partner_study.models` or the
 scored survey and return a matplotlib Figure; they never save (the writer does).
+Given the study's shape (:func:`partner_study.shape.read_shape`), axis labels, tick
+labels and legends use the codebook's labels (the dependent, the outcomes, roles and
+sites), long ones wrapped, never cut.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from partner_study.errors import ParamsError, Problem, StudyDataError
-from partner_study.figures.style import OKABE_ITO, ROLE_COLOURS, journal_style, new_figure
+from partner_study.figures.style import (
+    DOUBLE_COLUMN_MM,
+    OKABE_ITO,
+    ROLE_COLOURS,
+    journal_style,
+    new_figure,
+)
+from partner_study.shape import StudyShape
 
 __all__ = [
     "plot_site_effects",
@@ -47,6 +60,34 @@ def pretty_name(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _wrap(text: str, width: int) -> str:
+    """``text`` broken into lines of at most ``width`` characters at spaces (a longer word
+    stays whole): a label is wrapped, never cut."""
+    lines = textwrap.wrap(str(text), width, break_long_words=False, break_on_hyphens=False)
+    return "\n".join(lines) or str(text)
+
+
+def _label(name: Any, shape: StudyShape | None) -> str:
+    """A scale or variable as the codebook labels it, else its name made readable."""
+    return shape.label(name) if shape is not None else pretty_name(str(name))
+
+
+def _model_label(model: str, regression: pd.DataFrame, shape: StudyShape | None) -> str:
+    """A model's legend label; with the shape, a mixed model names its grouping as the
+    codebook labels it ("random intercept per établissement")."""
+    label = MODEL_LABELS.get(model, pretty_name(model))
+    if shape is None or not model.endswith("mixed"):
+        return label
+    terms = regression.loc[regression["model"] == model, "term"].astype(str)
+    groups = [t[4:-1] for t in terms if t.startswith("var(") and t != "var(residual)"]
+    if not groups:
+        return label
+    name = shape.site_label if groups[0] == "site" else shape.label(groups[0])
+    name = name[:1].lower() + name[1:]
+    together = ", all outcomes together" if model.startswith("joint_") else ""
+    return f"Mixed model (random intercept per {name}){together}"
+
+
 def _outcome_rows(regression: pd.DataFrame) -> pd.DataFrame:
     needed = ["model", "term", "estimate", "ci_low", "ci_high", "outcome"]
     missing = [c for c in needed if c not in regression.columns]
@@ -75,6 +116,7 @@ def plot_forest(
     *,
     models: Sequence[str] | None = None,
     outcomes: Sequence[str] | None = None,
+    shape: StudyShape | None = None,
 ) -> Figure:
     """Forest plot of the outcome coefficients, one row per outcome, models dodged.
 
@@ -88,6 +130,10 @@ def plot_forest(
         Models to show, in legend order (default: all, in order of appearance).
     outcomes : sequence of str, optional
         Outcomes to show, top to bottom (default: all, in order of appearance).
+    shape : StudyShape, optional
+        Outcome labels (the codebook's scale labels, wrapped) and, as each panel's
+        title, the label of the panel's dependent. Without it, names made readable and
+        no titles.
 
     Returns
     -------
@@ -95,8 +141,9 @@ def plot_forest(
         Double-column figure. One panel per scale present (coefficients of linear
         models; log-odds or odds ratios of ordinal models), each with a reference
         line at no effect (0, or 1 on a log axis for odds ratios), point estimates
-        with 95% CI bars, one colour and marker per model; outcome names
-        prettified ("Information sharing").
+        with 95% CI bars, one colour and marker per model (only the models in the
+        frame, skipped ones having no estimate); outcome names as labelled
+        ("Information sharing").
 
     Raises
     ------
@@ -131,7 +178,9 @@ def plot_forest(
         dict.fromkeys(_scale(m, n) for m, n in zip(rows["model"], rows["note"], strict=True))
     )
     n_out, n_mod = len(outcomes), len(models)
-    height = float(np.clip(22 + 6.5 * n_out * max(1.0, n_mod / 3), 45, 220))
+    names = [_wrap(_label(o, shape), 28) for o in outcomes]
+    lines = max(n.count("\n") + 1 for n in names)
+    height = float(np.clip(22 + 6.5 * n_out * max(1.0, n_mod / 3, lines / 2), 45, 220))
     fig, axes = new_figure(
         "double", height_mm=height, ncols=len(scales), sharey=True, squeeze=False
     )
@@ -162,12 +211,20 @@ def plot_forest(
                     ecolor=OKABE_ITO[j % len(OKABE_ITO)],
                     elinewidth=0.9,
                     capsize=0,
-                    label=MODEL_LABELS.get(model, pretty_name(model)),
+                    label=_model_label(model, regression, shape),
                 )
             if odds:
                 ax.set_xscale("log")
             ax.set_xlabel(scale)
-            ax.set_yticks(range(n_out), [pretty_name(o) for o in outcomes])
+            dependents = [
+                d
+                for d in pd.unique(panel.get("dependent", pd.Series([], dtype=object)))
+                if isinstance(d, str) and d
+            ]
+            if shape is not None and len(dependents) == 1:
+                width = 60 if len(scales) == 1 else 36
+                ax.set_title(_wrap(shape.label(dependents[0]), width), loc="left")
+            ax.set_yticks(range(n_out), names)
             ax.set_ylim(n_out - 0.5, -0.5)
             ax.tick_params(axis="y", length=0)
         handles, labels = [], []
@@ -187,8 +244,9 @@ def plot_engagement_vs(
     dependent: str = "engagement",
     by: str | None = "role",
     seed: int = 0,
+    shape: StudyShape | None = None,
 ) -> Figure:
-    """Scatter of engagement against one outcome with fitted OLS lines per group.
+    """Scatter of the dependent against one outcome with fitted OLS lines per group.
 
     Parameters
     ----------
@@ -202,6 +260,10 @@ def plot_engagement_vs(
         Column defining groups (colours and one line each); None for one group.
     seed : int
         Seed of the jitter (a numpy Generator): the same seed gives the same figure.
+    shape : StudyShape, optional
+        Axis labels from the codebook's scale labels (wrapped), groups in declared
+        order with their declared labels (roles, sites). Without it, names made
+        readable and groups in the fixed role order, then sorted.
 
     Returns
     -------
@@ -246,8 +308,11 @@ def plot_engagement_vs(
     else:
         values = data[by].astype(str).to_numpy()
         present = set(values)
-        known = [r for r in ROLE_COLOURS if r in present]
-        groups = [*known, *sorted(present - set(known))]
+        if shape is not None:
+            groups = list(shape.group_order(present, by))
+        else:
+            known = [r for r in ROLE_COLOURS if r in present]
+            groups = [*known, *sorted(present - set(known))]
         keys = np.asarray(pd.Categorical(values, categories=groups).codes)
     fig, ax = new_figure("single", height_mm=65)
     with journal_style():
@@ -257,7 +322,11 @@ def plot_engagement_vs(
                 colour, name = OKABE_ITO[0], "All"
             else:
                 colour, name = ROLE_COLOURS.get(group, OKABE_ITO[i % len(OKABE_ITO)]), group
-            label = f"{pretty_name(name)} (n = {int(mask.sum())})"
+            if shape is not None and group is not None:
+                name = shape.group_label(group, by or "role", plural=False)
+            else:
+                name = pretty_name(name)
+            label = f"{name} (n = {int(mask.sum())})"
             ax.scatter(
                 x[mask] + jx[mask],
                 y[mask] + jy[mask],
@@ -274,25 +343,32 @@ def plot_engagement_vs(
                 ax.plot(grid, intercept + slope * grid, color=colour, linewidth=1.3, label=label)
             else:
                 ax.plot([], [], color=colour, label=label)
-        ax.set_xlabel(f"{pretty_name(outcome)} (scale score)")
-        ax.set_ylabel(f"{pretty_name(dependent)} (scale score)")
+        ax.set_xlabel(_wrap(f"{_label(outcome, shape)} (scale score)", 56))
+        ax.set_ylabel(_wrap(f"{_label(dependent, shape)} (scale score)", 44))
         if by is not None:
             ax.legend(loc="upper left")  # "best" scans every point: slow at survey scale
     return fig
 
 
-def plot_engagement_vs_outcomes(scored: pd.DataFrame, spec: dict) -> dict[str, Figure]:
+def plot_engagement_vs_outcomes(
+    scored: pd.DataFrame, spec: Mapping[str, Any], *, shape: StudyShape | None = None
+) -> dict[str, Figure]:
     """One :func:`plot_engagement_vs` figure per outcome of a params ``regression`` spec,
-    keyed ``engagement-vs-<outcome>``."""
+    keyed ``<dependent>-vs-<outcome>`` (``engagement-vs-trust``); labels from ``shape``."""
     return {
         f"{spec['dependent']}-vs-{o}": plot_engagement_vs(
-            scored, outcome=o, dependent=spec["dependent"]
+            scored, outcome=o, dependent=spec["dependent"], shape=shape
         )
         for o in spec["outcomes"]
     }
 
 
-def plot_site_effects(by_site: pd.DataFrame, heterogeneity: pd.DataFrame) -> Figure:
+def plot_site_effects(
+    by_site: pd.DataFrame,
+    heterogeneity: pd.DataFrame,
+    *,
+    shape: StudyShape | None = None,
+) -> Figure | None:
     """Between-site heterogeneity: each site's estimate of each outcome effect with its 95% CI
     and the inverse-variance pooled estimate (diamond), with I-squared per outcome.
 
@@ -302,17 +378,28 @@ def plot_site_effects(by_site: pd.DataFrame, heterogeneity: pd.DataFrame) -> Fig
         :func:`partner_study.models.fit_by_site`.
     heterogeneity : DataFrame
         :func:`partner_study.models.site_heterogeneity`.
+    shape : StudyShape, optional
+        Site labels and order, outcome labels (wrapped), the dependent's label in the axis
+        label; without it, names made readable and sites sorted.
 
     Returns
     -------
-    Figure
-        Double-column figure, one row per outcome, sites dodged in colour.
+    Figure or None
+        Double-column figure, one row per outcome, sites dodged in colour. None when fewer
+        than 2 sites have an estimate: there is nothing to compare (a study of one site),
+        and an empty panel would say nothing.
     """
     data = by_site.dropna(subset=["estimate"])
+    if data["site"].nunique() < 2:
+        return None
     terms = list(dict.fromkeys(data["term"]))
-    sites = sorted(data["site"].unique())
+    present = [str(v) for v in data["site"].unique()]
+    sites = list(shape.group_order(present, "site")) if shape is not None else sorted(present)
+    data = data.assign(site=data["site"].astype(str))
     het = heterogeneity.set_index("term")
-    height = 20 + 9.0 * max(1, len(terms))
+    names = [_wrap(_label(t, shape), 30) for t in terms]
+    lines = max(n.count("\n") + 2 for n in names)
+    height = 20 + 4.5 * max(2, lines) * max(1, len(terms))
     with journal_style():
         fig, ax = new_figure("double", height)
         offsets = np.linspace(-0.3, 0.3, len(sites) + 1)
@@ -320,6 +407,7 @@ def plot_site_effects(by_site: pd.DataFrame, heterogeneity: pd.DataFrame) -> Fig
             sub = data[data["site"] == site].set_index("term").reindex(terms)
             y = np.arange(len(terms))[::-1] + offsets[i]
             colour = OKABE_ITO[i % len(OKABE_ITO)]
+            name = shape.site_name(site) if shape is not None else pretty_name(site)
             ax.errorbar(
                 sub["estimate"],
                 y,
@@ -329,33 +417,44 @@ def plot_site_effects(by_site: pd.DataFrame, heterogeneity: pd.DataFrame) -> Fig
                 markersize=3,
                 elinewidth=0.8,
                 capsize=0,
-                label=pretty_name(str(site)),
+                label=_wrap(name, 30),
             )
         y = np.arange(len(terms))[::-1] + offsets[-1]
         pooled = het.reindex(terms)
-        ax.errorbar(
-            pooled["pooled"],
-            y,
-            xerr=[
-                pooled["pooled"] - pooled["pooled_ci_low"],
-                pooled["pooled_ci_high"] - pooled["pooled"],
-            ],
-            fmt="D",
-            color="black",
-            markersize=4,
-            elinewidth=1.0,
-            capsize=0,
-            label="Pooled (inverse variance)",
-        )
+        if pooled["pooled"].notna().any():
+            ax.errorbar(
+                pooled["pooled"],
+                y,
+                xerr=[
+                    pooled["pooled"] - pooled["pooled_ci_low"],
+                    pooled["pooled_ci_high"] - pooled["pooled"],
+                ],
+                fmt="D",
+                color="black",
+                markersize=4,
+                elinewidth=1.0,
+                capsize=0,
+                label="Pooled (inverse variance)",
+            )
         ax.axvline(0, color="0.5", linewidth=0.6, linestyle="--")
         ax.set_yticks(np.arange(len(terms))[::-1])
         labels = [
-            f"{pretty_name(t)}\nI\u00b2 = {100 * het.loc[t, 'i2']:.0f}%"
-            if t in het.index
-            else pretty_name(t)
-            for t in terms
+            f"{name}\nI\u00b2 = {100 * het.loc[t, 'i2']:.0f}%"
+            if t in het.index and pd.notna(het.loc[t, "i2"])
+            else name
+            for t, name in zip(terms, names, strict=True)
         ]
         ax.set_yticklabels(labels)
-        ax.set_xlabel("Effect on engagement within each site (95% CI)")
-        fig.legend(loc="outside lower center", ncols=min(5, len(sites) + 1))
+        site_word = shape.site_label if shape is not None else "Site"
+        site_word = site_word[:1].lower() + site_word[1:]
+        dependent = shape.dependent_label() if shape is not None else ""
+        xlabel = f"Coefficient within each {site_word} (95% CI)"
+        ax.set_xlabel(
+            _wrap(f"{dependent}: {xlabel[:1].lower()}{xlabel[1:]}", 90) if dependent else xlabel
+        )
+        # as many legend columns as fit the width (about 1.3 mm a character at 6.5 pt)
+        entries = ax.get_legend_handles_labels()[1]
+        longest = max(len(line) for text in entries for line in text.split("\n"))
+        ncols = int(np.clip((DOUBLE_COLUMN_MM - 6) // (10 + 1.3 * longest), 1, 5))
+        fig.legend(loc="outside lower center", ncols=min(ncols, len(entries)))
     return fig
