@@ -100,7 +100,15 @@ def test_every_output_of_the_contract(project):
         "joint-display",
     ):
         assert (rep / "tables" / f"{name}.csv").is_file(), name
-    for name in ("characteristics", "reliability", "regression", "codes", "joint-display"):
+    for name in (
+        "characteristics",
+        "reliability",
+        "regression-ols",
+        "regression-mixed",
+        "regression-ordinal",
+        "codes",
+        "joint-display",
+    ):
         for fmt in ("md", "tex", "docx"):
             assert (rep / "tables" / f"{name}.{fmt}").is_file(), (name, fmt)
     for name in (

@@ -25,6 +25,7 @@ from partner_study.tables import column_alignment
 
 __all__ = [
     "READ_TABLES",
+    "REGRESSION_TABLES",
     "not_applicable",
     "PAPER_TABLES",
     "paper_tables",
@@ -38,6 +39,18 @@ __all__ = [
 
 #: Tables the report reads: the tidy tables it shows, then those its captions count from.
 READ_TABLES: tuple[str, ...] = (*TABLE_NAMES, "regression-by-site")
+#: The paper tables of the regression, one per model kind
+#: (:func:`partner_study.tables.regression_displays`).
+REGRESSION_TABLES: tuple[str, ...] = (
+    "regression-ols",
+    "regression-mixed",
+    "regression-ordinal",
+    "regression-ordinal-probit",
+)
+#: Table names in report order: the tidy tables, the regression's per-kind tables after it.
+_TABLE_ORDER: tuple[str, ...] = tuple(
+    n for t in TABLE_NAMES for n in ((t, *REGRESSION_TABLES) if t == "regression" else (t,))
+)
 #: Columns of a captions frame.
 CAPTION_COLUMNS: tuple[str, ...] = ("kind", "name", "number", "caption")
 #: Figure names in report order; ``*`` stands for a scale or outcome name.
@@ -111,6 +124,29 @@ _TABLE_TEXT = {
         "intercept) and of the proportional-odds model of the ordinal dependent; each outcome "
         "in its own models adjusted for the covariates, then all outcomes together."
     ),
+    "regression-ols": (
+        "Associations of the outcomes with {dependent} in the {study} study{n}: linear "
+        "models (OLS, robust standard errors), each outcome in its own model adjusted for "
+        "the covariates, then all outcomes together; estimates with 95% confidence "
+        "intervals, two-sided p values and Benjamini-Hochberg adjusted p values."
+    ),
+    "regression-mixed": (
+        "Associations of the outcomes with {dependent} in the {study} study{n}: linear "
+        "mixed models with a random intercept per {site} (REML), each outcome in its own "
+        "model, then all together; estimates with 95% confidence intervals, two-sided p "
+        "values and Benjamini-Hochberg adjusted p values."
+    ),
+    "regression-ordinal": (
+        "Associations of the outcomes with {ordinal} in the {study} study{n}: "
+        "proportional-odds (ordinal logit) models, coefficients as log-odds with 95% "
+        "confidence intervals, two-sided p values and Benjamini-Hochberg adjusted p values; "
+        "cut points on the scale of the levels."
+    ),
+    "regression-ordinal-probit": (
+        "Associations of the outcomes with {ordinal} in the {study} study{n}: ordinal "
+        "probit models, coefficients on the latent scale with 95% confidence intervals, "
+        "two-sided p values and Benjamini-Hochberg adjusted p values."
+    ),
     "regression-sensitivity": (
         "Sensitivity analysis of the {study} study{n}: complete-case OLS estimates beside "
         "estimates after multiple imputation by chained equations, with 95% confidence "
@@ -150,8 +186,10 @@ _FIGURE_TEXT = {
         "role over the observed range."
     ),
     "site-effects": (
-        "Between-site variation in {dependent} in the {study} study{n}: estimated site "
-        "effects with 95% intervals; the vertical line marks the overall mean."
+        "Associations with {dependent} within each {site} of the {study} study{n}: the "
+        "joint model's coefficients fitted in each {site} with 95% confidence intervals, "
+        "the inverse-variance pooled estimate (diamond) and the heterogeneity (I-squared); "
+        "the vertical line marks no association."
     ),
     "joint-display": (
         "Joint display of the {study} study{n}: percentage of coded participants of each "
@@ -192,6 +230,13 @@ def _n_text(counts: Any, shape: StudyShape | None = None, by: str = "role") -> s
     return f" (n = {int(counts):,})"
 
 
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: ``Site`` -> ``site``; ``NHS trust`` stays as it is."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
 def _requested(names: Any) -> list[tuple[str, str]]:
     if isinstance(names, str):
         names = [names]
@@ -207,7 +252,7 @@ def _requested(names: Any) -> list[tuple[str, str]]:
     for name in map(str, names):
         kinds = [
             k
-            for k, known in (("table", TABLE_NAMES), ("figure", FIGURE_NAMES))
+            for k, known in (("table", _TABLE_ORDER), ("figure", FIGURE_NAMES))
             if _pattern(name, known)
         ]
         pairs += [(k, name) for k in (kinds or ["figure" if "-" in name else "table"])]
@@ -264,6 +309,12 @@ def default_captions(
     """
     counts = n or {}
     roles = shape.role_list() if shape is not None and shape.roles else "by role"
+    site = _in_sentence(shape.site_label) if shape is not None else "site"
+    ordinal = (
+        shape.label(shape.ordinal_dependent)
+        if shape is not None and shape.ordinal_dependent
+        else "the ordinal dependent"
+    )
     by_text = (
         "role"
         if by == "role" or shape is None
@@ -274,9 +325,14 @@ def default_captions(
     dependent = (shape.dependent_label() if shape is not None else "") or "the dependent"
     rows = []
     for kind, name in dict.fromkeys(_requested(names)):
-        order = TABLE_NAMES if kind == "table" else FIGURE_NAMES
+        order = _TABLE_ORDER if kind == "table" else FIGURE_NAMES
         texts = _TABLE_TEXT if kind == "table" else _FIGURE_TEXT
         pattern = _pattern(name, order)
+        vs = re.fullmatch(r"(.+)-vs-(.+)", name) if kind == "figure" else None
+        if pattern is None and vs:  # <dependent>-vs-<outcome>, whatever the dependent
+            pattern, name_part = "engagement-vs-*", vs.group(2)
+        else:
+            name_part = name[len(pattern) - 1 :] if pattern and pattern.endswith("*") else ""
         grouped = pattern in ("characteristics", "likert", "likert-*")
         group_by = by if grouped else "role"
         if name in counts:
@@ -286,7 +342,7 @@ def default_captions(
         if pattern is None:
             caption = f"{_pretty(name)}, {study} study."
         else:
-            part = name[len(pattern) - 1 :] if pattern.endswith("*") else ""
+            part = name_part
             thing = (shape.label(part) if shape is not None else _pretty(part)) if part else ""
             caption = texts[pattern].format(
                 study=study,
@@ -296,6 +352,8 @@ def default_captions(
                 dependent=dependent,
                 Dependent=dependent[:1].upper() + dependent[1:],
                 by=by_text,
+                site=site,
+                ordinal=ordinal,
             )
         rank = order.index(pattern) if pattern else len(order)
         rows.append({"kind": kind, "name": name, "caption": caption, "_rank": rank})
@@ -690,7 +748,7 @@ def _first_sentence(caption: str) -> str:
 PAPER_TABLES: tuple[str, ...] = (
     "characteristics",
     "reliability",
-    "regression",
+    *REGRESSION_TABLES,
     "codes",
     "agreement",
     "joint-display",
@@ -711,7 +769,23 @@ def paper_tables(
     return {
         name: format_table(frame, name, suppress_below=suppress_below, shape=shape)
         for name, frame in tables.items()
-        if len(frame) and name in TABLE_NAMES
+        if len(frame) and name in TABLE_NAMES and name != "regression"
+    } | _regression_tables(tables.get("regression"), shape)
+
+
+def _regression_tables(
+    frame: pd.DataFrame | None, shape: StudyShape | None
+) -> dict[str, pd.DataFrame]:
+    """One paper table per model kind; a kind every model of which was skipped gives none
+    (the report's "not applicable" list says why)."""
+    from partner_study.tables import regression_displays
+
+    if frame is None or not len(frame):
+        return {}
+    return {
+        k: d
+        for k, d in regression_displays(frame, shape=shape).items()
+        if not d.attrs.get("skipped")
     }
 
 
@@ -775,6 +849,12 @@ def caption_counts(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
                 out[name] = int(n)
     if "regression" in out:
         out["regression-forest"] = out["regression"]
+        frame = tables["regression"]
+        kind = frame["model"].astype(str).str.removeprefix("joint_")
+        n = pd.to_numeric(frame["n"], errors="coerce")
+        for k, value in n.groupby(kind).max().items():
+            if pd.notna(value) and value > 0:
+                out["regression-" + str(k).replace("_", "-")] = int(value)
     by_site = tables.get("regression-by-site")
     if by_site is not None and len(by_site) and "n" in by_site.columns:
         first = by_site[by_site["term"] == by_site["term"].iloc[0]]

@@ -57,7 +57,12 @@ from partner_study.tables.latex import to_latex
 from partner_study.tables.likert import _likert, _reliability
 from partner_study.tables.markdown import column_alignment, to_markdown
 from partner_study.tables.quotes import _quotes
-from partner_study.tables.regression import _regression, _site_heterogeneity
+from partner_study.tables.regression import (
+    REGRESSION_DISPLAY_KINDS,
+    _regression,
+    _site_heterogeneity,
+    regression_displays,
+)
 from partner_study.tables.word import docx_bytes, to_docx
 
 __all__ = [
@@ -73,6 +78,8 @@ __all__ = [
     "to_docx",
     "docx_bytes",
     "table_bytes",
+    "regression_displays",
+    "REGRESSION_DISPLAY_KINDS",
 ]
 
 #: Kinds understood by :func:`format_table` (a table's name in ``tables/`` works too).
