@@ -306,7 +306,7 @@ def test_regression_columns_terms_p_values_and_observations():
         "Role: professional",
         "Age",
         "Intercept",
-        "Variance between sites",
+        "Random-intercept variance (Site)",
         "Residual variance",
         "Cut point: information | consultation",
         "Observations",
@@ -316,8 +316,8 @@ def test_regression_columns_terms_p_values_and_observations():
     assert trust.loc["Role: professional", "OLS: p"] == "0.04"
     # Two significant figures for small per-unit coefficients (age per year).
     assert trust.loc["Age", "OLS: B [95% CI]"] == "0.0029 [-0.0011, 0.0069]"
-    assert trust.loc["Variance between sites", "Mixed: B [95% CI]"] == "0.08"
-    assert trust.loc["Variance between sites", "Mixed: p"] == ""
+    assert trust.loc["Random-intercept variance (Site)", "Mixed: B [95% CI]"] == "0.08"
+    assert trust.loc["Random-intercept variance (Site)", "Mixed: p"] == ""
     assert trust.loc["Cut point: information | consultation", "OLS: B [95% CI]"] == ""
     assert trust.loc["Observations", "OLS: B [95% CI]"] == "513"
     assert trust.loc["Observations", "Mixed: B [95% CI]"] == "513 (4 groups) †"

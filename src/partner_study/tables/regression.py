@@ -118,11 +118,11 @@ def _term_label(
         return (
             "Residual variance"
             if match.group(1) == "residual"
-            else (f"Variance between {_pretty(match.group(1), labels).lower()}s")
+            else f"Random-intercept variance ({_pretty(match.group(1), labels)})"
         )
     if _CUT.match(term):
         a, b = term.split("|")
-        return f"Cut point: {_pretty(a, labels).lower()} | {_pretty(b, labels).lower()}"
+        return f"Cut point: {a} | {b}"  # levels as declared, never another name's label
     match = _FACTOR.match(term)
     if match:
         return _factor_label(match.group(1).strip(), match.group(2), labels, shape)
