@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from partner_study.codebook import Codebook
+from partner_study.errors import Problem, StudyDataError
 
 __all__ = [
     "CHARACTERISTICS_COLUMNS",
@@ -198,23 +199,94 @@ def suppress_small_counts(table: pd.DataFrame, *, threshold: int) -> pd.DataFram
     return t
 
 
+def _likert_groups(data: pd.DataFrame, by: str, codebook: Codebook) -> list[str]:
+    """Groups of a Likert table in the codebook's declared order (roles as ``role.levels``
+    declares them, sites as ``site.levels``), undeclared ones after (sorted), ``all`` last."""
+    present = list(dict.fromkeys(data[by].dropna().astype(str)))
+    declared: list[str] = (
+        list(codebook.role_levels)
+        if by == "role"
+        else list(codebook.site_labels)
+        if by == "site"
+        else []
+    )
+    known = [g for g in declared if g in present]
+    return known + sorted(g for g in present if g not in known and g != _ALL) + [_ALL]
+
+
+def _unanswered(scored: pd.DataFrame, codebook: Codebook) -> list[Problem]:
+    """A problem for every scale none of whose items holds an answer."""
+    problems = []
+    for name, scale in codebook.scales.items():
+        items = [i for i in scale.items if i in scored.columns]
+        if items and scored[items].notna().to_numpy().any():
+            continue
+        missing = f" or one of its missing codes {list(scale.missing)}" if scale.missing else ""
+        problems.append(
+            Problem(
+                file="survey.csv",
+                column=scale.items[0] if len(scale.items) == 1 else None,
+                found=(
+                    f"no answer to any item of scale '{name}' (columns "
+                    f"{', '.join(scale.items)}) in {len(scored):,} survey row(s): every "
+                    f"cell is empty{missing}"
+                ),
+                expected=f"answers {scale.low}-{scale.high} to at least one item of the scale",
+                fix=(
+                    f"check that survey.csv holds the answers of '{name}' in these columns "
+                    f"(an export may leave a question's columns empty), and that "
+                    f"scales.{name}.missing in the codebook lists only codes that mean "
+                    "'not answered', not real answers (e.g. 0 of a 0-1 scale); a cell "
+                    "holding a response label the codebook does not declare is reported "
+                    "by validation. If the scale was not asked, remove it from the codebook"
+                ),
+            )
+        )
+    return problems
+
+
 def table_likert(
     scored: pd.DataFrame | None, codebook: Codebook, *, by: str = "role"
 ) -> pd.DataFrame:
     """Distribution of the answers to every Likert item, by group.
 
+    Parameters
+    ----------
+    scored : DataFrame or None
+        The scored survey (item answers as numbers, NaN = missing, and the ``by`` column).
+    codebook : Codebook
+        The scales (items, response range) and the declared order of the groups.
+    by : str
+        Column defining the groups (default ``role``); an ``all`` group is added.
+
     Returns
     -------
     DataFrame
-        ``scale, item, role, response, n, percent``: one row per item, group (and ``all``)
-        and response value of the scale's range; percent of the group's answers to the
-        item. Answers are as given (reverse-keyed items are not recoded here). A study
+        ``scale, item, role, response, n, percent``: one row per item, group and
+        response value of the scale's range; percent of the group's answers to the item
+        (NaN when the group gave none). Items in codebook order; groups in the
+        codebook's declared order (roles as ``role.levels`` lists them, sites as
+        ``site.levels``; undeclared values after them, sorted), the margin ``all``
+        last. Answers are as given (reverse-keyed items are not recoded here). A study
         without a survey (no scales) gives a frame with these columns and no rows.
+
+    Raises
+    ------
+    StudyDataError
+        A scale none of whose items holds any answer (every cell empty or a declared
+        missing code), one problem per such scale: its table and figure would be empty.
+        Cells holding undeclared text never get here: validation reports them first.
     """
     if scored is None or not codebook.scales:
         return pd.DataFrame(columns=LIKERT_COLUMNS)
+    problems = _unanswered(scored, codebook)
+    if problems:
+        raise StudyDataError(problems)
+    groups = _likert_groups(scored, by, codebook)
+    keys = scored[by].astype(str)
     frames = []
-    for role, group in _groups(scored, by):
+    for role in groups:
+        group = scored if role == _ALL else scored[keys == role]
         for name, scale in codebook.scales.items():
             block = group[list(scale.items)]
             counts = block.apply(lambda s: s.value_counts()).reindex(scale.responses).fillna(0)
@@ -231,9 +303,10 @@ def table_likert(
     out["n"] = out["n"].astype(int)
     out["response"] = out["response"].astype(int)
     order = {item: i for i, item in enumerate(codebook.items)}
+    rank = {g: i for i, g in enumerate(groups)}
     out = (
-        out.assign(_o=out["item"].map(order))
-        .sort_values(["_o", "role", "response"], kind="stable")
-        .drop(columns="_o")
+        out.assign(_o=out["item"].map(order), _g=out["role"].map(rank))
+        .sort_values(["_o", "_g", "response"], kind="stable")
+        .drop(columns=["_o", "_g"])
     )
     return out[LIKERT_COLUMNS].reset_index(drop=True)
