@@ -328,6 +328,8 @@ def default_captions(
         order = _TABLE_ORDER if kind == "table" else FIGURE_NAMES
         texts = _TABLE_TEXT if kind == "table" else _FIGURE_TEXT
         pattern = _pattern(name, order)
+        if pattern is None and kind == "table" and name.startswith("likert-"):
+            pattern = "likert"  # one Likert table per response set
         vs = re.fullmatch(r"(.+)-vs-(.+)", name) if kind == "figure" else None
         if pattern is None and vs:  # <dependent>-vs-<outcome>, whatever the dependent
             pattern, name_part = "engagement-vs-*", vs.group(2)
@@ -766,11 +768,24 @@ def paper_tables(
     or reliability rows) gives no paper table: a header alone tells a reader nothing."""
     from partner_study.tables import format_table
 
-    return {
-        name: format_table(frame, name, suppress_below=suppress_below, shape=shape)
-        for name, frame in tables.items()
-        if len(frame) and name in TABLE_NAMES and name != "regression"
-    } | _regression_tables(tables.get("regression"), shape)
+    return (
+        {
+            name: format_table(frame, name, suppress_below=suppress_below, shape=shape)
+            for name, frame in tables.items()
+            if len(frame) and name in TABLE_NAMES and name not in ("regression", "likert")
+        }
+        | _likert_tables(tables.get("likert"), shape)
+        | _regression_tables(tables.get("regression"), shape)
+    )
+
+
+def _likert_tables(frame: pd.DataFrame | None, shape: StudyShape | None) -> dict[str, pd.DataFrame]:
+    """The Likert paper table, or one per response set when scales differ in range."""
+    from partner_study.tables import likert_displays
+
+    if frame is None or not len(frame):
+        return {}
+    return likert_displays(frame, shape=shape)
 
 
 def _regression_tables(

@@ -54,7 +54,7 @@ from partner_study.tables.characteristics import _characteristics
 from partner_study.tables.codes import _codes, _cooccurrence
 from partner_study.tables.joint_display import _joint_display
 from partner_study.tables.latex import to_latex
-from partner_study.tables.likert import _likert, _reliability
+from partner_study.tables.likert import _likert, _reliability, likert_displays
 from partner_study.tables.markdown import column_alignment, to_markdown
 from partner_study.tables.quotes import _quotes
 from partner_study.tables.regression import (
@@ -79,6 +79,7 @@ __all__ = [
     "docx_bytes",
     "table_bytes",
     "regression_displays",
+    "likert_displays",
     "REGRESSION_DISPLAY_KINDS",
 ]
 
