@@ -6,9 +6,33 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from partner_study.codebook import parse_codebook
 from partner_study.errors import StudyDataError
 from partner_study.figures import qualitative as fq
-from partner_study.figures.style import DOUBLE_COLUMN_MM, MM, ROLE_COLOURS, SINGLE_COLUMN_MM
+from partner_study.figures.style import (
+    DOUBLE_COLUMN_MM,
+    MM,
+    OKABE_ITO,
+    SINGLE_COLUMN_MM,
+    role_colours,
+)
+from partner_study.shape import study_shape
+
+#: Two roles declared with their labels, no theme labels (theme names made readable).
+SHAPE = study_shape(
+    parse_codebook(
+        """
+study: demo
+id: pid
+role:
+  column: role
+  levels:
+    patient: {label: Patient, plural: Patients}
+    professional: {label: Professional, plural: Professionals}
+site: site
+"""
+    )
+)
 
 
 @pytest.fixture
@@ -32,12 +56,15 @@ def joint() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "theme": ["common_language", "information_sharing", "teamwork", "power_sharing"],
-            "pct_patients": [90.0, 80.0, 60.0, 35.0],
-            "pct_professionals": [86.7, 30.0, 58.0, 60.0],
+            "role_a": "patient",
+            "role_b": "professional",
+            "pct_a": [90.0, 80.0, 60.0, 35.0],
+            "pct_b": [86.7, 30.0, 58.0, 60.0],
             "difference_pp": [3.3, 50.0, 2.0, -25.0],
+            "p_value": [0.9, 0.001, 0.9, 0.04],
             "label": ["convergence", "divergence", "convergence", "divergence"],
-            "patient_quote": ["“…” (P-BE-01)"] * 4,
-            "professional_quote": ["“…” (H-BE-01)"] * 4,
+            "quote_a": ["“…” (P-BE-01)"] * 4,
+            "quote_b": ["“…” (H-BE-01)"] * 4,
         }
     )
 
@@ -54,7 +81,7 @@ def test_pretty_label():
 
 
 def test_plot_themes_by_role(themes):
-    fig = fq.plot_themes_by_role(themes)
+    fig = fq.plot_themes_by_role(themes, SHAPE)
     assert isinstance(fig, Figure)
     # one label per theme, prettified, sorted by the overall ("all") share, highest on top
     assert _ytick_text(fig) == [
@@ -70,9 +97,16 @@ def test_plot_themes_by_role(themes):
         for c in collections
         if c.get_label() in ("Patients", "Professionals")
     }
-    assert tuple(colours["Patients"][:3]) == pytest.approx(
-        tuple(int(ROLE_COLOURS["patient"][i : i + 2], 16) / 255 for i in (1, 3, 5))
-    )
+    # colours by position: the first role blue, the second orange (as before roles were
+    # read from the codebook)
+    assert role_colours(["patient", "professional"]) == {
+        "patient": "#0072B2",
+        "professional": "#E69F00",
+    }
+    for name, hex_colour in (("Patients", OKABE_ITO[0]), ("Professionals", OKABE_ITO[1])):
+        assert tuple(colours[name][:3]) == pytest.approx(
+            tuple(int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+        )
     assert fig.get_figwidth() == pytest.approx(SINGLE_COLUMN_MM * MM)
     assert fig.axes[0].get_title() == ""  # captions live outside the figure
 
@@ -85,13 +119,13 @@ def test_plot_themes_by_role_without_margin(themes):
 
 def test_plot_themes_by_role_one_role(themes):
     # Norway: internal facilitators (professionals) only
-    fig = fq.plot_themes_by_role(themes.loc[themes["role"] == "professional"])
+    fig = fq.plot_themes_by_role(themes.loc[themes["role"] == "professional"], SHAPE)
     assert len(_ytick_text(fig)) == 3
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["Professionals"]
 
 
 def test_plot_joint_display(joint):
-    fig = fq.plot_joint_display(joint)
+    fig = fq.plot_joint_display(joint, SHAPE)
     assert isinstance(fig, Figure)
     assert fig.get_figwidth() == pytest.approx(DOUBLE_COLUMN_MM * MM)
     ax = fig.axes[0]
@@ -111,7 +145,9 @@ def test_plot_joint_display(joint):
 
 
 def test_plot_joint_display_without_divergence(joint):
-    fig = fq.plot_joint_display(joint.assign(label="convergence").drop(columns="difference_pp"))
+    fig = fq.plot_joint_display(
+        joint.assign(label="convergence").drop(columns="difference_pp"), SHAPE
+    )
     ax = fig.axes[0]
     assert not [t for t in ax.texts if t.get_gid() == "divergence-label"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Patients", "Professionals"]

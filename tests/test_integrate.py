@@ -60,43 +60,61 @@ def planted():
     return _segments(mentions), roster
 
 
+ROLES = ["patient", "professional"]
+
+
+def _joint(segments, roster, quotes=None, **rule) -> pd.DataFrame:
+    """The wide joint display, indexed by theme."""
+    long = ig.joint_display_roles(segments, roster, quotes, roles=ROLES, **rule)
+    return ig.table_joint_display(long, roles=ROLES).set_index("theme")
+
+
 def test_joint_display_roles_planted_divergence(planted):
     segments, roster = planted
     quotes = q.select_quotes(segments, roster)
-    roles = ig.joint_display_roles(segments, roster, quotes)
-    assert list(roles.columns) == [
+    long = ig.joint_display_roles(segments, roster, quotes, roles=ROLES)
+    assert list(long.columns) == [
         "theme",
-        "n_patients",
-        "n_patients_coded",
-        "pct_patients",
-        "n_professionals",
-        "n_professionals_coded",
-        "pct_professionals",
-        "difference_pp",
-        "p_value",
-        "label",
-        "patient_quote",
-        "professional_quote",
+        "role",
+        "n_coded",
+        "n_mentioning",
+        "pct_mentioning",
+        "quote",
     ]
-    info = roles.set_index("theme").loc["information_sharing"]
-    assert (info.pct_patients, info.pct_professionals, info.difference_pp) == (80.0, 30.0, 50.0)
-    assert (info.n_patients_coded, info.n_professionals_coded) == (10, 10)
-    assert info.label == "divergence"
-    labels = roles.set_index("theme")["label"].to_dict()
-    assert labels == {
+    # one row per theme x role, themes sorted, roles in declared order
+    assert long[["theme", "role"]].values.tolist() == [
+        [t, r] for t in ("common_language", "information_sharing", "teamwork") for r in ROLES
+    ]
+    info = long.set_index(["theme", "role"]).loc["information_sharing"]
+    assert info["pct_mentioning"].tolist() == [80.0, 30.0]
+    assert info["n_mentioning"].tolist() == [8, 3]
+    assert info["n_coded"].tolist() == [10, 10]
+    assert long.attrs["divergence_rule"] == {
+        "threshold": 20.0,
+        "min_difference": 10.0,
+        "alpha": 0.05,
+    }
+    # quote: the first quote of the theme and role, with its pseudonym
+    first = quotes.query("theme == 'information_sharing' and role == 'patient'").iloc[0]
+    assert info.loc["patient", "quote"] == f"\u201c{first.quote}\u201d ({first.pseudonym})"
+    assert info.loc["professional", "quote"].endswith(")")
+
+    joint = ig.table_joint_display(long, roles=ROLES).set_index("theme")
+    row = joint.loc["information_sharing"]
+    assert (row.role_a, row.role_b) == ("patient", "professional")
+    assert (row.pct_a, row.pct_b, row.difference_pp) == (80.0, 30.0, 50.0)
+    assert row.label == "divergence"
+    assert row.quote_a == info.loc["patient", "quote"]
+    assert joint["label"].to_dict() == {
         "common_language": "convergence",
         "information_sharing": "divergence",
         "teamwork": "convergence",
     }
-    # quote columns: the first quote of the theme and role, with its pseudonym
-    first = quotes.query("theme == 'information_sharing' and role == 'patient'").iloc[0]
-    assert info.patient_quote == f"\u201c{first.quote}\u201d ({first.pseudonym})"
-    assert info.professional_quote.endswith(")")
 
 
 def test_fisher_p_value_matches_hypergeometric(planted):
     segments, roster = planted
-    roles = ig.joint_display_roles(segments, roster).set_index("theme")
+    roles = _joint(segments, roster)
     # R: fisher.test(matrix(c(8, 3, 2, 7), 2))$p.value == 0.06978 (two-sided: sum of the
     # hypergeometric probabilities <= that of the observed table; 11 mentions among 20)
     prob = [comb(10, k) * comb(10, 11 - k) / comb(20, 11) for k in range(1, 11)]
@@ -116,11 +134,11 @@ def test_divergence_rule_test_arm():
     for i in range(90):
         mentions[f"pro-{i:03d}"].append("power_sharing")
     segments = _segments(mentions)
-    roles = ig.joint_display_roles(segments, roster).set_index("theme")
+    roles = _joint(segments, roster)
     assert roles.loc["power_sharing", "difference_pp"] == pytest.approx(15.0)
     assert roles.loc["power_sharing", "p_value"] < 0.01
     assert roles.loc["power_sharing", "label"] == "divergence"
-    stricter = ig.joint_display_roles(segments, roster, min_difference=20.0).set_index("theme")
+    stricter = _joint(segments, roster, min_difference=20.0)
     assert stricter.loc["power_sharing", "label"] == "convergence"
     # same 15 pp in 20 per role: p = 0.52, below the 20 pp threshold -> convergence
     small = _roster(20, 20)
@@ -129,19 +147,40 @@ def test_divergence_rule_test_arm():
         mentions[f"pat-{i:03d}"].append("power_sharing")
     for i in range(7):
         mentions[f"pro-{i:03d}"].append("power_sharing")
-    roles = ig.joint_display_roles(_segments(mentions), small).set_index("theme")
+    roles = _joint(_segments(mentions), small)
     assert roles.loc["power_sharing", "p_value"] > 0.5
     assert roles.loc["power_sharing", "label"] == "convergence"
 
 
-def test_single_role_is_not_comparable():
-    roster = _roster(0, 6)  # Norway: internal facilitators only
+def test_a_declared_role_nobody_coded_is_not_comparable():
+    roster = _roster(0, 6)  # Norway: internal facilitators only, two roles declared
     segments = _segments({pid: ["management_support"] for pid in roster.participant_id})
-    roles = ig.joint_display_roles(segments, roster)
-    row = roles.iloc[0]
+    long = ig.joint_display_roles(segments, roster, roles=ROLES)
+    assert long["role"].tolist() == ROLES
+    assert long["n_coded"].tolist() == [0, 6] and np.isnan(long["pct_mentioning"].iloc[0])
+    row = ig.table_joint_display(long, roles=ROLES).iloc[0]
     assert row.label == "not_comparable"
-    assert np.isnan(row.pct_patients) and row.pct_professionals == 100.0
-    assert pd.isna(row.patient_quote)
+    assert (row.role_a, row.role_b) == ("patient", "professional")
+    assert np.isnan(row.pct_a) and row.pct_b == 100.0
+    assert pd.isna(row.quote_a) and np.isnan(row.p_value)
+
+
+def test_rule_given_to_the_table_overrides_the_rule_kept_with_the_roles(planted):
+    segments, roster = planted
+    long = ig.joint_display_roles(segments, roster, roles=ROLES, threshold=60.0)
+    assert (
+        ig.table_joint_display(long).set_index("theme").loc["information_sharing", "label"]
+        == "convergence"
+    )  # 50 pp < 60 pp and p = 0.07
+    again = ig.table_joint_display(long, threshold=40.0).set_index("theme")
+    assert again.loc["information_sharing", "label"] == "divergence"
+    # read back from CSV the rule is gone: the defaults (20 pp) apply
+    bare = long.copy()
+    bare.attrs = {}
+    plain = ig.table_joint_display(bare)
+    assert plain.set_index("theme").loc["information_sharing", "label"] == "divergence"
+    with pytest.raises(ParamsError, match=r"threshold must be between 0 and 100"):
+        ig.table_joint_display(long, threshold=-1)
 
 
 def test_joint_display_roles_errors(planted):
@@ -157,6 +196,11 @@ def test_joint_display_roles_errors(planted):
         ig.joint_display_roles(pd.concat([segments, ghost]), roster)
     with pytest.raises(StudyDataError, match=r"quotes \(data frame\).*'quote'"):
         ig.joint_display_roles(segments, roster, pd.DataFrame({"theme": ["x"], "role": ["p"]}))
+    with pytest.raises(ParamsError, match=r"roles names a role twice"):
+        ig.joint_display_roles(segments, roster, roles=["patient", "patient"])
+    with pytest.warns(UserWarning, match=r"role\(s\) 'professional' that the codebook does not"):
+        long = ig.joint_display_roles(segments, roster, roles=["patient"])
+    assert pd.unique(long["role"]).tolist() == ["patient", "professional"]
 
 
 # --------------------------------------------------------------------------- survey strand
@@ -226,15 +270,18 @@ def test_table_joint_display(planted):
     )
     stats = ig.joint_display_statistics(segments, scored, scales=["trust", "communication"])
     roles = ig.joint_display_roles(segments, roster, q.select_quotes(segments, roster))
-    table = ig.table_joint_display(roles, statistics=stats)
+    table = ig.table_joint_display(roles, roles=ROLES, statistics=stats)
     assert list(table.columns) == [
         "theme",
-        "pct_patients",
-        "pct_professionals",
+        "role_a",
+        "role_b",
+        "pct_a",
+        "pct_b",
         "difference_pp",
+        "p_value",
         "label",
-        "patient_quote",
-        "professional_quote",
+        "quote_a",
+        "quote_b",
         "pct_level_information",
         "pct_level_consultation",
         "pct_level_collaboration",
@@ -244,7 +291,7 @@ def test_table_joint_display(planted):
         "mean_communication_mentioned",
         "mean_communication_not_mentioned",
     ]
-    assert table["theme"].tolist() == roles["theme"].tolist()
+    assert table["theme"].tolist() == list(pd.unique(roles["theme"]))
     info = table.set_index("theme").loc["information_sharing"]
     assert info.label == "divergence"
     # information sharing: pat-000..007 and pro-000..002 -> trust of rows 0-7 and 10-12
@@ -252,14 +299,16 @@ def test_table_joint_display(planted):
     assert info.mean_trust_mentioned == pytest.approx(trust[[*range(8), 10, 11, 12]].mean())
     assert info.mean_trust_not_mentioned == pytest.approx(trust[[8, 9, *range(13, 20)]].mean())
     plain = ig.table_joint_display(roles)
-    assert list(plain.columns) == list(table.columns[:7])
+    assert list(plain.columns) == list(table.columns[:10])
 
 
 def test_table_joint_display_errors(planted):
     segments, roster = planted
     roles = ig.joint_display_roles(segments, roster)
-    with pytest.raises(StudyDataError, match=r"roles \(data frame\).*'label'"):
-        ig.table_joint_display(roles.drop(columns="label"))
+    with pytest.raises(StudyDataError, match=r"roles \(data frame\).*'pct_mentioning'"):
+        ig.table_joint_display(roles.drop(columns="pct_mentioning"))
+    with pytest.raises(ParamsError, match=r"roles names a role twice"):
+        ig.table_joint_display(roles, roles=["patient", "patient"])
 
 
 def test_inputs_not_mutated(planted):

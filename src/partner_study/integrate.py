@@ -11,10 +11,11 @@ their fit (confirmation, expansion, discordance) can be read theme by theme
 - themes against the survey strand (:func:`joint_display_statistics`): who mentions a
   theme at each engagement level, and how those who mention it score on each
   experience scale, for participants who took part in both strands;
-- themes across roles (:func:`joint_display_roles`): patients against professionals,
-  labelled convergence or divergence, with a quote from each side.
+- themes across roles (:func:`joint_display_roles`): the share of each declared role
+  (any number, any names) raising each theme, with a quote from each, in a long frame.
 
-:func:`table_joint_display` joins them into ``tables/joint-display.csv``.
+:func:`table_joint_display` joins them into ``tables/joint-display.csv``: two roles
+compared theme by theme (convergence or divergence), with the survey columns.
 
 References
 ----------
@@ -26,6 +27,7 @@ Med. 2015;13(6):554-561. doi:10.1370/afm.1865
 from __future__ import annotations
 
 import re
+import unicodedata
 import warnings
 from collections.abc import Sequence
 
@@ -40,6 +42,7 @@ __all__ = [
     "CONVERGENCE",
     "DIVERGENCE",
     "NOT_COMPARABLE",
+    "NOT_APPLICABLE",
     "joint_display_statistics",
     "joint_display_roles",
     "table_joint_display",
@@ -47,33 +50,26 @@ __all__ = [
 
 CONVERGENCE = "convergence"
 DIVERGENCE = "divergence"
-#: Label when one role has no coded participant, so the roles cannot be compared.
+#: Label when fewer than two roles have a coded participant, so they cannot be compared.
 NOT_COMPARABLE = "not_comparable"
+#: Label when the study declares one role: there is nothing to compare.
+NOT_APPLICABLE = "not_applicable"
 
 _STAT_COLUMNS = ["theme", "measure", "group", "value", "n"]
-_ROLE_COLUMNS = [
+_LONG_COLUMNS = ["theme", "role", "n_coded", "n_mentioning", "pct_mentioning", "quote"]
+_JOINT_COLUMNS = [
     "theme",
-    "n_patients",
-    "n_patients_coded",
-    "pct_patients",
-    "n_professionals",
-    "n_professionals_coded",
-    "pct_professionals",
+    "role_a",
+    "role_b",
+    "pct_a",
+    "pct_b",
     "difference_pp",
     "p_value",
     "label",
-    "patient_quote",
-    "professional_quote",
+    "quote_a",
+    "quote_b",
 ]
-_JOINT_COLUMNS = [
-    "theme",
-    "pct_patients",
-    "pct_professionals",
-    "difference_pp",
-    "label",
-    "patient_quote",
-    "professional_quote",
-]
+_DEFAULT_RULE = {"threshold": 20.0, "min_difference": 10.0, "alpha": 0.05}
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], *, name: str) -> None:
@@ -97,7 +93,10 @@ def _mentions(segments: pd.DataFrame) -> pd.DataFrame:
 
 
 def _snake(label: object) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", str(label).lower()).strip("_")
+    """``"Co-construction"`` -> ``"co_construction"``; accents dropped (``"Éducation"`` ->
+    ``"education"``), so a column name holds ASCII letters, digits and ``_`` only."""
+    text = unicodedata.normalize("NFKD", str(label)).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")
 
 
 def _level_order(scored: pd.DataFrame, level: str) -> list[str]:
@@ -244,16 +243,44 @@ def _stat_dtype(column: str) -> str:
 # --------------------------------------------------------------------------- roles
 
 
-def _first_quotes(quotes: pd.DataFrame | None, role: str) -> pd.Series:
-    """The first quote per theme for ``role``, as “quote” (pseudonym)."""
+def _check_rule(threshold: float, min_difference: float, alpha: float) -> dict[str, float]:
+    for name, value in (("threshold", threshold), ("min_difference", min_difference)):
+        if not np.isfinite(value) or not 0 <= value <= 100:
+            raise ParamsError(f"{name} must be between 0 and 100 percentage points, got {value!r}")
+    if not 0 < alpha < 1:
+        raise ParamsError(f"alpha must be between 0 and 1, got {alpha!r}")
+    return {
+        "threshold": float(threshold),
+        "min_difference": float(min_difference),
+        "alpha": float(alpha),
+    }
+
+
+def _role_names(roles: Sequence[str] | str | None) -> list[str] | None:
+    if roles is None:
+        return None
+    names = [roles] if isinstance(roles, str) else [str(r) for r in roles]
+    if len(set(names)) != len(names):
+        raise ParamsError(f"roles names a role twice: {names!r}; list each declared role once")
+    return names
+
+
+def _first_quotes(quotes: pd.DataFrame | None) -> pd.Series:
+    """The first quote per (theme, role), as “quote” (pseudonym)."""
+    empty = pd.Series([], dtype="str", index=pd.MultiIndex.from_arrays([[], []]))
     if quotes is None or quotes.empty:
-        return pd.Series(dtype="str")
+        return empty
     _require(quotes, ["theme", "role", "quote"], name="quotes")
-    mine = quotes.loc[quotes["role"] == role].drop_duplicates("theme")
-    text = "\u201c" + mine["quote"].astype("str") + "\u201d"
-    if "pseudonym" in mine.columns:
-        text = text + " (" + mine["pseudonym"].astype("str") + ")"
-    return pd.Series(text.to_numpy(), index=mine["theme"].astype("str").to_numpy(), dtype="str")
+    first = quotes.dropna(subset=["theme", "role"]).drop_duplicates(["theme", "role"])
+    if first.empty:
+        return empty
+    text = "\u201c" + first["quote"].astype("str") + "\u201d"
+    if "pseudonym" in first.columns:
+        text = text + " (" + first["pseudonym"].astype("str") + ")"
+    index = pd.MultiIndex.from_arrays(
+        [first["theme"].astype("str").to_numpy(), first["role"].astype("str").to_numpy()]
+    )
+    return pd.Series(text.to_numpy(), index=index, dtype="str")
 
 
 def joint_display_roles(
@@ -261,66 +288,73 @@ def joint_display_roles(
     participants: pd.DataFrame,
     quotes: pd.DataFrame | None = None,
     *,
+    roles: Sequence[str] | None = None,
     threshold: float = 20.0,
     min_difference: float = 10.0,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
-    """Patients against professionals, theme by theme: convergence or divergence.
+    """Who raises each theme, role by role: the tidy half of the joint display.
 
     Parameters
     ----------
     segments : DataFrame
         Coded segments (participant_id, theme, code).
     participants : DataFrame
-        Roster with participant_id and role (``patient`` / ``professional``).
+        Roster with participant_id and role.
     quotes : DataFrame, optional
         Output of :func:`partner_study.qualitative.select_quotes` (theme, role,
         quote, pseudonym); the first quote per theme and role is shown.
-    threshold : float
-        Absolute difference in percentage points that is a divergence by itself.
-    min_difference : float
-        Smallest absolute difference (pp) that a significant test makes a divergence.
-    alpha : float
-        Significance level of Fisher's exact test.
+    roles : sequence of str, optional
+        The roles the codebook declares, in declared order
+        (:attr:`partner_study.shape.StudyShape.role_names`): one or more, any names, any
+        language. Every declared role gets a row per theme, coded participants or not.
+        Roles of coded participants that are not declared follow, sorted, with a
+        warning. Default: the roles of the roster, sorted.
+    threshold, min_difference, alpha : float
+        The divergence rule :func:`table_joint_display` applies, checked here and kept
+        in ``attrs["divergence_rule"]`` of the result: an absolute difference of
+        ``threshold`` percentage points or more (default 20), or a two-sided Fisher
+        exact ``p < alpha`` (default 0.05) with a difference of ``min_difference`` pp or
+        more (default 10).
 
     Returns
     -------
     DataFrame
-        One row per theme, sorted by theme:
+        Long (tidy), one row per theme and role, themes sorted, roles in declared order
+        (``tables/joint-display-roles.csv``):
 
         - ``theme`` : str
-        - ``n_patients``, ``n_professionals`` : int, participants of the role
-          mentioning the theme
-        - ``n_patients_coded``, ``n_professionals_coded`` : int, participants of
-          the role with any coded segment (the denominators)
-        - ``pct_patients``, ``pct_professionals`` : float, percent mentioning
-        - ``difference_pp`` : float, ``pct_patients - pct_professionals``
-        - ``p_value`` : float, two-sided Fisher exact test of the 2x2 table
-          (role x mentioned), unadjusted
-        - ``label`` : str, ``"divergence"``, ``"convergence"`` or
-          ``"not_comparable"`` (a role has no coded participant)
-        - ``patient_quote``, ``professional_quote`` : str, “quote” (pseudonym), or
-          missing
+        - ``role`` : str, the role as stored (a value, never part of a column name)
+        - ``n_coded`` : int, participants of the role with any coded segment (the
+          denominator); 0 for a declared role nobody coded
+        - ``n_mentioning`` : int, participants of the role mentioning the theme
+        - ``pct_mentioning`` : float, ``100 * n_mentioning / n_coded``; NaN when
+          ``n_coded`` is 0
+        - ``quote`` : str, “quote” (pseudonym) of the role on the theme, or missing
 
     Notes
     -----
-    Divergence rule: ``|difference_pp| >= threshold`` (default 20 pp), or
-    ``p_value < alpha`` and ``|difference_pp| >= min_difference`` (default 10 pp).
-    Otherwise convergence. The first arm catches large differences in small
-    qualitative samples where a test has no power; the second catches smaller
-    but clear differences in large samples while ignoring trivial ones. The test
-    is a flag for the integration, not a confirmatory analysis, so it is not
-    adjusted for the number of themes.
+    "Mentioning" a theme means at least one segment coded with any of its codes (union
+    of coders). Participants whose role is missing are left out.
+
+    Examples
+    --------
+    >>> seg = pd.DataFrame({"participant_id": ["a", "b", "c"], "theme": ["t", "t", "u"],
+    ...                     "code": ["x", "x", "y"]})
+    >>> ppl = pd.DataFrame({"participant_id": ["a", "b", "c"],
+    ...                     "role": ["staff", "resident", "resident"]})
+    >>> joint_display_roles(seg, ppl, roles=["staff", "resident", "visitor"]).iloc[:3, :5]
+      theme      role  n_coded  n_mentioning  pct_mentioning
+    0     t     staff        1             1           100.0
+    1     t  resident        2             1            50.0
+    2     t   visitor        0             0             NaN
 
     References
     ----------
     Guetterman, Fetters & Creswell (2015), doi:10.1370/afm.1865
     """
-    for name, value in (("threshold", threshold), ("min_difference", min_difference)):
-        if not np.isfinite(value) or not 0 <= value <= 100:
-            raise ParamsError(f"{name} must be between 0 and 100 percentage points, got {value!r}")
-    if not 0 < alpha < 1:
-        raise ParamsError(f"alpha must be between 0 and 1, got {alpha!r}")
+    rule = _check_rule(threshold, min_difference, alpha)
+    declared = _role_names(roles)
     mentions = _mentions(segments)
     _require(participants, ["participant_id", "role"], name="participants")
     roster = participants[["participant_id", "role"]].drop_duplicates("participant_id")
@@ -338,57 +372,167 @@ def joint_display_roles(
                 fix="add the participant(s) to participants.csv or correct segments.csv",
             )
         )
-    mentions = mentions.merge(roster, on="participant_id", how="left")
-    coded = mentions.drop_duplicates("participant_id")["role"].value_counts()
-    counts = pd.crosstab(mentions["theme"].astype(str), mentions["role"].astype(str))
-    counts = counts.reindex(columns=["patient", "professional"], fill_value=0)
-    out = pd.DataFrame({"theme": counts.index.astype("str")})
-    for role, plural in (("patient", "patients"), ("professional", "professionals")):
-        total = int(coded.get(role, 0))
-        out[f"n_{plural}"] = counts[role].to_numpy(dtype=np.int64)
-        out[f"n_{plural}_coded"] = np.int64(total)
-        out[f"pct_{plural}"] = 100.0 * out[f"n_{plural}"] / total if total else np.nan
-    out["difference_pp"] = out["pct_patients"] - out["pct_professionals"]
-    out["p_value"] = [
-        stats.fisher_exact([[a, na - a], [b, nb - b]]).pvalue if na and nb else np.nan
-        for a, na, b, nb in out[
-            ["n_patients", "n_patients_coded", "n_professionals", "n_professionals_coded"]
-        ].itertuples(index=False)
-    ]
-    size = out["difference_pp"].abs()
-    divergent = (size >= threshold) | ((out["p_value"] < alpha) & (size >= min_difference))
-    out["label"] = np.where(
-        out["difference_pp"].isna(), NOT_COMPARABLE, np.where(divergent, DIVERGENCE, CONVERGENCE)
+    mentions = mentions.merge(roster, on="participant_id", how="left").dropna(subset=["role"])
+    mentions = mentions.assign(
+        role=mentions["role"].astype("str"), theme=mentions["theme"].astype("str")
     )
-    out["patient_quote"] = out["theme"].map(_first_quotes(quotes, "patient"))
-    out["professional_quote"] = out["theme"].map(_first_quotes(quotes, "professional"))
-    out = out.astype({"label": "str", "patient_quote": "str", "professional_quote": "str"})
-    return out[_ROLE_COLUMNS].sort_values("theme", kind="mergesort").reset_index(drop=True)
+    coded = mentions.drop_duplicates("participant_id")["role"].value_counts()
+    if declared is None:
+        order = sorted(roster["role"].dropna().astype("str").unique())
+    else:
+        extra = sorted(set(coded.index) - set(declared))
+        if extra:
+            warnings.warn(
+                f"coded participants have role(s) {', '.join(map(repr, extra))} that the "
+                f"codebook does not declare ({', '.join(map(repr, declared)) or 'none'}); "
+                "they are shown after the declared roles. Declare them under role: levels "
+                "in codebook.yaml",
+                stacklevel=2,
+            )
+        order = [*declared, *extra]
+    themes = sorted(mentions["theme"].unique())
+    counts = pd.crosstab(mentions["theme"], mentions["role"])
+    counts = counts.reindex(index=themes, columns=order, fill_value=0)
+    n_mentioning = counts.to_numpy(dtype=np.int64).reshape(len(themes), len(order))
+    n_coded = np.array([int(coded.get(r, 0)) for r in order], dtype=np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = np.where(n_coded > 0, 100.0 * n_mentioning / np.maximum(n_coded, 1), np.nan)
+    out = pd.DataFrame(
+        {
+            "theme": pd.array(np.repeat(np.asarray(themes, dtype=object), len(order)), "str"),
+            "role": pd.array(np.tile(np.asarray(order, dtype=object), len(themes)), "str"),
+            "n_coded": np.tile(n_coded, len(themes)),
+            "n_mentioning": n_mentioning.ravel(),
+            "pct_mentioning": pct.ravel().astype(np.float64),
+        }
+    )
+    keys = pd.MultiIndex.from_arrays([out["theme"].to_numpy(), out["role"].to_numpy()])
+    out["quote"] = pd.array(_first_quotes(quotes).reindex(keys).to_numpy(), dtype="str")
+    out.attrs["divergence_rule"] = rule
+    return out
 
 
 # --------------------------------------------------------------------------- combined
 
 
+def _pairs(pct: np.ndarray, coded: np.ndarray, n_roles: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (declared order, ``a < b``) of the two roles compared on each theme; ``b``
+    is -1 when the study has one role."""
+    n_themes = len(pct)
+    if n_roles == 1:
+        return np.zeros(n_themes, np.int64), np.full(n_themes, -1, np.int64)
+    present = np.flatnonzero(coded)
+    if len(present) < 2:
+        # nothing to compare: the coded role, if any, beside the first other declared role
+        first = sorted([*present, *(i for i in range(n_roles) if i not in present)][:2])
+        return np.full(n_themes, first[0], np.int64), np.full(n_themes, first[1], np.int64)
+    # the two coded roles whose shares differ most (with two coded roles, those two); when
+    # every coded role has the same share, the first two coded roles
+    among = pct[:, present]
+    low = present[np.argmin(among, axis=1)]
+    high = present[np.argmax(among, axis=1)]
+    same = low == high
+    low[same], high[same] = present[0], present[1]
+    return np.minimum(low, high), np.maximum(low, high)
+
+
+def _compare(long: pd.DataFrame, roles: list[str], rule: dict[str, float]) -> pd.DataFrame:
+    """The comparison columns of the wide joint display, one row per theme."""
+    themes = list(pd.unique(long["theme"].astype("str")))
+    grid = pd.MultiIndex.from_product([themes, roles], names=["theme", "role"])
+    cells = long.assign(theme=long["theme"].astype("str"), role=long["role"].astype("str"))
+    cells = cells.set_index(["theme", "role"])
+    cells = cells.loc[~cells.index.duplicated()].reindex(grid)
+    size = (len(themes), len(roles))
+    pct = cells["pct_mentioning"].to_numpy(dtype=np.float64).reshape(size)
+    n = cells["n_mentioning"].fillna(0).to_numpy(dtype=np.int64).reshape(size)
+    total = cells["n_coded"].fillna(0).to_numpy(dtype=np.int64).reshape(size)
+    if "quote" in cells.columns:
+        quote = cells["quote"].astype(object).to_numpy().reshape(size)
+    else:
+        quote = np.full(size, None, dtype=object)
+    a, b = _pairs(pct, (total > 0).any(axis=0), len(roles))
+    rows = np.arange(len(themes))
+    has_b = b >= 0
+    bb = np.where(has_b, b, 0)
+    names = np.asarray(roles, dtype=object)
+    pct_a = pct[rows, a]
+    pct_b = np.where(has_b, pct[rows, bb], np.nan)
+    difference = pct_a - pct_b
+    p_value = np.full(len(themes), np.nan)
+    testable = has_b & (total[rows, a] > 0) & (total[rows, bb] > 0)
+    for i in np.flatnonzero(testable):  # one test per theme
+        x, nx, y, ny = n[i, a[i]], total[i, a[i]], n[i, b[i]], total[i, b[i]]
+        p_value[i] = stats.fisher_exact([[x, nx - x], [y, ny - y]]).pvalue
+    gap = np.abs(difference)
+    with np.errstate(invalid="ignore"):
+        divergent = (gap >= rule["threshold"]) | (
+            (p_value < rule["alpha"]) & (gap >= rule["min_difference"])
+        )
+    label = np.where(divergent, DIVERGENCE, CONVERGENCE)
+    label = np.where(np.isnan(difference), NOT_COMPARABLE, label)
+    label = np.where(has_b, label, NOT_APPLICABLE)
+    return pd.DataFrame(
+        {
+            "theme": pd.array(themes, dtype="str"),
+            "role_a": pd.array(names[a], dtype="str"),
+            "role_b": pd.array(np.where(has_b, names[bb], None), dtype="str"),
+            "pct_a": pct_a,
+            "pct_b": pct_b,
+            "difference_pp": difference,
+            "p_value": p_value,
+            "label": pd.array(label, dtype="str"),
+            "quote_a": pd.array(quote[rows, a], dtype="str"),
+            "quote_b": pd.array(np.where(has_b, quote[rows, bb], None), dtype="str"),
+        }
+    )
+
+
 def table_joint_display(
-    roles: pd.DataFrame, *, statistics: pd.DataFrame | None = None
+    roles_long: pd.DataFrame,
+    *,
+    roles: Sequence[str] | None = None,
+    statistics: pd.DataFrame | None = None,
+    threshold: float | None = None,
+    min_difference: float | None = None,
+    alpha: float | None = None,
 ) -> pd.DataFrame:
     """The joint display table (``tables/joint-display.csv``), one row per theme.
 
     Parameters
     ----------
-    roles : DataFrame
-        Output of :func:`joint_display_roles`.
+    roles_long : DataFrame
+        Output of :func:`joint_display_roles` (theme, role, n_coded, n_mentioning,
+        pct_mentioning, quote), or ``tables/joint-display-roles.csv`` read back.
+    roles : sequence of str, optional
+        The declared roles in declared order (as given to :func:`joint_display_roles`).
+        Default: the roles of ``roles_long`` in their order there.
     statistics : DataFrame, optional
         Output of :func:`joint_display_statistics` (long); spread into columns.
+    threshold, min_difference, alpha : float, optional
+        The divergence rule (see :func:`joint_display_roles`). Default: the rule kept
+        in ``roles_long.attrs["divergence_rule"]``, else 20 pp, 10 pp and 0.05.
 
     Returns
     -------
     DataFrame
-        One row per theme of ``roles`` (themes only in ``statistics`` are added
-        with missing role columns), in ``roles`` order:
+        One row per theme of ``roles_long`` (themes only in ``statistics`` are added
+        with missing role columns), in ``roles_long`` order. The columns are the same
+        for every study, whatever its roles are called:
 
-        - ``theme``, ``pct_patients``, ``pct_professionals``, ``difference_pp``,
-          ``label``, ``patient_quote``, ``professional_quote`` : from ``roles``
+        - ``theme`` : str
+        - ``role_a``, ``role_b`` : str, the two roles compared on the theme, in declared
+          order (see Notes); with one declared role ``role_a`` is that role and
+          ``role_b`` is missing
+        - ``pct_a``, ``pct_b`` : float, percent of the coded participants of ``role_a``
+          and ``role_b`` mentioning the theme (NaN for a role nobody coded)
+        - ``difference_pp`` : float, ``pct_a - pct_b``
+        - ``p_value`` : float, two-sided Fisher exact test of the 2x2 table
+          (role x mentioned) of the two roles, unadjusted
+        - ``label`` : str, ``"divergence"``, ``"convergence"``, ``"not_comparable"``
+          (fewer than two roles have a coded participant) or ``"not_applicable"`` (the
+          study declares one role)
+        - ``quote_a``, ``quote_b`` : str, “quote” (pseudonym) of each role, or missing
         - ``pct_level_<level>`` : float, per engagement level (snake_case label), in
           level order: percent of both-strand participants at that level mentioning
           the theme
@@ -397,12 +541,39 @@ def table_joint_display(
 
     Notes
     -----
-    The wide table is the display a reader scans theme by theme; the counts
-    behind each percentage and mean (``n``) stay in the long
-    :func:`joint_display_statistics` frame, which is its companion table.
+    Which roles are compared: with two coded roles, those two; with three or more, on
+    each theme the pair whose shares differ most (the lowest and the highest share; the
+    first two coded roles when all shares are equal), named in ``role_a`` and
+    ``role_b``; every role's share stays in ``roles_long``. With fewer than two coded
+    roles, the coded one (if any) beside the first other declared role.
+
+    Divergence rule: ``|difference_pp| >= threshold``, or ``p_value < alpha`` and
+    ``|difference_pp| >= min_difference``; otherwise convergence. The first arm catches
+    large differences in small qualitative samples where a test has no power; the
+    second catches smaller but clear differences in large samples while ignoring
+    trivial ones. The test is a flag for the integration, not a confirmatory analysis,
+    so it is adjusted neither for the number of themes nor, with three or more roles,
+    for choosing the most different pair.
+
+    The wide table is the display a reader scans theme by theme; the counts behind
+    each percentage and mean stay in the long frames (:func:`joint_display_roles`,
+    :func:`joint_display_statistics`), its companion tables.
     """
-    _require(roles, _JOINT_COLUMNS, name="roles")
-    out = roles[_JOINT_COLUMNS].copy()
+    _require(
+        roles_long, ["theme", "role", "n_coded", "n_mentioning", "pct_mentioning"], name="roles"
+    )
+    rule = dict(_DEFAULT_RULE)
+    rule.update(roles_long.attrs.get("divergence_rule") or {})
+    given = {"threshold": threshold, "min_difference": min_difference, "alpha": alpha}
+    rule.update({k: v for k, v in given.items() if v is not None})
+    rule = _check_rule(rule["threshold"], rule["min_difference"], rule["alpha"])
+    present = [str(r) for r in pd.unique(roles_long["role"].dropna().astype("str"))]
+    declared = _role_names(roles)
+    order = present if declared is None else [*declared, *(r for r in present if r not in declared)]
+    if roles_long.empty or not order:
+        out = pd.DataFrame({c: pd.Series(dtype=_joint_dtype(c)) for c in _JOINT_COLUMNS})
+    else:
+        out = _compare(roles_long, order, rule)
     if statistics is None or statistics.empty:
         return out.reset_index(drop=True)
     _require(statistics, _STAT_COLUMNS, name="statistics")
@@ -414,12 +585,18 @@ def table_joint_display(
         stat["measure"].astype(str) + "_" + stat["group"].astype(str),
     )
     stat = stat.assign(column=column)
-    order = list(pd.unique(stat["column"]))
-    wide = stat.pivot(index="theme", columns="column", values="value").reindex(columns=order)
+    columns = list(pd.unique(stat["column"]))
+    wide = stat.pivot(index="theme", columns="column", values="value").reindex(columns=columns)
     wide.columns.name = None
     wide.index = wide.index.astype("str")
     out = out.merge(wide, left_on="theme", right_index=True, how="outer", sort=False)
-    known = pd.Index(roles["theme"].astype(str))
+    known = pd.Index(pd.unique(roles_long["theme"].astype(str)))
     rank = out["theme"].map(lambda t: known.get_loc(t) if t in known else len(known))
     out = out.assign(_rank=rank).sort_values(["_rank", "theme"], kind="mergesort")
     return out.drop(columns="_rank").reset_index(drop=True)
+
+
+def _joint_dtype(column: str) -> str:
+    return (
+        "float64" if column.startswith("pct_") or column in ("difference_pp", "p_value") else "str"
+    )

@@ -271,8 +271,13 @@ def _dtype(column: str) -> str:
     return "str"
 
 
-def themes_by_role(segments: pd.DataFrame, participants: pd.DataFrame) -> pd.DataFrame:
-    """Share of patients and professionals mentioning each theme.
+def themes_by_role(
+    segments: pd.DataFrame,
+    participants: pd.DataFrame,
+    *,
+    roles: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Share of the participants of each role mentioning each theme.
 
     Parameters
     ----------
@@ -280,16 +285,24 @@ def themes_by_role(segments: pd.DataFrame, participants: pd.DataFrame) -> pd.Dat
         Coded segments (segment_id, participant_id, theme, code).
     participants : DataFrame
         Roster with participant_id and role.
+    roles : sequence of str, optional
+        The roles the codebook declares, in declared order
+        (:attr:`partner_study.shape.StudyShape.role_names`), any number and any names:
+        rows follow that order (roles not declared after them, sorted) and a declared
+        role with no coded participant is kept, with 0 participants and a missing
+        percentage. Default: the roles of the coded participants, sorted.
 
     Returns
     -------
     DataFrame
-        One row per theme and role (zeros included, ``role == "all"`` for everyone):
+        One row per theme and role (zeros included, ``role == "all"`` for everyone,
+        last), themes sorted:
 
         - ``theme`` : str
         - ``role`` : str
         - ``n_participants`` : int, participants with at least one segment in the theme
-        - ``pct_participants`` : float, ``100 * n_participants / N_role``
+        - ``pct_participants`` : float, ``100 * n_participants / N_role`` (NaN when
+          ``N_role`` is 0)
 
     Notes
     -----
@@ -298,7 +311,17 @@ def themes_by_role(segments: pd.DataFrame, participants: pd.DataFrame) -> pd.Dat
     """
     codes = table_codes(segments, participants, by="role")
     themes = codes.loc[codes["code"] == THEME_ROW]
-    return themes[["theme", "role", "n_participants", "pct_participants"]].reset_index(drop=True)
+    out = themes[["theme", "role", "n_participants", "pct_participants"]].reset_index(drop=True)
+    if roles is None or out.empty:
+        return out
+    declared = [roles] if isinstance(roles, str) else [str(r) for r in roles]
+    present = [r for r in pd.unique(out["role"]) if r != _ALL]
+    order = [*declared, *sorted(r for r in present if r not in declared), _ALL]
+    grid = pd.MultiIndex.from_product([pd.unique(out["theme"]), order], names=["theme", "role"])
+    out = out.drop_duplicates(["theme", "role"]).set_index(["theme", "role"]).reindex(grid)
+    out["n_participants"] = out["n_participants"].fillna(0).astype("int64")
+    out = out.reset_index().astype({"theme": "str", "role": "str"})
+    return out[["theme", "role", "n_participants", "pct_participants"]]
 
 
 # --------------------------------------------------------------------------- co-occurrence
@@ -425,6 +448,7 @@ def _pick_quotes(
     per_theme: int,
     max_chars: int,
     target_chars: int | None,
+    roles: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Deterministic choice of exemplar segments per theme and role (unredacted text)."""
     if not isinstance(per_theme, int | np.integer) or per_theme < 1:
@@ -447,6 +471,14 @@ def _pick_quotes(
     for column in ("theme", "role", "segment_id", "participant_id"):
         codes, uniques = pd.factorize(coded[column], sort=True)
         key[column] = np.where(codes < 0, len(uniques), codes)
+    if roles is not None:
+        # declared roles first, in declared order; others after them, sorted; missing last
+        declared = [roles] if isinstance(roles, str) else [str(r) for r in roles]
+        codes, uniques = pd.factorize(coded["role"], sort=True)
+        rank = {r: i for i, r in enumerate(declared)}
+        position = [rank.get(str(u), len(declared) + i) for i, u in enumerate(uniques)]
+        position = np.array([*position, len(declared) + len(uniques)], dtype=np.int64)
+        key["role"] = position[codes]  # code -1 (missing) takes the last position
     n_seg = int(key["segment_id"].max(initial=0)) + 1
     unit_key = key["theme"].astype(np.int64) * n_seg + key["segment_id"]
     # one candidate per segment and theme (its first row)
@@ -494,6 +526,7 @@ def _quotes_and_counts(
     max_chars: int,
     names: Iterable[str],
     target_chars: int | None,
+    roles: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     picked = _pick_quotes(
         segments,
@@ -501,6 +534,7 @@ def _quotes_and_counts(
         per_theme=per_theme,
         max_chars=max_chars,
         target_chars=target_chars,
+        roles=roles,
     )
     ids = participants["participant_id"]
     redacted, counts = redact_text(picked["text"], names=names, ids=ids)
@@ -519,6 +553,7 @@ def select_quotes(
     max_chars: int = 240,
     names: Iterable[str] = (),
     target_chars: int | None = None,
+    roles: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Exemplar quotes per theme and role, chosen deterministically and redacted.
 
@@ -539,6 +574,10 @@ def select_quotes(
         (:func:`partner_study.disclosure.read_roster`).
     target_chars : int, optional
         Preferred quote length; default two thirds of ``max_chars``.
+    roles : sequence of str, optional
+        The declared roles in declared order
+        (:attr:`partner_study.shape.StudyShape.role_names`): quotes of a theme follow
+        that order (undeclared roles after them, sorted). Default: roles sorted.
 
     Returns
     -------
@@ -571,6 +610,7 @@ def select_quotes(
         max_chars=max_chars,
         names=names,
         target_chars=target_chars,
+        roles=roles,
     )
     return quotes
 
@@ -583,11 +623,12 @@ def disclosure_report(
     max_chars: int = 240,
     names: Iterable[str] = (),
     target_chars: int | None = None,
+    roles: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """What the disclosure gate removed from the quotes of :func:`select_quotes`.
 
-    Takes the same arguments as :func:`select_quotes` and makes the same
-    (deterministic) selection.
+    Takes the same arguments as :func:`select_quotes` (``roles`` orders the selection
+    only) and makes the same (deterministic) selection.
 
     Returns
     -------
@@ -613,6 +654,7 @@ def disclosure_report(
         max_chars=max_chars,
         names=names,
         target_chars=target_chars,
+        roles=roles,
     )
     _, remaining = redact_text(quotes["quote"], names=names, ids=participants["participant_id"])
     report = pd.DataFrame(

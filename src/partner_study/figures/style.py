@@ -8,8 +8,9 @@ ramp, also safe for the common colour-vision deficiencies.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
@@ -36,6 +37,10 @@ __all__ = [
     "DOUBLE_COLUMN_MM",
     "OKABE_ITO",
     "ROLE_COLOURS",
+    "ROLE_MARKERS",
+    "ROLE_PALETTE",
+    "role_colours",
+    "role_markers",
     "RCPARAMS",
     "diverging_colours",
     "journal_style",
@@ -62,7 +67,33 @@ OKABE_ITO: tuple[str, ...] = (
     "#000000",  # black
 )
 
-ROLE_COLOURS: dict[str, str] = {"patient": "#0072B2", "professional": "#E69F00"}
+#: Colours of the roles, by declared position (:attr:`StudyShape.role_names`): the first
+#: declared role is blue, the second orange, then the rest of Okabe-Ito; never by name.
+ROLE_PALETTE: tuple[str, ...] = OKABE_ITO
+#: Markers of the roles, by declared position, so the roles differ without colour too.
+ROLE_MARKERS: tuple[str, ...] = ("o", "D", "s", "^", "v", "P", "X", "p")
+
+#: Deprecated and empty: colours go by declared position (:func:`role_colours`), not by
+#: a role's name. Kept so that code still reading it falls back on the palette.
+ROLE_COLOURS: Mapping[str, str] = MappingProxyType({})
+
+
+def role_colours(roles: Iterable[Any]) -> dict[str, str]:
+    """Colour of each role in ``roles`` (declared order), from :data:`ROLE_PALETTE`,
+    cycling after eight roles.
+
+    >>> role_colours(["staff", "resident"])
+    {'staff': '#0072B2', 'resident': '#E69F00'}
+    """
+    names = [str(r) for r in roles]
+    return {r: ROLE_PALETTE[i % len(ROLE_PALETTE)] for i, r in enumerate(names)}
+
+
+def role_markers(roles: Iterable[Any]) -> dict[str, str]:
+    """Marker of each role in ``roles`` (declared order), from :data:`ROLE_MARKERS`."""
+    names = [str(r) for r in roles]
+    return {r: ROLE_MARKERS[i % len(ROLE_MARKERS)] for i, r in enumerate(names)}
+
 
 _RDBU = {
     2: ["#ca0020", "#0571b0"],

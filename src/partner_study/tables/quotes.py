@@ -31,7 +31,14 @@ def _quotes(
     }
     if "code" in frame.columns:
         data["Code"] = frame["code"].map(lambda v: _pretty(v, labels))
-    data["Role"] = frame["role"].map(lambda v: _role(v, labels, shape, plural=False))
+    # the role's declared singular label; a code or theme of the same name does not win
+    data["Role"] = frame["role"].map(
+        lambda v: (
+            shape.role_label(v, plural=False)
+            if shape is not None
+            else _role(v, labels, None, plural=False)
+        )
+    )
     if "pseudonym" in frame.columns:
         data["Speaker"] = _text(frame["pseudonym"])
     data["Quote"] = _text(frame["quote"]).map(lambda q: f"\u201c{q}\u201d" if q else "")
