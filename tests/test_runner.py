@@ -173,7 +173,8 @@ def test_planted_divergence_shows(project):
     root, _ = project
     joint = pd.read_csv(root / "reports" / "example" / "tables" / "joint-display.csv")
     row = joint.set_index("theme").loc["information_sharing"]
-    assert row["label"] == "divergence" and row["pct_patients"] > row["pct_professionals"]
+    assert (row["role_a"], row["role_b"]) == ("patient", "professional")
+    assert row["label"] == "divergence" and row["pct_a"] > row["pct_b"]
     assert joint.set_index("theme").loc["foundations_of_partnership", "label"] == "convergence"
 
 

@@ -404,45 +404,47 @@ def test_joint_display_signs_labels_and_extra_columns():
     joint = pd.DataFrame(
         {
             "theme": ["information_sharing", "coproduction", "levels"],
-            "pct_patients": [94.73, 46.49, 75.44],
-            "pct_professionals": [62.26, 50.94, 75.47],
+            "role_a": ["patient"] * 3,
+            "role_b": ["professional"] * 3,
+            "pct_a": [94.73, 46.49, 75.44],
+            "pct_b": [62.26, 50.94, 75.47],
             "difference_pp": [32.47, -4.45, -0.03],
+            "p_value": [3e-7, 0.62, 1.0],
             "label": ["divergence", "convergence", "not_comparable"],
-            "patient_quote": ["\u201cA.\u201d (P-BE-090)", nan, "x"],
-            "professional_quote": ["\u201cB.\u201d (P-NO-112)", "y", nan],
+            "quote_a": ["\u201cA.\u201d (P-BE-090)", nan, "x"],
+            "quote_b": ["\u201cB.\u201d (P-NO-112)", "y", nan],
             "pct_level_consultation": [50.0, 25.0, nan],
             "mean_trust_mentioned": [3.456, 3.0, nan],
         }
     )
-    out = T.format_table(joint, "joint-display")
+    out = T.format_table(joint, "joint-display", shape=SHAPE)
     assert list(out.columns) == [
         "Theme",
         "Patients, %",
         "Professionals, %",
         "Difference, pp",
+        "p",
         "Finding",
-        "Patient quote",
-        "Professional quote",
+        "Quote (Patient)",
+        "Quote (Professional)",
         "Consultation, %",
-        "Mean trust mentioned",
+        "Trust: mean, mentioned",
     ]
     assert out.iloc[0].tolist() == [
         "Information sharing",
         "94.7",
         "62.3",
         "+32.5",
+        "<0.001",
         "Divergence",
         "\u201cA.\u201d (P-BE-090)",
         "\u201cB.\u201d (P-NO-112)",
         "50.0",
         "3.46",
     ]
-    assert out.loc[1, "Difference, pp"] == "-4.5" and out.loc[1, "Patient quote"] == ""
+    assert out.loc[1, "Difference, pp"] == "-4.5" and out.loc[1, "Quote (Patient)"] == ""
     assert out.loc[2, "Difference, pp"] == "0.0" and out.loc[2, "Finding"] == "Not comparable"
-    assert list(T.format_table(joint[["theme", "label"]], "joint-display").columns) == [
-        "Theme",
-        "Finding",
-    ]
+    assert "Patients minus Professionals" in out.attrs["note"]
 
 
 def test_likert_cooccurrence_and_quotes_displays():

@@ -48,8 +48,9 @@ REGRESSION_TABLES: tuple[str, ...] = (
     "regression-ordinal-probit",
 )
 #: Table names in report order: the tidy tables, the regression's per-kind tables after it.
+_EXTRA_TABLES = {"regression": REGRESSION_TABLES, "joint-display": ("joint-display-scores",)}
 _TABLE_ORDER: tuple[str, ...] = tuple(
-    n for t in TABLE_NAMES for n in ((t, *REGRESSION_TABLES) if t == "regression" else (t,))
+    n for t in TABLE_NAMES for n in (t, *_EXTRA_TABLES.get(t, ()))
 )
 #: Columns of a captions frame.
 CAPTION_COLUMNS: tuple[str, ...] = ("kind", "name", "number", "caption")
@@ -61,6 +62,7 @@ FIGURE_NAMES: tuple[str, ...] = (
     "engagement-vs-*",
     "site-effects",
     "joint-display",
+    "joint-display-scores",
 )
 
 # Which participants each caption's n describes (keys of ``n`` in default_captions).
@@ -157,10 +159,17 @@ _TABLE_TEXT = {
         "study{n}: the joint model fitted within each site, the inverse-variance pooled "
         "estimate, Cochran's Q, I-squared and the between-site variance."
     ),
+    "joint-display-scores": (
+        "Survey scores beside the themes of the {study} study: for each theme and scale, the "
+        "mean score of the participants of both strands who raised the theme and of those "
+        "who did not."
+    ),
     "joint-display": (
-        "Joint display of the {study} study{n}: for each theme, the percentage of coded "
-        "participants of each role ({roles}) who raised it, the difference in percentage points, "
-        "whether the roles converge or diverge, and an exemplar quotation from each role."
+        "Joint display of the {study} study{n}: for each theme, the percentage of the coded "
+        "participants of each role who raised it and, when the study has two roles or more, "
+        "the two roles compared (with three or more, the two whose percentages differ most), "
+        "the difference in percentage points, whether they converge or diverge, and an "
+        "exemplar quotation from each."
     ),
 }
 _FIGURE_TEXT = {
@@ -171,7 +180,7 @@ _FIGURE_TEXT = {
         "right."
     ),
     "themes-by-role": (
-        "Percentage of coded participants of each role ({roles}) who raised each theme in the "
+        "Percentage of the coded participants of each role who raised each theme in the "
         "{study} study{n}. Dots show the percentage per role, joined by a line; themes are "
         "sorted by the overall percentage."
     ),
@@ -192,10 +201,10 @@ _FIGURE_TEXT = {
         "the vertical line marks no association."
     ),
     "joint-display": (
-        "Joint display of the {study} study{n}: percentage of coded participants of each "
-        "role ({roles}) raising each theme, joined by a line, sorted by the difference; "
-        "shaded rows mark themes where the roles diverge, with the difference in percentage "
-        "points."
+        "Joint display of the {study} study{n}: percentage of the coded participants of each "
+        "role raising each theme, one marker per role, joined by a line, sorted by the "
+        "difference between the roles compared; shaded rows mark themes where the roles "
+        "diverge, with the difference in percentage points."
     ),
 }
 
@@ -754,6 +763,7 @@ PAPER_TABLES: tuple[str, ...] = (
     "codes",
     "agreement",
     "joint-display",
+    "joint-display-scores",
 )
 
 
@@ -772,11 +782,65 @@ def paper_tables(
         {
             name: format_table(frame, name, suppress_below=suppress_below, shape=shape)
             for name, frame in tables.items()
-            if len(frame) and name in TABLE_NAMES and name not in ("regression", "likert")
+            if len(frame)
+            and name in TABLE_NAMES
+            and name not in ("regression", "likert", "joint-display")
         }
         | _likert_tables(tables.get("likert"), shape)
         | _regression_tables(tables.get("regression"), shape)
+        | _joint_tables(tables.get("joint-display"), shape)
     )
+
+
+_MEAN = re.compile(r"^mean_(.+?)_(not_mentioned|mentioned)$")
+
+
+def _joint_tables(frame: pd.DataFrame | None, shape: StudyShape | None) -> dict[str, pd.DataFrame]:
+    """The joint display, its survey scores apart (one row per theme and scale) so that no
+    table is too wide to read: ``joint-display`` and ``joint-display-scores``."""
+    from partner_study.tables import format_table
+
+    if frame is None or not len(frame):
+        return {}
+    means = [c for c in frame.columns if _MEAN.match(str(c))]
+    out = {"joint-display": format_table(frame.drop(columns=means), "joint-display", shape=shape)}
+    if not means:
+        return out
+    rows = []
+    for theme, sub in frame.set_index("theme")[means].iterrows():
+        for column, value in sub.items():
+            scale, which = _MEAN.match(str(column)).groups()  # type: ignore[union-attr]
+            rows.append({"theme": theme, "scale": scale, "which": which, "value": value})
+    wide = (
+        pd.DataFrame(rows)
+        .pivot_table(
+            index=["theme", "scale"], columns="which", values="value", aggfunc="first", sort=False
+        )
+        .reset_index()
+    )
+    themes = shape.labels_for("joint-display") if shape is not None else {}
+    theme = wide["theme"].map(lambda t: themes.get(str(t)) or _pretty(str(t)))
+    scale = wide["scale"].map(lambda v: shape.label(v) if shape is not None else _pretty(str(v)))
+
+    def mean(column: str) -> list[str]:
+        values = wide[column] if column in wide.columns else pd.Series(float("nan"), wide.index)
+        return ["" if pd.isna(v) else f"{float(v):.2f}" for v in values]
+
+    display = pd.DataFrame(
+        {
+            "Theme": theme.where(theme.ne(theme.shift()), ""),
+            "Scale": scale,
+            "Mean score, raised the theme": mean("mentioned"),
+            "Mean score, did not": mean("not_mentioned"),
+        },
+        dtype=object,
+    ).reset_index(drop=True)
+    display.attrs["note"] = (
+        "Mean scale scores of the participants who took part in both strands, by whether "
+        "they raised the theme."
+    )
+    out["joint-display-scores"] = display
+    return out
 
 
 def _likert_tables(frame: pd.DataFrame | None, shape: StudyShape | None) -> dict[str, pd.DataFrame]:
