@@ -13,7 +13,8 @@ checked from the outputs themselves:
 * no paper table (``tables/*.md``, or a table of ``report.html``) has a header and no rows;
 * every label of the codebook a reader should see (roles singular and plural, sites,
   scales, items, response options, variables, themes, codes) is in ``report.html`` and in
-  the paper tables that show it, verbatim;
+  the paper tables that show it, verbatim, in the tables themselves (a caption naming it
+  does not count);
 * the n of every caption (``tables/captions.csv``) is the count recomputed from the tidy
   CSV tables.
 
@@ -75,7 +76,7 @@ def run_study(dest: Path, raw: Path, study: str, params: str) -> Run:
     try:
         result = run_pipeline(root / "params" / f"{study}.yaml", root=root)
     except Exception as exc:  # noqa: BLE001 - reported by the checks
-        error = f"{type(exc).__name__}: {exc}"
+        error = f"{type(exc).__name__}: {exc}".replace(f"{root}/", "")
         return Run(study, root, time.perf_counter() - start, {}, error)
     stages = {s.name: (s.status, s.reason) for s in result.stages}
     return Run(study, root, time.perf_counter() - start, stages)
@@ -114,7 +115,10 @@ def _expect(problems: list[str], what: str) -> None:
 def expected_statuses(shape: designs.Shape) -> dict[str, str]:
     """Which stages a study of this shape has something to do in."""
     survey, qualitative = shape.has_survey, shape.has_qualitative
-    dependent = survey and shape.engagement != "none"
+    # Regression settings are left to the defaults: the codebook's first scale is the
+    # dependent, regressed on the others, so 04 needs two scales or more.
+    n_scales = shape.n_scales + (shape.engagement == "continuous")  # + the engagement scale
+    dependent = survey and n_scales >= 2
     ran = {
         "01-prepare": True,
         "02-describe": True,
@@ -199,6 +203,8 @@ def _md_tables(text: str) -> list[tuple[list[str], int]]:
 def check_empty_tables(run: Run) -> list[str]:
     """No paper table with a header and no body rows (Markdown tables and report.html)."""
     problems = []
+    if run.error and not run.tables.is_dir():
+        problems.append(f"no tables: the run failed: {_head(run.error, 2)}")
     for path in sorted(run.tables.glob("*.md")):
         tables = _md_tables(path.read_text(encoding="utf-8"))
         if not tables:
@@ -252,21 +258,56 @@ def _shown(label: str, text: str, *, capital: bool = False) -> bool:
     return any(f in text for f in forms)
 
 
+def _table_lines(markdown: str) -> str:
+    """The rows of a Markdown paper table (header and body), without caption or note: a
+    label in the caption does not show it in the table."""
+    return "\n".join(line for line in markdown.splitlines() if line.startswith("|"))
+
+
+def _report_table(report: str, anchor: str) -> str | None:
+    """The table of report.html with this id (caption already removed), or None."""
+    m = re.search(rf'<figure[^>]*id="{re.escape(anchor)}"[^>]*>(.*?)</figure>', report, re.S)
+    return m.group(1) if m else None
+
+
+def _without_captions(report: str) -> str:
+    """report.html without its title, contents and captions (the tables and figures)."""
+    for pattern in (r"<head>.*?</head>", r"<nav.*?</nav>", r"<figcaption.*?</figcaption>"):
+        report = re.sub(pattern, "", report, flags=re.S)
+    return report
+
+
 def check_labels(run: Run) -> list[str]:
-    """Every codebook label a reader should see is in report.html and the relevant paper
-    tables, verbatim (HTML-escaped in the report)."""
+    """Every codebook label a reader should see is in report.html (its tables and figures,
+    not only a caption) and in the relevant paper tables (their rows, not only the caption),
+    verbatim (HTML-escaped in the report)."""
     cb = yaml.safe_load((run.raw / "codebook.yaml").read_text(encoding="utf-8"))
     report_path = run.reports / "report.html"
     if not report_path.is_file():
         return ["report.html: not written"]
-    report = report_path.read_text(encoding="utf-8")
-    md = {p.stem: p.read_text(encoding="utf-8") for p in run.tables.glob("*.md")}
+    report = _without_captions(report_path.read_text(encoding="utf-8"))
+    md = {p.stem: _table_lines(p.read_text(encoding="utf-8")) for p in run.tables.glob("*.md")}
+    # the regression's paper tables, one per model kind, read together
+    kinds = sorted(k for k in md if re.fullmatch(r"regression-(ols|mixed|ordinal.*)", k))
+    if kinds:
+        md["regression"] = "\n".join(md[k] for k in kinds)
     problems: list[str] = []
 
+    seen: set[tuple[str, str]] = set()
+
     def want(kind: str, label: str, where: str, *, capital: bool = False) -> None:
+        if (label, where) in seen:  # e.g. response options shared by several scales
+            return
+        seen.add((label, where))
         if where == "report.html":
             if not _shown(label, report, capital=capital):
                 problems.append(f"report.html: {kind} {label!r} not shown")
+        elif where.startswith("report.html#"):
+            shown = _report_table(report, where.split("#", 1)[1])
+            if shown is None:
+                problems.append(f"{where}: no such table (it should show {kind} {label!r})")
+            elif not _shown(label, shown, capital=capital):
+                problems.append(f"{where}: {kind} {label!r} not shown")
         elif where not in md:
             problems.append(f"tables/{where}.md: not written (it should show {kind} {label!r})")
         elif not _shown(label, md[where], capital=capital):
@@ -329,15 +370,16 @@ def check_labels(run: Run) -> list[str]:
             want(f"level of {name}", str(level), "characteristics", capital=True)
 
     # scales, items and response options
-    outcomes = [s for s in scales if s != "engagement"]  # the dependent is "engagement"
+    outcomes = list(scales)[1:]  # the default dependent is the first declared scale
     for name, spec in scales.items():
         label = str(spec.get("label", name))
         want("scale label", label, "report.html")
         want("scale label", label, "reliability")
+        # the Likert table (in the report only) shows each item and each response option
         for item, text in (spec.get("item_labels") or {}).items():
-            want(f"item label ({item})", str(text), "report.html")
+            want(f"item label ({item})", str(text), "report.html#table-likert")
         for value, text in (spec.get("labels") or {}).items():
-            want(f"response label ({value})", str(text), "report.html")
+            want(f"response label ({value})", str(text), "report.html#table-likert")
     if stages.get("04-regression", ("",))[0] == "ran":
         for name in outcomes:
             want("outcome scale label", str(scales[name].get("label", name)), "regression")
@@ -345,11 +387,26 @@ def check_labels(run: Run) -> list[str]:
     if joint is not None:
         for name, spec in scales.items():
             if any(re.search(rf"(^|_){re.escape(name)}(_|$)", c) for c in joint.columns):
-                want("scale label", str(spec.get("label", name)), "joint-display")
+                # the survey scores beside the themes are a table of their own
+                want("scale label", str(spec.get("label", name)), "joint-display-scores")
     level_spec = cb.get("engagement_level")
     if level_spec and stages.get("04-regression", ("",))[0] == "ran":
-        for level in _levels(level_spec.get("levels")).values():
-            want("engagement level", str(level), "report.html", capital=True)
+        levels = [str(v) for v in _levels(level_spec.get("levels")).values()]
+        for level in levels:
+            want("engagement level", level, "report.html", capital=True)
+        # cut points of the ordinal model are named by their two adjacent levels, as declared
+        # (a level may share its text with the name of a scale: it stays the level)
+        cuts = any("|" in t for t in reg_terms)
+        if cuts and "regression" in md:
+            for low, high in itertools.pairwise(levels):
+                pattern = (
+                    rf"(?:\|\s|:\s){re.escape(low)}\s*(?:\\\||\||/|–|-|→|to)\s*"
+                    rf"{re.escape(high)}\s*(?:\||$)"
+                )
+                if not re.search(pattern, md["regression"], re.M | re.I):
+                    problems.append(
+                        f"tables/regression.md: cut point {low!r} | {high!r} not shown as such"
+                    )
 
     # themes and codes
     for label in themes.values():
@@ -384,6 +441,10 @@ _CAPTION_SOURCE = {
     ("table", "quotes"): "coded",
     ("table", "joint-display"): "coded",
     ("table", "regression"): "regression",
+    ("table", "regression-ols"): "regression",
+    ("table", "regression-mixed"): "regression",
+    ("table", "regression-ordinal"): "regression",
+    ("table", "regression-ordinal-probit"): "regression",
     ("table", "regression-sensitivity"): "regression-sensitivity",
     ("table", "site-heterogeneity"): "by-site",
     ("figure", "themes-by-role"): "coded",
@@ -608,10 +669,7 @@ def test_no_traceback_in_executed_notebooks(shape, shape_run):
 @pytest.mark.parametrize("shape", MATRIX)
 def test_no_paper_table_without_rows(shape, shape_run):
     run = shape_run(shape)
-    problems = check_empty_tables(run)
-    if run.error and not run.tables.is_dir():
-        problems.insert(0, f"no tables: the run failed: {_head(run.error, 2)}")
-    _expect(problems, f"the paper tables of {shape.slug}")
+    _expect(check_empty_tables(run), f"the paper tables of {shape.slug}")
 
 
 @pytest.mark.parametrize("shape", MATRIX)

@@ -372,3 +372,57 @@ def test_not_applicable_says_why_in_one_sentence_each():
     )
     assert "Not applicable to this study" in html_text
     assert "declares no survey scales" in html_text
+
+
+def test_captions_name_the_dependent_and_roles_of_the_study_not_the_example():
+    """Before: captions spoke of "engagement" and "patients and professionals" whatever
+    the study."""
+    from partner_study.codebook import parse_codebook
+    from partner_study.shape import study_shape
+
+    cb = parse_codebook(
+        "study: s\nid: pid\nsite: site\n"
+        "role: {column: role, levels: {staff: {label: Staff member, plural: Staff}, "
+        "resident: {label: Resident, plural: Residents}}}\n"
+        "scales:\n  satisfaction: {label: Satisfaction with care, items: [s1], range: [1, 5]}\n"
+        "  trust: {items: [t1], range: [1, 5]}\ncodes:\n  a: {theme: t}\n"
+    )
+    shape = study_shape(cb, {"dependent": "satisfaction"})
+    names = {
+        "table": ["regression-ols", "joint-display"],
+        "figure": ["satisfaction-vs-trust", "themes-by-role", "site-effects"],
+    }
+    counts = {"joint-display": {"staff": 5, "resident": 7}}
+    captions = R.default_captions("s", names, shape=shape, n=counts)
+    text = " ".join(captions["caption"])
+    assert "engagement" not in text.lower() and "patient" not in text.lower()
+    assert "Satisfaction with care" in text and "(n = 5 Staff and 7 Residents)" in text
+    by_name = dict(zip(captions["name"], captions["caption"], strict=True))
+    assert by_name["satisfaction-vs-trust"].startswith("Satisfaction with care score against")
+    assert "within each site" in by_name["site-effects"]
+
+
+def test_the_joint_display_survey_scores_are_a_table_of_their_own():
+    """Before: the joint display had 23 columns, 16 of them hidden in the HTML."""
+    joint = pd.DataFrame(
+        {
+            "theme": ["t1", "t2"],
+            "label": ["convergence", "divergence"],
+            **{
+                f"mean_s{i}_{w}": [3.0, 3.5]
+                for i in range(6)
+                for w in ("mentioned", "not_mentioned")
+            },
+        }
+    )
+    displays = R.paper_tables({"joint-display": joint})
+    assert list(displays) == ["joint-display", "joint-display-scores"]
+    assert displays["joint-display"].shape[1] <= 10
+    scores = displays["joint-display-scores"]
+    assert list(scores.columns) == [
+        "Theme",
+        "Scale",
+        "Mean score, raised the theme",
+        "Mean score, did not",
+    ]
+    assert len(scores) == 12 and scores["Scale"].tolist()[:2] == ["S0", "S1"]

@@ -241,25 +241,110 @@ def _params_of(args: argparse.Namespace) -> Path | None:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    if args.design:
+        return _simulate_design(args)
+    from partner_study.config import SEED
     from partner_study.simulate import SIZES, simulate_study
     from partner_study.writer import write_raw_study
 
-    sizes = dict(SIZES[args.size])
+    if args.params:
+        raise PartnerStudyError(
+            "simulate --params: found it without --design, expected it only with a design. "
+            "Fix: add --design NAME, or leave --params out (the example's parameters are "
+            "params/example.yaml)."
+        )
+    seed = SEED if args.seed is None else args.seed
+    sizes = dict(SIZES[args.size or "S"])
     for key in ("n_sites", "n_participants", "n_segments"):
         if getattr(args, key) is not None:
             sizes[key] = getattr(args, key)
     sim = simulate_study(
-        seed=args.seed,
-        study=args.study,
+        seed=seed,
+        study=args.study or "example",
         n_sites=sizes["n_sites"],
         n_participants=sizes["n_participants"],
         n_segments=sizes["n_segments"],
     )
     paths = write_raw_study(sim, args.out)
     print(
-        f"wrote {len(paths)} files to {args.out} (seed {args.seed}, "
+        f"wrote {len(paths)} files to {args.out} (seed {seed}, "
         f"{len(sim.participants)} participants, {len(sim.segments)} coded segments)"
     )
+    return 0
+
+
+def _simulate_design(args: argparse.Namespace) -> int:
+    """``simulate --design NAME``: one of the study designs of :mod:`partner_study.designs`
+    (``all``: every design as OUT/<name>/raw/ and OUT/<name>/params.yaml)."""
+    import dataclasses
+
+    from partner_study import designs
+    from partner_study.config import check_study_name
+
+    sized = [
+        flag
+        for flag, value in (
+            ("--size", args.size),
+            ("--n-sites", args.n_sites),
+            ("--n-participants", args.n_participants),
+            ("--n-segments", args.n_segments),
+        )
+        if value is not None
+    ]
+    if sized:
+        raise PartnerStudyError(
+            f"simulate --design: found {', '.join(sized)}, expected no sizes (a design has "
+            "its own). Fix: leave the sizes out, or leave --design out to size the example."
+        )
+    out = Path(args.out)
+    if args.design == "all":
+        extra = [
+            flag
+            for flag, value in (
+                ("--seed", args.seed),
+                ("--study", args.study),
+                ("--params", args.params),
+            )
+            if value is not None
+        ]
+        if extra:
+            raise PartnerStudyError(
+                f"simulate --design all: found {', '.join(extra)}"
+                ", expected none (each design has its own seed, name and parameters). Fix: "
+                "leave them out, or name one design."
+            )
+        written = designs.write_designs(out)
+        print(f"wrote {len(designs.DESIGNS)} designs ({len(written)} files) to {out}:")
+        for name in designs.DESIGNS:
+            print(f"  {out / name}/raw/  {out / name}/params.yaml")
+        return 0
+    shape = designs.design_shape(args.design)
+    if args.seed is not None:
+        shape = dataclasses.replace(shape, seed=args.seed)
+    if args.study:
+        study = check_study_name(args.study, where="simulate --study")
+    else:  # the folder's name, as data/raw/<study> has it, else the design's
+        try:
+            study = check_study_name(out.name, where="simulate --out")
+        except PartnerStudyError:
+            study = args.design
+    params = Path(args.params) if args.params else None
+    if params is not None and params.exists():
+        raise PartnerStudyError(
+            f"{params}: found a file, expected a new parameters file. Fix: choose another "
+            "--params path, or remove the file first."
+        )
+    paths = designs.write_shape(shape, out, study=study)
+    print(f"wrote design '{args.design}' (seed {shape.seed}) as study '{study}' to {out}:")
+    for path in paths:
+        print(f"  {path}")
+    text = designs.params_text(shape, study).replace(f"data/raw/{study}", out.as_posix(), 1)
+    if params is not None:
+        params.parent.mkdir(parents=True, exist_ok=True)
+        params.write_text(text, encoding="utf-8")
+        print(f"  {params}")
+    else:
+        print("parameters (save as params/<study>.yaml, or pass --params):\n" + text, end="")
     return 0
 
 
@@ -356,14 +441,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("simulate", help="write a simulated study with known truth")
-    p.add_argument("--seed", type=_count(0, 2**32 - 1), default=SEED)
-    p.add_argument("--out", required=True, help="folder to write (data/raw/<study>)")
-    p.add_argument("--study", default="example")
-    p.add_argument("--size", choices=["S", "M", "L"], default="S")
+    p = sub.add_parser(
+        "simulate",
+        help="write a simulated study with known truth (the example, or a study design)",
+    )
+    p.add_argument(
+        "--seed",
+        type=_count(0, 2**32 - 1),
+        default=None,
+        help=f"default {SEED} (a design: its own)",
+    )
+    p.add_argument(
+        "--out",
+        required=True,
+        help="folder to write (data/raw/<study>); with --design all, the folder that gets "
+        "one <design>/raw/ and <design>/params.yaml each (tests/data/designs)",
+    )
+    p.add_argument(
+        "--study",
+        default=None,
+        help="study name (default: example; with --design, the --out folder's name)",
+    )
+    p.add_argument("--size", choices=["S", "M", "L"], default=None, help="default S")
     p.add_argument("--n-sites", dest="n_sites", type=_count(1, 1_000))
     p.add_argument("--n-participants", dest="n_participants", type=_count(1, 10_000_000))
     p.add_argument("--n-segments", dest="n_segments", type=_count(0, 100_000_000))
+    p.add_argument(
+        "--design",
+        metavar="NAME",
+        help="a study design instead of the example: be-focus-groups, qc-establishments, "
+        "no-facilitators, coproduction, msk-partnership, or all",
+    )
+    p.add_argument(
+        "--params",
+        metavar="FILE",
+        help="with --design NAME: also write its minimal parameters file (params/<study>.yaml)",
+    )
     p.set_defaults(func=_cmd_simulate)
     return parser
 

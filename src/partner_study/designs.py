@@ -50,8 +50,10 @@ from partner_study.errors import PartnerStudyError
 from partner_study.simulate import SimulatedStudy
 
 __all__ = [
+    "CODE_SETS",
     "DESIGNS",
     "FACTORS",
+    "POINTS",
     "Shape",
     "design_shape",
     "effective_levels",
@@ -379,6 +381,7 @@ _AGREE_UP = {
 
 def _agree(points: int, lang: str) -> dict[int, str]:
     down, up = _AGREE[lang], _AGREE_UP[lang]
+    texts: tuple[str, ...]
     if points == 4:
         texts = (down[0], down[2], up[0], up[2])
     elif points == 5:
@@ -400,7 +403,7 @@ _ENGAGEMENT_LEVELS = {
     "en": ("information", "consultation", "collaboration", "partnership"),
     "fr": ("information", "consultation", "collaboration", "partenariat"),
 }
-_WORDS = {
+_WORDS: dict[str, dict[str, Any]] = {
     "en": {
         "title": "Simulated partnership study",
         "gender": "Gender",

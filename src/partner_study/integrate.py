@@ -37,6 +37,7 @@ from scipy import stats
 
 from partner_study.arrays import isin
 from partner_study.errors import ParamsError, Problem, StudyDataError
+from partner_study.qualitative import silent_members
 
 __all__ = [
     "CONVERGENCE",
@@ -376,7 +377,14 @@ def joint_display_roles(
     mentions = mentions.assign(
         role=mentions["role"].astype("str"), theme=mentions["theme"].astype("str")
     )
-    coded = mentions.drop_duplicates("participant_id")["role"].value_counts()
+    coded_ids = mentions.drop_duplicates("participant_id")["participant_id"]
+    silent = silent_members(coded_ids, participants)
+    coded = pd.concat(
+        [
+            mentions.drop_duplicates("participant_id")["role"],
+            roster.loc[roster["participant_id"].isin(silent), "role"].astype("str"),
+        ]
+    ).value_counts()
     if declared is None:
         order = sorted(roster["role"].dropna().astype("str").unique())
     else:
@@ -451,7 +459,7 @@ def _compare(long: pd.DataFrame, roles: list[str], rule: dict[str, float]) -> pd
         quote = cells["quote"].astype(object).to_numpy().reshape(size)
     else:
         quote = np.full(size, None, dtype=object)
-    a, b = _pairs(pct, (total > 0).any(axis=0), len(roles))
+    a, b = _pairs(pct, np.asarray((total > 0).any(axis=0)), len(roles))
     rows = np.arange(len(themes))
     has_b = b >= 0
     bb = np.where(has_b, b, 0)
@@ -476,14 +484,14 @@ def _compare(long: pd.DataFrame, roles: list[str], rule: dict[str, float]) -> pd
         {
             "theme": pd.array(themes, dtype="str"),
             "role_a": pd.array(names[a], dtype="str"),
-            "role_b": pd.array(np.where(has_b, names[bb], None), dtype="str"),
+            "role_b": pd.array(np.where(has_b, names[bb], None), dtype="str"),  # type: ignore[call-overload]
             "pct_a": pct_a,
             "pct_b": pct_b,
             "difference_pp": difference,
             "p_value": p_value,
             "label": pd.array(label, dtype="str"),
             "quote_a": pd.array(quote[rows, a], dtype="str"),
-            "quote_b": pd.array(np.where(has_b, quote[rows, bb], None), dtype="str"),
+            "quote_b": pd.array(np.where(has_b, quote[rows, bb], None), dtype="str"),  # type: ignore[call-overload]
         }
     )
 

@@ -363,7 +363,7 @@ def _declare(
         text = series.astype(object).where(known).astype(str).where(known)
         present = {str(v) for v in pd.unique(text[known])}
         categories = declared + sorted(present - set(declared))
-        changed[col] = pd.Categorical(text, categories=categories)
+        changed[col] = pd.Categorical(text, categories=categories)  # type: ignore[assignment]
     return data.assign(**changed) if changed else data
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,7 @@ from partner_study.disclosure import REDACTION_KINDS, redact_text
 from partner_study.errors import ParamsError, Problem, StudyDataError
 
 __all__ = [
+    "silent_members",
     "THEME_ROW",
     "REDACTION_KINDS",
     "table_codes",
@@ -200,7 +202,8 @@ def table_codes(
     pair_theme = theme_names.take(pair_keys // max(len(code_names), 1))
     pair_code = code_names.take(pair_keys % max(len(code_names), 1))
     n_units = len(pair_keys) + len(theme_names)
-    people = _attach(pd.DataFrame({"participant_id": part_names}), participants, keys)
+    silent = silent_members(part_names, participants)
+    people = _attach(pd.DataFrame({"participant_id": [*part_names, *silent]}), participants, keys)
     if not len(seg):
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in _codes_columns(keys)})
     units = pd.DataFrame(
@@ -244,6 +247,28 @@ def table_codes(
     )
     out = out.astype({c: "str" for c in ["theme", "code", *keys]})
     return out[_codes_columns(keys)].reset_index(drop=True)
+
+
+def silent_members(coded_ids: Any, participants: pd.DataFrame) -> list[str]:
+    """Members of a coded focus group who have no coded segment themselves.
+
+    A focus group is one unit of data collection: a member who said nothing that was coded
+    was there and could have raised the theme, so member-level shares keep them in the
+    denominator (DESIGN §8). Groups are the non-empty ``group_id`` values of participants
+    whose ``collection`` is ``focus_group`` (any collection when the column is absent).
+    """
+    if "group_id" not in participants.columns:
+        return []
+    people = participants[["participant_id", "group_id"]].astype(object)
+    in_group = people["group_id"].notna() & people["group_id"].astype(str).str.strip().ne("")
+    if "collection" in participants.columns:
+        in_group &= participants["collection"].astype(str).eq("focus_group")
+    members = people[in_group]
+    coded = set(map(str, coded_ids))
+    ids = members["participant_id"].astype(str)
+    groups = set(members.loc[ids.isin(coded), "group_id"].astype(str))
+    silent = ids[members["group_id"].astype(str).isin(groups) & ~ids.isin(coded)]
+    return list(silent)
 
 
 def _distinct(keys: np.ndarray) -> np.ndarray:
@@ -476,8 +501,8 @@ def _pick_quotes(
         declared = [roles] if isinstance(roles, str) else [str(r) for r in roles]
         codes, uniques = pd.factorize(coded["role"], sort=True)
         rank = {r: i for i, r in enumerate(declared)}
-        position = [rank.get(str(u), len(declared) + i) for i, u in enumerate(uniques)]
-        position = np.array([*position, len(declared) + len(uniques)], dtype=np.int64)
+        ranks = [rank.get(str(u), len(declared) + i) for i, u in enumerate(uniques)]
+        position = np.array([*ranks, len(declared) + len(uniques)], dtype=np.int64)
         key["role"] = position[codes]  # code -1 (missing) takes the last position
     n_seg = int(key["segment_id"].max(initial=0)) + 1
     unit_key = key["theme"].astype(np.int64) * n_seg + key["segment_id"]

@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 #: Tables the report reads: the tidy tables it shows, then those its captions count from.
-READ_TABLES: tuple[str, ...] = (*TABLE_NAMES, "regression-by-site")
+READ_TABLES: tuple[str, ...] = (*TABLE_NAMES, "regression-by-site", "joint-display-roles")
 #: The paper tables of the regression, one per model kind
 #: (:func:`partner_study.tables.regression_displays`).
 REGRESSION_TABLES: tuple[str, ...] = (
@@ -788,22 +788,38 @@ def paper_tables(
         }
         | _likert_tables(tables.get("likert"), shape)
         | _regression_tables(tables.get("regression"), shape)
-        | _joint_tables(tables.get("joint-display"), shape)
+        | _joint_tables(tables.get("joint-display"), shape, tables.get("joint-display-roles"))
     )
 
 
 _MEAN = re.compile(r"^mean_(.+?)_(not_mentioned|mentioned)$")
 
 
-def _joint_tables(frame: pd.DataFrame | None, shape: StudyShape | None) -> dict[str, pd.DataFrame]:
+def _joint_tables(
+    frame: pd.DataFrame | None,
+    shape: StudyShape | None,
+    per_role: pd.DataFrame | None = None,
+) -> dict[str, pd.DataFrame]:
     """The joint display, its survey scores apart (one row per theme and scale) so that no
-    table is too wide to read: ``joint-display`` and ``joint-display-scores``."""
+    table is too wide to read: ``joint-display`` and ``joint-display-scores``. With three
+    roles or more, every role's share is shown beside the two compared."""
     from partner_study.tables import format_table
 
     if frame is None or not len(frame):
         return {}
     means = [c for c in frame.columns if _MEAN.match(str(c))]
-    out = {"joint-display": format_table(frame.drop(columns=means), "joint-display", shape=shape)}
+    display = format_table(frame.drop(columns=means), "joint-display", shape=shape)
+    if per_role is not None and per_role["role"].nunique() > 2:
+        share = per_role.pivot_table(
+            index="theme", columns="role", values="pct_mentioning", aggfunc="first", sort=False
+        )
+        roles = shape.group_order(share.columns) if shape is not None else list(share.columns)
+        for i, role in enumerate(r for r in roles if r in share.columns):
+            name = f"{shape.role_label(role, plural=True) if shape else role}, %"
+            values = frame["theme"].astype(str).map(share[role])
+            cells = ["" if pd.isna(v) else f"{float(v):.1f}" for v in values]
+            display.insert(1 + i, name, cells, allow_duplicates=True)
+    out = {"joint-display": display}
     if not means:
         return out
     rows = []
@@ -819,7 +835,7 @@ def _joint_tables(frame: pd.DataFrame | None, shape: StudyShape | None) -> dict[
         .reset_index()
     )
     themes = shape.labels_for("joint-display") if shape is not None else {}
-    theme = wide["theme"].map(lambda t: themes.get(str(t)) or _pretty(str(t)))
+    names: pd.Series = wide["theme"].map(lambda t: themes.get(str(t)) or _pretty(str(t)))
     scale = wide["scale"].map(lambda v: shape.label(v) if shape is not None else _pretty(str(v)))
 
     def mean(column: str) -> list[str]:
@@ -828,7 +844,7 @@ def _joint_tables(frame: pd.DataFrame | None, shape: StudyShape | None) -> dict[
 
     display = pd.DataFrame(
         {
-            "Theme": theme.where(theme.ne(theme.shift()), ""),
+            "Theme": names.where(names.ne(names.shift()), ""),
             "Scale": scale,
             "Mean score, raised the theme": mean("mentioned"),
             "Mean score, did not": mean("not_mentioned"),
@@ -866,6 +882,10 @@ def _regression_tables(
         for k, d in regression_displays(frame, shape=shape).items()
         if not d.attrs.get("skipped")
     }
+
+
+def _str_keys(series: pd.Series) -> dict[str, int]:
+    return {str(k): int(v) for k, v in series.items()}
 
 
 def _by_role(counts: Mapping[str, int]) -> dict[str, int]:
@@ -916,9 +936,9 @@ def caption_counts(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
             .sum()
             .reset_index()
         )
-        out["likert"] = _by_role(per_item.groupby("role", sort=False)["n"].max().to_dict())
+        out["likert"] = _by_role(_str_keys(per_item.groupby("role", sort=False)["n"].max()))
         for scale, rows in per_item.groupby("scale", sort=False):
-            counts = rows.groupby("role", sort=False)["n"].max().to_dict()
+            counts = _str_keys(rows.groupby("role", sort=False)["n"].max())
             out[f"likert-{scale}"] = _by_role(counts)
     for name in ("reliability", "regression", "regression-sensitivity"):
         frame = tables.get(name)

@@ -406,7 +406,7 @@ def _kind_note(
             order = [cuts[0][0], *[b for _a, b in cuts]]
             text += f", ordered {' < '.join(order)}"
         parts.append(text + ".")
-    odds = kind.startswith("ordinal") and len(ran) > 0
+    odds: Any = kind.startswith("ordinal") and len(ran) > 0
     odds = (
         odds
         and ran.loc[~ran["term"].str.contains("|", regex=False), "note"]
