@@ -216,6 +216,8 @@ def test_qualitative_only_study_runs_end_to_end_without_empty_tables(tmp_path):
     html = (reports / "report.html").read_text(encoding="utf-8")
     numbers = [int(n) for n in re.findall(r'<span class="label">Table (\d+)\.', html)]
     assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 4
-    assert "Likert" not in html and "Internal consistency" not in html
+    # no Likert or reliability table; the report says in one sentence why
+    assert 'id="table-likert"' not in html and "Internal consistency" not in html
+    assert "the codebook declares no survey scales" in html
     for name in ("likert", "reliability"):
         assert not (reports / "tables" / f"{name}.md").exists()
