@@ -1099,6 +1099,8 @@ def params_text(shape: Shape, study: str) -> str:
         lines += ["regression:", f"  covariates: [{', '.join(covariates)}]"]
         if shape.engagement == "continuous":
             lines.append("  ordinal_dependent: null   # no engagement level in this codebook")
+    # SVG only: the report embeds it, and a small test study needs no print formats
+    lines += ["figures:", "  formats: [svg]"]
     return "\n".join(lines) + "\n"
 
 
