@@ -427,4 +427,4 @@ def test_stage_02_draws_declared_roles_and_every_form(tmp_path):
     likert = pd.read_csv(out / "tables" / "likert.csv", keep_default_na=False)
     assert list(dict.fromkeys(likert["role"])) == ["staff", "résident", "all"]
     for name in cb["scales"]:
-        assert (out / "figures" / f"likert-{name}.png").is_file()
+        assert (out / "figures" / f"likert-{name}.svg").is_file()
