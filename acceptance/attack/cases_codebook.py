@@ -223,16 +223,23 @@ for _section in (
     )
 
 # -------------------------------------------------------------- labels that are not text
-LABELS = [
+# YAML's true/false/yes/no are text in a codebook (a level or label named "no" is "no"):
+# those labels are valid and validation passes.
+TEXT_LABELS = [
     ("scale-label-boolean", "scales.engagement.label", True),
     ("code-label-boolean", "codes.common_language.label", False),
     ("theme-label-boolean", "themes.information_sharing", True),
-    ("variable-label-list", "variables.age.label", ["Age", "years"]),
     (
         "response-labels-booleans",
         "scales.engagement.labels",
         {1: True, 2: False, 3: "Neutral", 4: True, 5: False},
     ),
+]
+for _case, _k, _v in TEXT_LABELS:
+    cli_case(G, _case, args=VALIDATE, setup=_set(_k, _v), expect="ok")
+
+LABELS = [
+    ("variable-label-list", "variables.age.label", ["Age", "years"]),
     ("item-label-mapping", "scales.engagement.item_labels.eng_1", {"en": "x"}),
     ("title-list", "title", ["a", "b"]),
 ]
