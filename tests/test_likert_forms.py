@@ -293,10 +293,10 @@ def test_a_scale_nobody_answered_is_a_clear_error():
     assert "accord" not in text
 
 
-def test_validation_stops_undeclared_labels_and_lets_all_missing_codes_through(tmp_path):
-    """table_likert's check is the one validation does not make: an undeclared label is a
-    validation problem; a scale whose every cell is a declared missing code is not."""
-    from partner_study.prepare import prepare_study
+def test_validation_stops_undeclared_labels_and_a_scale_with_no_answer(tmp_path):
+    """An undeclared label and a scale whose every cell is a declared missing code both
+    stop at validation, before anything is written; table_likert keeps its own check for
+    frames built another way."""
     from partner_study.validate import validate_study
 
     shape = designs.Shape(
@@ -322,9 +322,12 @@ def test_validation_stops_undeclared_labels_and_lets_all_missing_codes_through(t
         validate_study(raw)
     survey[items] = missing
     survey.to_csv(raw / "survey.csv", index=False)
-    study = prepare_study(validate_study(raw))
+    with pytest.raises(StudyDataError, match=f"no answer to any item of scale '{scale_name}'"):
+        validate_study(raw)
+    scored = pd.DataFrame({"participant_id": ["a"], **{i: [float("nan")] for i in items}})
+    scored["role"] = "staff"
     with pytest.raises(StudyDataError, match=f"scale '{scale_name}'"):
-        table_likert(study.scored, study.codebook)
+        table_likert(scored, parse_codebook(cb_text))
 
 
 def test_response_labels_head_the_columns_of_the_display():

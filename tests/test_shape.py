@@ -159,3 +159,21 @@ def test_regression_settings_left_out_come_from_the_codebook(tmp_path):
     params = load_params(path, root=root)
     assert check_params(params, root=root) == []
     assert params.regression["ordinal_dependent"] is None
+
+
+def test_a_scale_with_no_answer_stops_at_validation(tmp_path):
+    """Before: every cell a declared missing code passed validation and the study ran with
+    no score for the scale (stage 02 stopped only after 01 had written)."""
+    from partner_study.errors import StudyDataError
+    from partner_study.validate import validate_study
+
+    root = _project(tmp_path)
+    raw = root / "data" / "raw" / "example"
+    survey = pd.read_csv(raw / "survey.csv", dtype=str, keep_default_na=False)
+    for item in ("tru_1", "tru_2", "tru_3", "tru_4"):
+        if item in survey.columns:
+            survey[item] = "9"
+    survey.to_csv(raw / "survey.csv", index=False, lineterminator="\n")
+    with pytest.raises(StudyDataError, match="no answer to any item of scale 'trust'") as info:
+        validate_study(raw)
+    assert "Fix:" in str(info.value)

@@ -344,6 +344,26 @@ def _likert_block(
         block = mask.to_numpy().reshape((n, len(items)), order="F")
         for j in np.flatnonzero(block.any(axis=0)):
             col.rows(file, block[:, j], pd.Series(text[:, j]), items[j], expected, fix)
+    if n and not bad.any() and not np.isfinite(values).any():
+        # Every cell empty or a declared missing code: the scale would have no score, and
+        # its tables no answer.
+        codes = f" or one of its missing codes {list(scale.missing)}" if scale.missing else ""
+        col.add(
+            file=file,
+            row=col.header_row(file),
+            column=items[0],
+            found=(
+                f"no answer to any item of scale '{scale.name}' ({', '.join(items)}) in "
+                f"{n:,} row(s): every cell is empty{codes}"
+            ),
+            expected=f"answers {scale.low}-{scale.high} to at least one item of the scale",
+            fix=(
+                f"check that these columns hold the answers of '{scale.name}' (an export may "
+                f"leave a question's columns empty) and that scales.{scale.name}.missing in "
+                f"{cb_name} lists only codes that mean 'not answered'; if the scale was not "
+                "asked, remove it from the codebook"
+            ),
+        )
     return pd.DataFrame(values, columns=items, index=raw.index)
 
 
