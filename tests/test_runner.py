@@ -252,6 +252,34 @@ def test_verify_passes_then_names_a_changed_file(project):
     assert "different  reports/example/tables/reliability.csv" in proc.stdout
 
 
+@pytest.mark.parametrize(
+    ("coretype", "threads"),
+    [("Prescott", "1"), ("SkylakeX", "2")],
+    ids=["prescott-1", "skylakex-2"],
+)
+def test_verify_under_another_blas_kernel(project, coretype, threads):
+    """The run was made with the machine's own OpenBLAS kernel; a rerun with another kernel
+    and thread count (whose matrix products differ in the last bits) writes the same bytes:
+    figures are drawn from the values as published, not from the full-precision results."""
+    root, _ = project
+    env = {
+        **os.environ,
+        "OPENBLAS_CORETYPE": coretype,
+        "OPENBLAS_NUM_THREADS": threads,
+        "OMP_NUM_THREADS": threads,
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "partner_study.cli", "verify", "params/example.yaml"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "verified" in proc.stdout
+
+
 def test_a_failing_stage_keeps_what_the_others_finished(project):
     """02 (touched) and 03 (made to fail) run side by side: the run stops with the failed
     notebook kept and 02's new result recorded: with 03 put back, the next run finds 02

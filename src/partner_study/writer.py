@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from partner_study.arrays import PUBLISHED_DIGITS
 from partner_study.config import FIGURE_FORMATS
 
 if TYPE_CHECKING:
@@ -50,9 +51,10 @@ __all__ = [
     "write_processed_study",
 ]
 
-#: CSV float format: 8 significant digits. More than any paper reports, and few enough that
-#: last-digit differences between machines (BLAS, compilers) do not change the bytes.
-FLOAT_FORMAT = "%.8g"
+#: CSV float format: :data:`partner_study.arrays.PUBLISHED_DIGITS` significant digits. More
+#: than any paper reports, and few enough that last-digit differences between machines (BLAS,
+#: compilers) do not change the bytes; figures are drawn from the same rounded values.
+FLOAT_FORMAT = f"%.{PUBLISHED_DIGITS}g"
 _DPI = 300
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").

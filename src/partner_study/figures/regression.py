@@ -10,6 +10,7 @@ sites), long ones wrapped, never cut.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from partner_study.arrays import published
 from partner_study.errors import ParamsError, Problem, StudyDataError
 from partner_study.figures.style import (
     DOUBLE_COLUMN_MM,
@@ -152,7 +154,9 @@ def plot_forest(
     StudyDataError
         No outcome term to plot.
     """
-    rows = _outcome_rows(regression)
+    # drawn from the values as the tidy table publishes them: the figure is then as
+    # reproducible across machines as the table (see partner_study.arrays.published)
+    rows = published(_outcome_rows(regression))
     present_models = list(dict.fromkeys(rows["model"]))
     present_outcomes = list(dict.fromkeys(rows["term"]))
     models = list(models) if models is not None else present_models
@@ -235,6 +239,15 @@ def plot_forest(
                     labels.append(lab)
         fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3))
     return fig
+
+
+def _line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Least-squares slope and intercept in closed form, summed in a fixed order (no LAPACK
+    call, whose last bits depend on the machine's BLAS kernel), rounded as published."""
+    mx, my = math.fsum(x) / len(x), math.fsum(y) / len(y)
+    dx = x - mx
+    slope = math.fsum(dx * (y - my)) / math.fsum(dx * dx)
+    return published(slope), published(my - slope * mx)
 
 
 def plot_engagement_vs(
@@ -338,9 +351,15 @@ def plot_engagement_vs(
             )
             gx, gy = x[mask], y[mask]
             if len(gx) >= 2 and np.ptp(gx) > 0:
-                slope, intercept = np.polyfit(gx, gy, 1)
+                slope, intercept = _line(gx, gy)
                 grid = np.array([gx.min(), gx.max()])
-                ax.plot(grid, intercept + slope * grid, color=colour, linewidth=1.3, label=label)
+                ax.plot(
+                    grid,
+                    published(intercept + slope * grid),
+                    color=colour,
+                    linewidth=1.3,
+                    label=label,
+                )
             else:
                 ax.plot([], [], color=colour, label=label)
         ax.set_xlabel(_wrap(f"{_label(outcome, shape)} (scale score)", 56))
@@ -389,9 +408,10 @@ def plot_site_effects(
         than 2 sites have an estimate: there is nothing to compare (a study of one site),
         and an empty panel would say nothing.
     """
-    data = by_site.dropna(subset=["estimate"])
+    data = published(by_site.dropna(subset=["estimate"]))
     if data["site"].nunique() < 2:
         return None
+    heterogeneity = published(heterogeneity)
     terms = list(dict.fromkeys(data["term"]))
     present = [str(v) for v in data["site"].unique()]
     sites = list(shape.group_order(present, "site")) if shape is not None else sorted(present)
