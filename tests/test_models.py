@@ -942,3 +942,37 @@ def test_stable_argsort_equals_numpy_stable():
         values[:k] = np.round(values[:k], 1)  # ties
         rng.shuffle(values)
         assert (models._stable_argsort(values) == np.argsort(values, kind="stable")).all()
+
+
+def test_hc3_with_a_level_only_one_respondent_has():
+    """HC3 divides a squared residual by (1 - h)^2: for the only respondent in a level of a
+    covariate both are 0, and statsmodels returns rounding noise (standard errors of 1.5 or
+    1.0 for the same data under two BLAS kernels). The respondent's row says nothing about
+    the other coefficients, so their errors are exactly those of the fit without it; the
+    level's own term has no robust error and says so."""
+    from statsmodels.regression.linear_model import OLS
+
+    rng = np.random.default_rng(3)
+    n = 60
+    data = pd.DataFrame(
+        {
+            "y": rng.normal(size=n),
+            "x": rng.normal(size=n),
+            "g": ["a"] * 30 + ["b"] * 29 + ["c"],
+        }
+    )
+    fit = models.fit_ols(data, "y ~ x + g").set_index("term")
+    without = data.iloc[:59].assign(b=lambda d: (d["g"] == "b").astype(float))
+    reference = OLS(without["y"], np.column_stack([np.ones(59), without["b"], without["x"]]))
+    reference = reference.fit(cov_type="HC3", use_t=True)
+    for i, term in enumerate(["Intercept", "g[T.b]", "x"]):
+        assert fit.loc[term, "estimate"] == pytest.approx(reference.params.iloc[i], abs=1e-12)
+        assert fit.loc[term, "std_error"] == pytest.approx(reference.bse.iloc[i], rel=1e-10)
+        assert fit.loc[term, "p_value"] == pytest.approx(reference.pvalues.iloc[i], rel=1e-8)
+    lone = fit.loc["g[T.c]"]
+    assert np.isfinite(lone["estimate"])
+    assert np.isnan(lone[["std_error", "ci_low", "ci_high", "p_value"]].astype(float)).all()
+    assert "leverage 1" in lone["note"] and "no robust standard error" in lone["note"]
+    # HC1 divides by nothing: unchanged, every term keeps its error
+    hc1 = models.fit_ols(data, "y ~ x + g", cov_type="HC1").set_index("term")
+    assert hc1["std_error"].notna().all()

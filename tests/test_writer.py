@@ -1,7 +1,9 @@
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from partner_study.figures.style import new_figure
 from partner_study.writer import figure_bytes, write_csv, write_figure, write_parquet
@@ -256,3 +258,26 @@ def test_objects_that_are_not_text_are_written_as_before(tmp_path):
     assert (tmp_path / "d.csv").read_text(encoding="utf-8") == (
         "day,amount,mixed\n2024-01-02,-1.5,'-b\n2024-01-02,-1.5,-2\n"
     )
+
+
+def test_a_figure_with_a_panel_without_data_is_not_written(tmp_path):
+    """A reference line or a title is not data: a panel with nothing else is refused, named,
+    and nothing is written; the same figure with an estimate in the panel is written."""
+    from partner_study.figures.style import empty_panels, new_figure
+    from partner_study.writer import write_figure
+
+    fig, axes = new_figure("double", 50, ncols=2)
+    axes[0].errorbar([0.2], [0], xerr=[[0.1], [0.1]], fmt="o")
+    axes[1].axvline(1.0, linestyle="--")
+    axes[1].errorbar([np.nan], [0], fmt="o")  # a skipped model: no estimate
+    axes[1].set_title("Odds ratio")
+    assert empty_panels(fig) == ["'Odds ratio'"]
+    with pytest.raises(ValueError, match="1 panel\\(s\\) without data \\('Odds ratio'\\)"):
+        write_figure(fig, "forest", tmp_path, ["svg"])
+    assert list(tmp_path.iterdir()) == []
+    axes[1].errorbar([1.3], [0], fmt="o")
+    assert empty_panels(fig) == []
+    assert [p.name for p in write_figure(fig, "forest", tmp_path, ["svg"])] == ["forest.svg"]
+    hidden, ax = new_figure("single", 40)
+    ax.set_axis_off()  # a legend-only or spacer panel is not a data panel
+    assert empty_panels(hidden) == []

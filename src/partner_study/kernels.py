@@ -178,9 +178,28 @@ _KERNEL_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel 
 #: depend on the machine's number of cores.
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
-#: Environment of every stage kernel and of the kernel server: :data:`ONE_THREAD`, and
-#: no warning from the debugger (debugpy, which ipykernel imports) about frozen modules.
-KERNEL_ENV = {**ONE_THREAD, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+#: OpenBLAS kernel of the stages, by machine architecture: one that every CPU able to run
+#: the locked numpy has (x86-64-v2 is numpy's baseline; ARMv8 is every arm64). OpenBLAS
+#: otherwise picks a kernel for the CPU it finds, and kernels sum in different orders, so
+#: results would differ in their last bits from one machine to another (the published
+#: precision hides most of it, not all: an optimiser stopping at a boundary amplifies it).
+#: The study's matrices are small: the generic kernel costs no measurable time.
+BLAS_KERNELS = {"x86_64": "Nehalem", "amd64": "Nehalem", "aarch64": "ARMV8", "arm64": "ARMV8"}
+
+
+def blas_kernel() -> dict[str, str]:
+    """``{"OPENBLAS_CORETYPE": ...}`` for the stages: the one set in the environment if any
+    (a user's choice is kept), else the architecture's in :data:`BLAS_KERNELS`, else none."""
+    import platform
+
+    chosen = os.environ.get("OPENBLAS_CORETYPE") or BLAS_KERNELS.get(platform.machine().lower())
+    return {"OPENBLAS_CORETYPE": chosen} if chosen else {}
+
+
+#: Environment of every stage kernel and of the kernel server: :data:`ONE_THREAD`, the
+#: OpenBLAS kernel of :func:`blas_kernel`, and no warning from the debugger (debugpy,
+#: which ipykernel imports) about frozen modules.
+KERNEL_ENV = {**ONE_THREAD, **blas_kernel(), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
 
 def fork_supported() -> bool:

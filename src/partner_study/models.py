@@ -654,8 +654,60 @@ def _ols_tidy(
         outcome=outcome,
         n_dropped=n_dropped,
         converged=True,
-        note=_join(notes, _messages(caught)),
+        note=_join(notes, _messages(caught), getattr(result, "note", "")),
     )
+
+
+#: Leverage from which a row is taken as fitted exactly (its own coefficient carries it).
+_LEVERAGE_ONE = 1.0 - 1e-8
+
+
+def _leverage_one(x: np.ndarray, result: Any) -> np.ndarray:
+    """Rows of the design with leverage 1 (a level of a covariate that one respondent has)."""
+    h = np.einsum("ij,jk,ik->i", x, np.asarray(result.normalized_cov_params), x)
+    return np.asarray(h >= _LEVERAGE_ONE)
+
+
+class _HCLeverageOne:
+    """HC2/HC3 errors of an OLS fit in which some rows have leverage 1.
+
+    HC2 and HC3 divide each squared residual by a power of ``1 - h``: for a row with
+    leverage 1 (the only respondent with some level of a covariate) that is 0 / 0, and what
+    statsmodels (and R's ``sandwich``) return is rounding noise that changes with the BLAS
+    kernel (standard errors of 1.5 or 1.0 for the same data). Such a row's residual is 0 and
+    it says nothing about the other coefficients: its share of the "meat" is taken as 0,
+    which gives every other coefficient the errors of the fit without that row. A term
+    carried by such rows alone (the dummy of that level) has no estimable robust error: its
+    standard error, interval and p value are missing, and the note says why.
+    """
+
+    def __init__(self, result: Any, x: np.ndarray, cov_type: str, pinned: np.ndarray) -> None:
+        h = np.einsum("ij,jk,ik->i", x, np.asarray(result.normalized_cov_params), x)
+        resid = np.asarray(result.resid, dtype=float)
+        power = 2.0 if cov_type == "HC3" else 1.0
+        weight = np.zeros(len(resid))
+        keep = ~pinned
+        weight[keep] = resid[keep] ** 2 / (1.0 - h[keep]) ** power
+        bread = np.asarray(result.normalized_cov_params)
+        cov = bread @ ((x * weight[:, None]).T @ x) @ bread
+        carried = (np.abs(x[keep]).sum(axis=0) == 0) & (np.abs(x[pinned]).sum(axis=0) > 0)
+        self.params = np.asarray(result.params, dtype=float)
+        bse = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+        bse[carried] = np.nan
+        self.bse = bse
+        self.df_resid = float(result.df_resid)
+        self.nobs = result.nobs
+        self.pvalues = 2.0 * stats.t.sf(np.abs(self.params / bse), self.df_resid)
+        n_pinned = int(pinned.sum())
+        self.note = (
+            f"{cov_type}: {n_pinned} respondent(s) alone in a level of a covariate (leverage "
+            f"1); {int(carried.sum())} term(s) carried by them alone have no robust standard "
+            "error, the others' errors are those of the fit without them"
+        )
+
+    def conf_int(self, alpha: float = 0.05) -> np.ndarray:
+        q = stats.t.ppf(1.0 - alpha / 2.0, self.df_resid)
+        return np.column_stack([self.params - q * self.bse, self.params + q * self.bse])
 
 
 def _ols_result(
@@ -669,7 +721,12 @@ def _ols_result(
     ``group_values``), the covariance's label and the number of clusters."""
     model = OLS(y, x)
     if groups is None:
-        return model.fit(cov_type=cov_type, use_t=True), cov_type, None
+        result = model.fit(cov_type=cov_type, use_t=True)
+        if cov_type in ("HC2", "HC3"):
+            pinned = _leverage_one(x, result)
+            if pinned.any():
+                return _HCLeverageOne(result, x, cov_type, pinned), cov_type, None
+        return result, cov_type, None
     codes, uniques = pd.factorize(np.asarray(group_values), sort=True)
     n_groups = len(uniques)
     if n_groups < 2:

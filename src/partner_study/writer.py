@@ -370,8 +370,14 @@ def write_figure(
     # otherwise import them afresh every time.
     from matplotlib.backends import backend_pdf, backend_svg  # noqa: F401
 
-    from partner_study.figures.style import RCPARAMS, keep_preview
+    from partner_study.figures.style import RCPARAMS, empty_panels, keep_preview
 
+    empty = empty_panels(fig)
+    if empty:
+        raise ValueError(
+            f"figure {name!r}: {len(empty)} panel(s) without data ({', '.join(empty)}); a "
+            "display leaves out a panel it has nothing to show for, or draws no figure."
+        )
     formats = list(formats)
     paths = {fmt: Path(folder) / f"{name}.{fmt}" for fmt in formats}
     with matplotlib.rc_context(RCPARAMS):

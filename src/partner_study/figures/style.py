@@ -49,6 +49,7 @@ __all__ = [
     "preview",
     "PREVIEW_DPI",
     "use_agg",
+    "empty_panels",
 ]
 
 MM = 1 / 25.4
@@ -198,3 +199,54 @@ def preview(fig: Figure) -> Image.Image | None:
     unchanged since."""
     image = vars(fig).get(_PREVIEW)
     return None if image is None or fig.stale else image
+
+
+def _finite(values: Any) -> bool:
+    import numpy as np
+
+    array = np.ma.filled(np.ma.asarray(values, dtype=float), np.nan)
+    finite = np.isfinite(array)
+    if array.ndim == 2:  # points: a point needs every coordinate
+        finite = finite.all(axis=1)
+    return bool(array.size) and bool(finite.any())
+
+
+def _in_data(artist: Any, ax: Any) -> bool:
+    """Whether ``artist`` is placed by the data (not a reference line spanning the axes)."""
+    return bool(artist.get_transform().contains_branch(ax.transData))
+
+
+def _panel_has_data(ax: Any) -> bool:
+    if ax.images:
+        return True
+    for line in ax.lines:
+        if _in_data(line, ax) and _finite(line.get_xydata()):
+            return True
+    for patch in ax.patches:
+        if patch.get_data_transform() == ax.transData:
+            return True
+    for collection in ax.collections:
+        offsets = collection.get_offsets()
+        if len(offsets) and collection.get_offset_transform().contains_branch(ax.transData):
+            if _finite(offsets):
+                return True
+        elif _in_data(collection, ax) and any(
+            _finite(path.vertices) for path in collection.get_paths()
+        ):
+            return True
+    return False
+
+
+def empty_panels(fig: Figure) -> list[str]:
+    """The panels of ``fig`` that show no data: visible axes, with their axis lines on, in
+    which no line, marker, bar, image or collection is placed by data coordinates (a
+    reference line across the axes does not count). Each is named by its title or axis
+    labels, else by its position. A display leaves out a panel it has nothing for; the
+    writer refuses a figure with one (:func:`partner_study.writer.write_figure`)."""
+    empty = []
+    for i, ax in enumerate(fig.axes):
+        if not ax.get_visible() or not ax.axison or _panel_has_data(ax):
+            continue
+        name = ax.get_title() or ax.get_title(loc="left") or ax.get_xlabel() or ax.get_ylabel()
+        empty.append(repr(name) if name else f"panel {i + 1}")
+    return empty
