@@ -206,9 +206,9 @@ def test_import_is_deterministic():
 def test_defaults_are_noted():
     raw = import_redcap(*pair("checkboxes-1"))
     assert set(raw.participants["site"]) == {"site_1"}
-    assert set(raw.participants["role"]) == {"patient"}
+    assert set(raw.participants["role"]) == {"participant"}  # no study's own role name
     assert any("everyone was given site 'site_1'" in n for n in raw.notes)
-    assert any("everyone was given role 'patient'" in n for n in raw.notes)
+    assert any("everyone was given role 'participant'" in n for n in raw.notes)
 
 
 def test_site_from_data_access_group(tmp_path):

@@ -9,7 +9,7 @@ Example
 >>> cb = parse_codebook('''
 ... study: demo
 ... id: participant_id
-... role: {column: role, levels: [patient, professional]}
+... role: {column: role, levels: [carer, nurse]}
 ... site: site
 ... scales:
 ...   trust: {items: [tr_1, tr_2], range: [1, 5], min_items: 1}

@@ -82,7 +82,7 @@ def table_characteristics(
     Primary suppression blanks every count below ``suppress_below`` and the statistics of
     numeric variables answered by fewer people. Secondary (complementary) suppression then
     blanks further cells until no suppressed count can be derived by subtraction from the
-    group size (levels + missing = group size) or across groups (patients + professionals
+    group size (levels + missing = group size) or across groups (carers + nurses
     = all), so that neither a small count nor a percentage that reveals it appears.
     """
     cb = codebook

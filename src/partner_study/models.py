@@ -314,7 +314,7 @@ def declared_levels(codebook: Any) -> dict[str, tuple[str, ...]]:
     >>> cb = parse_codebook('''
     ... study: demo
     ... id: pid
-    ... role: {column: role, levels: [patient, professional]}
+    ... role: {column: role, levels: [carer, nurse]}
     ... site: site
     ... variables:
     ...   gender: {type: category, levels: {1: woman, 2: man, 3: another gender}}
@@ -553,7 +553,7 @@ def fit_ols(
     -------
     DataFrame
         One row per coefficient, columns of :data:`REGRESSION_COLUMNS`:
-        model ("ols"), dependent, term (patsy name, e.g. ``"role[T.professional]"``),
+        model ("ols"), dependent, term (patsy name, e.g. ``"role[T.nurse]"``),
         estimate, std_error, ci_low, ci_high, p_value (t reference), p_adjusted (NaN;
         see :func:`adjust_pvalues`), n (complete cases), n_groups (clusters, NA
         without clustering), cov_type ("HC3" or "cluster(<groups>)"), outcome,

@@ -183,7 +183,7 @@ def table_codes(
     >>> seg = pd.DataFrame({"segment_id": ["s1", "s1", "s2"], "participant_id": ["a", "a", "b"],
     ...                     "theme": ["t", "t", "t"], "code": ["c", "c", "c"],
     ...                     "coder": ["A", "B", "A"]})
-    >>> ppl = pd.DataFrame({"participant_id": ["a", "b"], "role": ["patient", "professional"],
+    >>> ppl = pd.DataFrame({"participant_id": ["a", "b"], "role": ["carer", "nurse"],
     ...                     "site": ["BE", "BE"]})
     >>> table = table_codes(seg, ppl)
     >>> table.query("code == 'c' and role == 'all'")[["n_segments", "n_participants"]]

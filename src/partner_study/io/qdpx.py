@@ -13,7 +13,7 @@ This module also holds the helpers for the qualitative side that
 Example
 -------
 >>> from partner_study.io.qdpx import import_qdpx
->>> raw = import_qdpx("interviews.qdpx", site="be_hospital", role="patient")  # doctest: +SKIP
+>>> raw = import_qdpx("interviews.qdpx", site="site_a", role="carer")  # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ This module also holds the draft-building helpers that the other importers share
 Example
 -------
 >>> from partner_study.io.redcap import import_redcap
->>> raw = import_redcap("export.csv", "dictionary.csv", site="be_hospital",
-...                     role="patient")                         # doctest: +SKIP
+>>> raw = import_redcap("export.csv", "dictionary.csv", site="site_a",
+...                     role="carer")                           # doctest: +SKIP
 >>> print("\\n".join(raw.notes))                                # doctest: +SKIP
 """
 
@@ -375,7 +375,7 @@ def _site_role(
     out = {}
     for what, const, column, default in (
         ("site", site, site_column, "site_1"),
-        ("role", role, role_column, "patient"),
+        ("role", role, role_column, "participant"),
     ):
         automatic = column is None and const is None and auto is not None and what in auto
         if automatic and auto is not None:

@@ -9,7 +9,7 @@ the same for ``.dta`` files.
 Example
 -------
 >>> from partner_study.io.spss import import_spss
->>> raw = import_spss("carers.sav", site="be_hospital", role="patient")  # doctest: +SKIP
+>>> raw = import_spss("carers.sav", site="site_a", role="carer")  # doctest: +SKIP
 """
 
 from __future__ import annotations

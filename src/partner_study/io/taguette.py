@@ -10,7 +10,7 @@ names), ``segments`` and a draft ``codebook.yaml`` with the tags as codes and th
 Example
 -------
 >>> from partner_study.io.taguette import import_taguette
->>> raw = import_taguette("all_tags.csv", role="patient", site="be_hospital")  # doctest: +SKIP
+>>> raw = import_taguette("all_tags.csv", role="carer", site="site_a")  # doctest: +SKIP
 """
 
 from __future__ import annotations
