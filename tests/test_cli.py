@@ -102,3 +102,25 @@ def test_validate_checks_the_study_s_params_file_too(tmp_path, capsys, monkeypat
     assert "key 'qualitative.quotes_per_theme': found 0" in err and "Fix:" in err
     assert cli.main(["validate", "data/raw/example", "--params", "params/nope.yaml"]) == 2
     assert "found no such parameters file" in capsys.readouterr().err
+
+
+def test_import_takes_the_export_as_data_too(tmp_path, capsys):
+    """`--data FILE` is the positional FILE: the same study, byte for byte; both or neither
+    given is a message, exit 2."""
+    args = ["--dictionary", str(REDCAP / "simple__dictionary.csv"), "--site", "clinic"]
+    data = str(REDCAP / "simple__data.csv")
+    one, two = tmp_path / "a" / "fresh", tmp_path / "b" / "fresh"  # the same study name
+    assert cli.main(["import", "redcap", data, *args, "--out", str(one)]) == 0
+    assert cli.main(["import", "redcap", "--data", data, *args, "--out", str(two)]) == 0
+    assert sorted(p.name for p in one.iterdir()) == sorted(p.name for p in two.iterdir())
+    for path in one.iterdir():
+        assert path.read_bytes() == (two / path.name).read_bytes(), path.name
+    capsys.readouterr()
+    other = str(REDCAP / "checkboxes-1__data.csv")
+    out = tmp_path / "raw" / "three"
+    assert cli.main(["import", "redcap", data, "--data", other, *args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "found two exports" in err and "Fix:" in err and "Traceback" not in err
+    assert cli.main(["import", "redcap", *args, "--out", str(out)]) == 2
+    assert "found no export file" in capsys.readouterr().err
+    assert not out.exists()

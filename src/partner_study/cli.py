@@ -129,6 +129,17 @@ def _write_and_validate(raw, out: Path):
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    if args.file and args.data_file and args.file != args.data_file:
+        raise PartnerStudyError(
+            f"import {args.source}: found two exports, {args.file} and --data "
+            f"{args.data_file}, expected one. Fix: give the export once, as FILE or --data FILE."
+        )
+    args.file = args.file or args.data_file
+    if not args.file:
+        raise PartnerStudyError(
+            f"import {args.source}: found no export file, expected the file to import. Fix: "
+            f"partner-study import {args.source} FILE --out data/raw/<study> (or --data FILE)."
+        )
     out = Path(args.out)
     _check_new_folder(out)
     for given in (args.file, args.dictionary):
@@ -411,7 +422,12 @@ def build_parser() -> argparse.ArgumentParser:
         "into a study folder with a draft codebook",
     )
     p.add_argument("source", choices=["redcap", "spss", "stata", "qdpx", "taguette"])
-    p.add_argument("file", help="the export (REDCap: the data CSV or .xlsx)")
+    p.add_argument(
+        "file", nargs="?", help="the export (REDCap: the data CSV or .xlsx); or --data FILE"
+    )
+    p.add_argument(
+        "--data", dest="data_file", metavar="FILE", help="the export, as the positional FILE"
+    )
     p.add_argument("--out", required=True, help="study folder to write (data/raw/<study>)")
     p.add_argument("--dictionary", help="REDCap data dictionary (CSV or .xlsx)")
     p.add_argument("--event", help="REDCap longitudinal event to keep")
