@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from conftest import make_project
-from partner_study.pipeline import run_pipeline, verify
+from partner_study.pipeline import STAGES, run_pipeline, verify
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("runner")]
 
@@ -278,6 +278,28 @@ def test_verify_under_another_blas_kernel(project, coretype, threads):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "verified" in proc.stdout
+
+
+def test_run_json_and_quiet_progress(project):
+    """--json: one JSON object per line (a stage event each, then 'finished'); --quiet:
+    nothing on stdout. The run is up to date, so every stage is skipped."""
+    root, _ = project
+    before = digests(root)
+    cmd = [sys.executable, "-m", "partner_study.cli", "run", "params/example.yaml"]
+    proc = subprocess.run([*cmd, "--json"], cwd=root, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    events = [json.loads(line) for line in proc.stdout.splitlines()]
+    stages = [e for e in events if e["event"] == "skipped"]
+    assert sorted(e["stage"] for e in stages) == sorted(s.name for s in STAGES)
+    finished = events[-1]
+    assert finished["event"] == "finished" and finished["study"] == "example"
+    assert finished["ran"] == [] and len(finished["skipped"]) == len(STAGES)
+    assert finished["report"].endswith("reports/example/report.html")
+    quiet = subprocess.run([*cmd, "--quiet"], cwd=root, capture_output=True, text=True)
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    both = subprocess.run([*cmd, "--quiet", "--json"], cwd=root, capture_output=True, text=True)
+    assert both.returncode == 2 and "not allowed with" in both.stderr
+    assert digests(root) == before
 
 
 def test_a_failing_stage_keeps_what_the_others_finished(project):

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import errno
+import json
 import os
 import sys
+import threading
 from pathlib import Path
 
 from partner_study import __version__
@@ -18,18 +20,54 @@ from partner_study.errors import PartnerStudyError
 __all__ = ["main", "build_parser", "environment_error"]
 
 
+_OUT_LOCK = threading.Lock()
+
+
+def _line(text: str) -> None:
+    """Write one whole line to stdout: stages finishing together never share a line."""
+    with _OUT_LOCK:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+
+def _json_line(fields: dict) -> None:
+    _line(json.dumps(fields, ensure_ascii=False, sort_keys=True))
+
+
+def _json_progress(line: str) -> None:
+    fields = getattr(line, "fields", None) or {"event": "note", "message": line.strip()}
+    _json_line(fields)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from partner_study.pipeline import run_pipeline
 
-    print(f"partner-study {__version__}: running {args.params}")
+    mode = "json" if args.json else "quiet" if args.quiet else "text"
+    if mode == "text":
+        _line(f"partner-study {__version__}: running {args.params}")
+    progress = {"text": _line, "json": _json_progress, "quiet": lambda line: None}[mode]
     result = run_pipeline(
-        args.params,
-        force=args.force,
-        jobs=args.jobs,
-        only=args.only,
-        progress=lambda line: print(line, flush=True),
+        args.params, force=args.force, jobs=args.jobs, only=args.only, progress=progress
     )
-    _summary(result)
+    if mode == "text":
+        _summary(result)
+    elif mode == "json":
+        report = result.manifest.parent / "report.html"
+        by_status: dict[str, list[str]] = {}
+        for stage in result.stages:
+            by_status.setdefault(stage.status, []).append(stage.name)
+        _json_line(
+            {
+                "event": "finished",
+                "study": result.study,
+                "seconds": round(result.seconds, 3),
+                "ran": by_status.get("ran", []),
+                "skipped": by_status.get("skipped", []),
+                "not_applicable": by_status.get("not applicable", []),
+                "manifest": str(result.manifest),
+                "report": str(report) if report.is_file() else None,
+            }
+        )
     return 0
 
 
@@ -58,7 +96,7 @@ def _summary(result) -> None:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from partner_study.pipeline import verify
 
-    result = verify(args.params, jobs=args.jobs, progress=lambda line: print(line, flush=True))
+    result = verify(args.params, jobs=args.jobs, progress=_line)
     counts: dict[str, int] = {}
     print(f"\n{'status':<10} file")
     for rel, status, detail in result.rows:
@@ -397,6 +435,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="STAGE",
         help="run only this stage (repeatable), e.g. --only 02-describe",
+    )
+    output = p.add_mutually_exclusive_group()
+    output.add_argument(
+        "--quiet", action="store_true", help="print nothing but errors (exit status says it all)"
+    )
+    output.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per line: each stage event, then a 'finished' summary",
     )
     p.set_defaults(func=_cmd_run)
 

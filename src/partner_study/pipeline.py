@@ -66,6 +66,7 @@ __all__ = [
     "Stage",
     "StageResult",
     "RunResult",
+    "Progress",
     "VerifyResult",
     "run_pipeline",
     "stage_hashes",
@@ -112,6 +113,19 @@ STAGES: tuple[Stage, ...] = (
         ("01-prepare", "02-describe", "03-qualitative", "04-regression", "05-integrate"),
     ),
 )
+
+
+class Progress(str):
+    """A progress line: the text a terminal shows, with its fields (``event``: running,
+    done, skipped, not applicable, note; ``stage``; ``seconds``, ``files``, ``reason`` where
+    they apply) for a program reading ``partner-study run --json``."""
+
+    fields: dict[str, Any]
+
+    def __new__(cls, text: str, **fields: Any) -> Progress:
+        line = super().__new__(cls, text)
+        line.fields = fields
+        return line
 
 
 @dataclass
@@ -327,11 +341,12 @@ def _trusted_stages(
         if ok:
             out[name] = record
         else:
-            progress(
-                f"  note: the manifest's record of {str(name)[:40]!r} names files outside "
+            text = (
+                f"the manifest's record of {str(name)[:40]!r} names files outside "
                 f"reports/{params.study}/ and data/processed/{params.study}/ or is malformed; "
                 "it is ignored (the stage reruns)"
             )
+            progress(Progress(f"  note: {text}", event="note", message=text))
     return out
 
 
@@ -638,7 +653,8 @@ def _execute(
     timing: dict,
     progress: Callable[[str], None] = lambda s: None,
 ) -> None:
-    progress(f"  {stage.name:<15} running ...")  # when a worker takes it, not when queued
+    # when a worker takes it, not when queued
+    progress(Progress(f"  {stage.name:<15} running ...", event="running", stage=stage.name))
     pool.papermill_imported()
     import papermill as pm
 
@@ -944,7 +960,14 @@ def _run(
                                 unsaved = True
                             outputs[name] = {}
                             results[name] = StageResult(name, "not applicable", reason=reason)
-                            progress(f"  {name:<15} not applicable: {reason}")
+                            progress(
+                                Progress(
+                                    f"  {name:<15} not applicable: {reason}",
+                                    event="not applicable",
+                                    stage=name,
+                                    reason=reason,
+                                )
+                            )
                             continue
                         digest = hasher(stage)
                         prev = old_stages.get(name, {})
@@ -956,7 +979,13 @@ def _run(
                             outputs[name] = prev.get("outputs", {})
                             _clear_failed(dest, stage)  # the notebook that failed was put right
                             results[name] = StageResult(name, "skipped", 0.0, outputs[name])
-                            progress(f"  {name:<15} up to date, skipped")
+                            progress(
+                                Progress(
+                                    f"  {name:<15} up to date, skipped",
+                                    event="skipped",
+                                    stage=name,
+                                )
+                            )
                             continue
                         if len(running) >= jobs:
                             # No free worker: it starts when a running stage ends (and not
@@ -1018,7 +1047,15 @@ def _run(
                         "notebook": f"notebooks/{stage.notebook}",
                     }
                     results[stage.name] = StageResult(stage.name, "ran", seconds, new)
-                    progress(f"  {stage.name:<15} done in {seconds:.1f} s ({len(new)} files)")
+                    progress(
+                        Progress(
+                            f"  {stage.name:<15} done in {seconds:.1f} s ({len(new)} files)",
+                            event="done",
+                            stage=stage.name,
+                            seconds=round(seconds, 3),
+                            files=len(new),
+                        )
+                    )
                     unsaved = True
     finally:  # also on an interruption or an error of the machine
         kernels.close()

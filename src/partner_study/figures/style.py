@@ -204,7 +204,7 @@ def preview(fig: Figure) -> Image.Image | None:
 def _finite(values: Any) -> bool:
     import numpy as np
 
-    array = np.ma.filled(np.ma.asarray(values, dtype=float), np.nan)
+    array: np.ndarray = np.ma.filled(np.ma.asarray(values, dtype=float), np.nan)
     finite = np.isfinite(array)
     if array.ndim == 2:  # points: a point needs every coordinate
         finite = finite.all(axis=1)
