@@ -1,5 +1,6 @@
 import pytest
 
+from partner_study import params
 from partner_study.errors import ParamsError
 from partner_study.params import load_params, params_hash
 
@@ -248,3 +249,30 @@ def test_an_ordinal_level_the_codebook_does_not_declare_is_named(project):
     text = BASE + "  ordinal_dependent: gender\n  ordinal_levels: [woman, man, other]\n"
     with pytest.raises(ParamsError, match=r"ordinal_levels': found 'other'.*Fix: list those"):
         load_params(write(project, text), root=project)
+
+
+def test_a_notebook_run_by_hand_writes_to_the_scratch_folder(tmp_path, capsys):
+    """No staging folder (JupyterLab): outputs go to .lab/<study>/, inputs come from there
+    once an earlier notebook wrote them, else from the recorded run; a line says how to
+    record a stage."""
+    from conftest import make_project
+
+    root = make_project(tmp_path / "project")
+    ctx = params.run_context("params/example.yaml", root=str(root))
+    lab = root / ".lab" / "example"
+    assert (ctx.tables, ctx.figures, ctx.processed_out, ctx.report_out) == (
+        lab / "tables",
+        lab / "figures",
+        lab / "processed",
+        lab,
+    )
+    assert ctx.processed == root / "data" / "processed" / "example"  # nothing in .lab yet
+    assert ctx.tables_in == root / "reports" / "example" / "tables"
+    (lab / "processed").mkdir(parents=True)
+    assert ctx.processed == lab / "processed"
+    said = capsys.readouterr().out
+    assert "writes to .lab/example/ (a scratch folder)" in said
+    assert "partner-study run params/example.yaml --only <stage>" in said
+    staged = params.run_context("params/example.yaml", root=str(root), out=str(tmp_path / "s"))
+    assert staged.tables == tmp_path / "s" / "tables"
+    assert staged.processed == root / "data" / "processed" / "example"
