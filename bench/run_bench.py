@@ -116,7 +116,7 @@ def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("PARTNER_STUDY_ROOT", "PARTNER_STUDY_COMMIT")
+        if k not in ("PARTNER_STUDY_ROOT", "PARTNER_STUDY_GIT_STATE")
     }
     env["GIT_CEILING_DIRECTORIES"] = str(WORK)
     if _snapshot_on():
@@ -456,12 +456,16 @@ def clean_outputs(project: Path) -> None:
 
 
 def _stage_seconds(project: Path, study: str) -> dict[str, float]:
-    manifest = project / "reports" / study / "manifest.json"
+    """Seconds of each stage of the last run, as the runner keeps them (not in the
+    manifest, whose bytes the same inputs reproduce)."""
+    timings = project / ".staging" / f"{study}.timings.json"
     try:
-        stages = json.loads(manifest.read_text(encoding="utf-8"))["stages"]
-    except (OSError, ValueError, KeyError):
+        seconds = json.loads(timings.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return {}
-    return {name: float(rec.get("seconds", 0.0)) for name, rec in sorted(stages.items())}
+    if not isinstance(seconds, dict):
+        return {}
+    return {name: float(value) for name, value in sorted(seconds.items())}
 
 
 # --------------------------------------------------------------------------------- measure
@@ -712,7 +716,7 @@ def markdown(records: list[dict[str, Any]], notes: dict[str, dict[str, Any]]) ->
             "",
             "## Seconds per stage",
             "",
-            "Cold: the runner's manifest (stages 02-04 run in parallel on "
+            "Cold: the runner's timings (stages 02-04 run in parallel on "
             f"{m['cpu_count']} CPUs, on kernels forked ahead by the kernel server; a stage's "
             "time runs from when a worker starts it, waiting for its kernel included, and "
             "stages running together share the processors). "

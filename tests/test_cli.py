@@ -124,3 +124,53 @@ def test_import_takes_the_export_as_data_too(tmp_path, capsys):
     assert cli.main(["import", "redcap", *args, "--out", str(out)]) == 2
     assert "found no export file" in capsys.readouterr().err
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- verify
+def test_verify_without_a_manifest_cannot_run_exit_2(tmp_path, capsys):
+    from conftest import make_project
+
+    root = make_project(tmp_path / "project")
+    assert cli.main(["verify", str(root / "params" / "example.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "reports/example/manifest.json: found no manifest with outputs" in err
+    assert "Fix: run `partner-study run` first" in err and "Traceback" not in err
+
+
+def _verify_result(rows, inputs=()):
+    from partner_study.pipeline import VerifyResult
+
+    return VerifyResult("example", rows, 1.0, list(inputs))
+
+
+def test_verify_exit_codes_follow_the_outcome(monkeypatch, capsys):
+    """0: verified; 1: outputs differ (each with how it differs); 2: the rerun failed."""
+    from partner_study import pipeline
+    from partner_study.errors import StageError
+
+    same = [("reports/example/tables/likert.csv", "identical", "")]
+    monkeypatch.setattr(pipeline, "verify", lambda *a, **k: _verify_result(same))
+    assert cli.main(["verify"]) == 0
+    assert "verified: a rerun reproduces every output byte for byte." in capsys.readouterr().out
+
+    detail = "the rerun gives other bytes\nlargest numeric difference 1 in row 3, column 'n'"
+    differ = [*same, ("reports/example/tables/codes.csv", "different", detail)]
+    changed = ["changed input: data/raw/example/survey.csv (sha256 ab… in the manifest, cd… now)"]
+    monkeypatch.setattr(pipeline, "verify", lambda *a, **k: _verify_result(differ, changed))
+    assert cli.main(["verify"]) == 1
+    out, err = capsys.readouterr()
+    assert (
+        "different  reports/example/tables/codes.csv  (the rerun gives other bytes)\n"
+        "             largest numeric difference 1 in row 3, column 'n'\n"
+    ) in out
+    assert "likert.csv" not in out  # identical files only with --all
+    assert "1 difference(s) in the inputs" in err
+
+    def failing(*a, **k):
+        raise StageError("02-describe.ipynb", "reports/x/failed/02-describe.ipynb", 4, "E: x")
+
+    monkeypatch.setattr(pipeline, "verify", failing)
+    assert cli.main(["verify"]) == 2
+    err = capsys.readouterr().err
+    assert "stage 02-describe.ipynb failed in cell 4" in err
+    assert "the rerun failed, so nothing was compared" in err and "Traceback" not in err

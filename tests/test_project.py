@@ -41,6 +41,7 @@ LAYERS = {
     "io": 2,
     "validate": 2,
     "params": 2,
+    "compare": 2,
     "scales": 3,
     "describe": 3,
     "qualitative": 3,

@@ -26,9 +26,24 @@ SHAPE = study_shape(read_codebook(ROOT / "data" / "raw" / "example" / "codebook.
 
 PROVENANCE = {
     "commit": "0123456789abcdef0123456789abcdef01234567",
+    "state": {
+        "code": "clean",
+        "notebooks": "dirty",
+        "params": "clean",
+        "lock": "clean",
+        "data": "not in git",
+    },
     "params_sha256": "9f" * 32,
+    "source_sha256": "5e" * 32,
+    "files": {
+        "notebooks/02-describe.ipynb": "b2" * 32,
+        "notebooks/01-prepare.ipynb": "a1" * 32,
+        "params/example.yaml": "c3" * 32,
+        "requirements.lock": "d4" * 32,
+    },
     "python": "3.11.9",
-    "versions": {"pandas": "3.1.0", "numpy": "2.4.0", "matplotlib": "3.11.0"},
+    "packages": 142,
+    "manifest": "manifest.json",
 }
 
 
@@ -209,10 +224,35 @@ def test_report_holds_every_caption_table_and_figure(inputs):
     assert page.count("<svg ") == 2 and "<?xml" not in page and "<!DOCTYPE svg" not in page
     match = re.search(r'src="data:image/png;base64,([^"]+)"', page)
     assert base64.b64decode(match.group(1)) == inputs["figures"]["likert-trust"]
-    for value in (PROVENANCE["commit"], PROVENANCE["params_sha256"], "3.11.9", "matplotlib"):
+    for value in (PROVENANCE["commit"], PROVENANCE["params_sha256"], "3.11.9"):
         assert value in page
     parser = _parse(page)
     assert parser.errors == [] and parser.stack == []
+
+
+def test_report_footer_states_the_provenance_with_short_hashes(inputs):
+    footer = R.build_report(**inputs).split('<footer id="provenance">')[1]
+    assert f"<dt>Commit</dt><dd>{PROVENANCE['commit']}</dd>" in footer
+    assert (
+        "<dt>Differs from the commit</dt><dd>notebooks: uncommitted changes; raw data: not in "
+        "git</dd>"
+    ) in footer
+    assert "<dt>Package source (SHA-256)</dt><dd>5e5e5e5e5e5e</dd>" in footer
+    assert (
+        "<dd>notebooks/01-prepare.ipynb a1a1a1a1a1a1, notebooks/02-describe.ipynb b2b2b2b2b2b2, "
+        "params/example.yaml c3c3c3c3c3c3, requirements.lock d4d4d4d4d4d4</dd>"
+    ) in footer
+    assert "<dt>Packages</dt><dd>142 installed, each with its version in manifest.json</dd>" in (
+        footer
+    )
+    assert "5e" * 7 not in footer  # hashes short; the manifest has them in full
+    clean = dict(PROVENANCE, state=dict.fromkeys(PROVENANCE["state"], "clean"))
+    page = R.build_report(**dict(inputs, provenance=clean))
+    assert "<dd>nothing (all as committed)</dd>" in page
+    unknown = dict(PROVENANCE, commit=None, state=dict.fromkeys(PROVENANCE["state"], "unknown"))
+    page = R.build_report(**dict(inputs, provenance=unknown))
+    assert "<dt>Commit</dt><dd>unknown</dd>" in page
+    assert "<dd>unknown (not a git checkout)</dd>" in page
 
 
 def test_report_is_self_contained(inputs):
@@ -234,7 +274,7 @@ def test_report_is_deterministic(inputs):
     first = R.build_report(**inputs)
     shuffled = dict(
         inputs,
-        provenance=dict(PROVENANCE, versions=dict(reversed(list(PROVENANCE["versions"].items())))),
+        provenance=dict(PROVENANCE, files=dict(reversed(list(PROVENANCE["files"].items())))),
     )
     assert R.build_report(**shuffled) == first
     assert R.build_report(**inputs) == first

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from conftest import make_project
-from partner_study.pipeline import STAGES, run_pipeline, verify
+from partner_study.pipeline import STAGES, run_pipeline
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("runner")]
 
@@ -140,9 +140,21 @@ def test_manifest_lists_every_input_and_output_with_its_hash(project):
     for rel, digest in manifest["outputs"].items():
         assert hashlib.sha256((root / rel).read_bytes()).hexdigest() == digest
     assert "data/raw/example/survey.csv" in manifest["inputs"]
+    assert "notebooks/04-regression.ipynb" in manifest["inputs"]
+    assert "params/example.yaml" in manifest["inputs"]
     assert manifest["environment"]["packages"]["pandas"]
-    assert all(stage["seconds"] > 0 for stage in manifest["stages"].values())
+    assert len(manifest["environment"]["packages"]) > 30  # every installed distribution
     assert manifest["parameters"]["regression"]["dependent"] == "engagement"
+    # the same inputs give the same bytes: no duration, time or path of this machine
+    assert all(
+        set(stage) == {"hash", "notebook", "outputs"} for stage in manifest["stages"].values()
+    )
+    text = (root / "reports" / "example" / "manifest.json").read_text(encoding="utf-8")
+    assert str(root) not in text and "platform" not in manifest["environment"]
+    assert manifest["provenance"]["commit"] is None  # the copy is no git checkout
+    assert set(manifest["provenance"]["state"].values()) == {"unknown"}
+    timings = json.loads((root / ".staging" / "example.timings.json").read_text())
+    assert set(timings) == set(manifest["stages"]) and all(t > 0 for t in timings.values())
 
 
 def test_key_numbers_of_the_example(project):
@@ -228,28 +240,71 @@ def test_touching_one_notebook_reruns_it_and_its_dependants(project):
     }
     after = digests(root)
     changed = {k for k in before if before[k] != after.get(k)}
-    assert changed == {"reports/example/notebooks/03-qualitative.ipynb"}
+    # the report's footer states each notebook's hash
+    assert changed == {
+        "reports/example/notebooks/03-qualitative.ipynb",
+        "reports/example/report.html",
+    }
+
+
+def _cli_verify(root: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "partner_study.cli", "verify", "params/example.yaml"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_verify_passes_then_names_a_changed_file(project):
     root, _ = project
-    result = verify(root / "params" / "example.yaml", root=root)
-    assert result.ok, [r for r in result.rows if r[1] != "identical"]
+    proc = _cli_verify(root)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "every input as the manifest records it" in proc.stdout
+    assert "verified: a rerun reproduces every output byte for byte." in proc.stdout
     target = root / "reports" / "example" / "tables" / "reliability.csv"
     original = target.read_bytes()
     target.write_bytes(original[:-2] + b"9\n")
     try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "partner_study.cli", "verify", "params/example.yaml"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        proc = _cli_verify(root)
     finally:
         target.write_bytes(original)
     assert proc.returncode == 1
-    assert "different  reports/example/tables/reliability.csv" in proc.stdout
+    lines = proc.stdout.splitlines()
+    at = lines.index(
+        "different  reports/example/tables/reliability.csv  (the file on disk differs from the "
+        "manifest; the rerun reproduces the manifest's)"
+    )
+    assert lines[at + 1].strip().startswith("largest numeric difference ")
+    assert "column 'omega'" in lines[at + 1]  # the last cell of the table
+
+
+def test_verify_names_a_changed_answer_and_how_the_outputs_differ(project):
+    """One Likert answer changed in the raw survey: verify names the input before the
+    rerun, then the outputs that differ, a table by its largest numeric difference."""
+    root, _ = project
+    survey = root / "data" / "raw" / "example" / "survey.csv"
+    original = survey.read_bytes()
+    frame = pd.read_csv(survey, dtype=str, keep_default_na=False)
+    row = frame.index[frame["eng_1"].isin(["2", "3"])][0]
+    frame.loc[row, "eng_1"] = "3" if frame.loc[row, "eng_1"] == "2" else "2"
+    frame.to_csv(survey, index=False, lineterminator="\n")
+    try:
+        proc = _cli_verify(root)
+    finally:
+        survey.write_bytes(original)
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-2000:]
+    out = proc.stdout
+    before_rerun = out[: out.index("rerunning example in a scratch folder")]
+    assert "changed input: data/raw/example/survey.csv (sha256 " in before_rerun
+    assert "… in the manifest, " in before_rerun
+    lines = out.splitlines()
+    at = lines.index("different  reports/example/tables/likert.csv  (the rerun gives other bytes)")
+    assert lines[at + 1].strip().startswith("largest numeric difference 1 in row ")
+    assert "item=eng_1" in lines[at + 1]
+    assert "different  data/processed/example/scored.parquet" in out
+    assert "difference(s) in the inputs, listed before the rerun" in proc.stderr
 
 
 @pytest.mark.parametrize(
@@ -392,4 +447,5 @@ def test_sigkill_at_five_moments_then_rerun_is_complete(project, tmp_path):
     for rel, digest in manifest["outputs"].items():
         assert hashlib.sha256((root / rel).read_bytes()).hexdigest() == digest, rel
     assert digests(root) == {k: v for k, v in digests(reference_root).items() if "failed" not in k}
-    assert not (root / ".staging").exists()
+    # nothing left of the runs but the stages' timings, kept for the next run's order
+    assert sorted(p.name for p in (root / ".staging").iterdir()) == ["example.timings.json"]

@@ -63,11 +63,14 @@ def _leftovers(w: World) -> list[str]:
     """Staging folders and half-written files a run must not leave behind."""
     out = []
     if (w.project / ".staging").exists():
-        out.append(
-            ".staging/ ("
-            + ", ".join(sorted(p.name for p in (w.project / ".staging").iterdir())[:4])
-            + ")"
+        # the stages' timings stay, kept for the order of the next run
+        left = sorted(
+            p.name
+            for p in (w.project / ".staging").iterdir()
+            if not p.name.endswith(".timings.json")
         )
+        if left:
+            out.append(".staging/ (" + ", ".join(left[:4]) + ")")
     for base in (w.project / "reports", w.project / "data" / "processed"):
         for p in base.rglob("*") if base.exists() else []:
             if p.name.startswith(".") and (p.name.endswith(".tmp") or ".partial" in p.name):

@@ -1,7 +1,9 @@
 """Command-line interface: ``partner-study run | validate | simulate | ...``.
 
 Layer 5. User errors (bad data, parameters, paths) are printed as messages, never as
-tracebacks, and exit with status 2; a failing stage exits with status 1.
+tracebacks, and exit with status 2; a failing stage exits with status 1. ``verify``
+exits with 0 (verified), 1 (outputs differ) or 2 (the rerun cannot be made, a failing
+stage included).
 """
 
 from __future__ import annotations
@@ -94,21 +96,43 @@ def _summary(result) -> None:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    """Exit 0: verified; 1: outputs differ; 2: the rerun could not be made (bad data or
+    parameters, no manifest, a stage that fails, an error of the machine)."""
+    from partner_study.errors import StageError
     from partner_study.pipeline import verify
 
-    result = verify(args.params, jobs=args.jobs, progress=_line)
+    try:
+        result = verify(args.params, jobs=args.jobs, progress=_line)
+    except StageError as exc:
+        print(
+            f"error: {exc}\nNOT verified: the rerun failed, so nothing was compared. Fix: "
+            "run `partner-study run` on this checkout to see the failure, put it right, "
+            "then verify again.",
+            file=sys.stderr,
+        )
+        return 2
     counts: dict[str, int] = {}
     print(f"\n{'status':<10} file")
     for rel, status, detail in result.rows:
         counts[status] = counts.get(status, 0) + 1
-        if status != "identical" or args.all:
-            print(f"{status:<10} {rel}{'  (' + detail + ')' if detail else ''}")
+        if status == "identical" and not args.all:
+            continue
+        why, *how = detail.split("\n") if detail else [""]
+        print(f"{status:<10} {rel}{'  (' + why + ')' if why else ''}")
+        for line in how:
+            print(f"{'':<10}   {line}")
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     print(f"\n{result.study}: {summary} ({len(result.rows)} files, {result.seconds:.1f} s)")
     if result.ok:
         print("verified: a rerun reproduces every output byte for byte.")
         return 0
-    print("NOT verified: the files above differ.", file=sys.stderr)
+    changed = [line for line in result.inputs if not line.startswith("note:")]
+    because = (
+        f"; {len(changed)} difference(s) in the inputs, listed before the rerun, may explain them"
+        if changed
+        else ""
+    )
+    print(f"NOT verified: the files above differ{because}.", file=sys.stderr)
     return 1
 
 
@@ -447,7 +471,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_run)
 
-    p = sub.add_parser("verify", help="rerun in a scratch folder and compare every output")
+    p = sub.add_parser(
+        "verify",
+        help="rerun in a scratch folder and compare every output "
+        "(exit 0: verified, 1: outputs differ, 2: cannot rerun)",
+        description="Name the inputs that differ from the manifest, rerun the pipeline in a "
+        "scratch folder, and compare every output byte for byte, saying how each differing "
+        "file differs. Exit status: 0 verified, 1 outputs differ, 2 the rerun cannot be made.",
+    )
     p.add_argument("params", nargs="?", default="params/example.yaml")
     p.add_argument("--jobs", type=_count(1, 64), default=None)
     p.add_argument("--all", action="store_true", help="list identical files too")

@@ -8,9 +8,12 @@ Layer 5. Stages and what they depend on::
 
 A stage is skipped when the hash of its notebook, the parameters, the package source,
 the pinned environment and its inputs (raw files for 01, the outputs of the stages it
-depends on otherwise) equals the manifest's, and its recorded outputs are on disk
-unchanged. A stage writes into a staging folder; its outputs are moved into place
-only when it succeeds, and the manifest is written after every stage.
+depends on otherwise; for 06, also the provenance its report states) equals the
+manifest's, and its recorded outputs are on disk unchanged. A stage writes into a
+staging folder; its outputs are moved into place only when it succeeds, and the
+manifest is written after every stage. The manifest holds nothing that changes from run
+to run of the same inputs (no time, no path of the machine): each stage's duration is
+kept apart, in ``.staging/<study>.timings.json``, to order the next run's stages.
 
 Notebooks always run on this interpreter (the project's ``.venv``): the kernel is
 started from :data:`sys.executable`, whatever kernels named ``python3`` a user or
@@ -24,6 +27,7 @@ import errno
 import hashlib
 import json
 import os
+import platform
 import re
 import shutil
 import sys
@@ -38,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from partner_study.compare import explain
 from partner_study.config import StudyPaths, find_root, inside_project, notebook_dir
 from partner_study.errors import PartnerStudyError, StageError
 from partner_study.kernels import (
@@ -51,10 +56,14 @@ from partner_study.kernels import (
 )
 from partner_study.params import Params, load_params, params_hash
 from partner_study.provenance import (
-    code_commit,
+    GIT_STATE_VARIABLE,
+    LOCK_FILES,
     environment,
-    git_commit,
+    git_state,
+    input_files,
+    manifest_changes,
     read_manifest,
+    report_provenance,
     sha256_file,
     source_hash,
 )
@@ -75,7 +84,9 @@ __all__ = [
     "verify",
 ]
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+#: Earlier manifest versions whose stage records the runner still reads (same shape).
+_READABLE_VERSIONS = (1, MANIFEST_VERSION)
 
 
 @dataclass(frozen=True)
@@ -94,6 +105,10 @@ class Stage:
     #: Raw tables (by name, e.g. "roster") the stage reads itself, besides the outputs of
     #: the stages it needs: their hashes are part of its own.
     reads_raw: tuple[str, ...] = ()
+    #: Whether the stage writes the provenance (commit, what differs from it, hashes,
+    #: Python, number of packages) into an output: it is part of its hash, so that the
+    #: report is made again when what it states changes.
+    reads_provenance: bool = False
 
     @property
     def notebook(self) -> str:
@@ -111,6 +126,7 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "06-report",
         ("01-prepare", "02-describe", "03-qualitative", "04-regression", "05-integrate"),
+        reads_provenance=True,
     ),
 )
 
@@ -268,7 +284,8 @@ def _environment_fingerprint(root: Path) -> str:
     h = hashlib.sha256(source_hash().encode())
     if lock.is_file():
         h.update(lock.read_bytes())
-    h.update(sys.version.encode())
+    # the version, not sys.version: its build date and compiler differ between machines
+    h.update(f"{platform.python_implementation()} {sys.version.split()[0]}".encode())
     return h.hexdigest()
 
 
@@ -291,6 +308,7 @@ def stage_hashes(
     phash = params_hash(params)
     raw = {k: sha256_file(p) for k, p in _raw_inputs(root, params).items()}
     nbs = notebook_dir(root)
+    stated: list[str] = []  # the provenance a report states, computed when first needed
 
     def stage_hash(stage: Stage) -> str:
         h = hashlib.sha256()
@@ -306,6 +324,10 @@ def stage_hashes(
         if stage.reads_raw:
             read = {k: v for k, v in raw.items() if Path(k).stem in stage.reads_raw}
             h.update(json.dumps(read, sort_keys=True).encode())
+        if stage.reads_provenance:
+            if not stated:
+                stated.append(json.dumps(report_provenance(root, params), sort_keys=True))
+            h.update(stated[0].encode())
         return h.hexdigest()
 
     return stage_hash
@@ -881,8 +903,9 @@ def _run(
     dest = _destinations(root, params)
     manifest_path = dest["report"] / "manifest.json"
     old = read_manifest(manifest_path)
-    old_stages = old.get("stages", {}) if old.get("version") == MANIFEST_VERSION else {}
+    old_stages = old.get("stages", {}) if old.get("version") in _READABLE_VERSIONS else {}
     old_stages = _trusted_stages(old_stages, root, params, progress)
+    last_seconds = _read_timings(root, params.study, old_stages)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(STAGES)))
 
     staging_root = StudyPaths(root, params.study).staging
@@ -922,13 +945,14 @@ def _run(
         )
 
     costs = {s.name: s.cost for s in STAGES}
-    timed = all(float(old_stages.get(n, {}).get("seconds", 0)) > 0 for n in pending)
+    timed = all(n in last_seconds for n in pending)
 
     def expected(name: str) -> float:
         """A stage's expected duration: the last run's seconds, else its cost."""
-        return float(old_stages[name]["seconds"]) if timed else costs[name]
+        return last_seconds[name] if timed else costs[name]
 
     kernels = KernelPool(root, jobs)
+    timings: dict[str, float] = {}  # seconds of the stages that ran
     try:
         once: dict[str, Any] = {}  # manifest parts fixed for the run
         unsaved = False  # stages recorded since the manifest was last written
@@ -1042,10 +1066,10 @@ def _run(
                     outputs[stage.name] = new
                     records[stage.name] = {
                         "hash": digest,
-                        "seconds": round(seconds, 3),
                         "outputs": new,
                         "notebook": f"notebooks/{stage.notebook}",
                     }
+                    timings[stage.name] = round(seconds, 3)
                     results[stage.name] = StageResult(stage.name, "ran", seconds, new)
                     progress(
                         Progress(
@@ -1060,12 +1084,40 @@ def _run(
     finally:  # also on an interruption or an error of the machine
         kernels.close()
         shutil.rmtree(staging_root, ignore_errors=True)
+        if timings:
+            _write_timings(root, params.study, {**last_seconds, **timings})
     if unsaved or failure is None and not manifest_path.is_file():
         _write_manifest(manifest_path, root, params, records, once)
     if failure is not None:
         raise failure
     ordered = [results.get(s.name, StageResult(s.name, "not run")) for s in selected]
     return RunResult(params.study, ordered, manifest_path, time.perf_counter() - t0)
+
+
+def _timings_path(root: Path, study: str) -> Path:
+    """Where the seconds each stage took last are kept: next to the study's run lock,
+    outside reports/ (a duration is not reproducible, the manifest is)."""
+    return root / ".staging" / f"{study}.timings.json"
+
+
+def _read_timings(root: Path, study: str, old_stages: dict[str, Any]) -> dict[str, float]:
+    """Seconds each stage took when it last ran (an earlier manifest's, if it has them)."""
+    names = {s.name for s in STAGES}
+    kept = read_manifest(_timings_path(root, study))
+    found = {n: r.get("seconds") for n, r in old_stages.items() if isinstance(r, dict)}
+    found.update(kept)
+    out = {}
+    for name, value in found.items():
+        if name in names and isinstance(value, int | float) and 0 < value < 1e7:
+            out[name] = float(value)
+    return out
+
+
+def _write_timings(root: Path, study: str, seconds: dict[str, float]) -> None:
+    path = _timings_path(root, study)
+    with contextlib.suppress(OSError):  # only an ordering hint: never fails a run
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(dict(sorted(seconds.items())), indent=1) + "\n", "utf-8")
 
 
 def _clear_failed(dest: dict[str, Path], stage: Stage) -> None:
@@ -1129,17 +1181,39 @@ def _handle_failure(
 def _fill_once(once: dict[str, Any], root: Path, params: Params) -> None:
     """The manifest's parts that do not change during a run, computed once."""
     if not once:
-        once["inputs"] = {k: sha256_file(p) for k, p in _raw_inputs(root, params).items()}
-        once["environment"] = environment()
-        once["git_commit"] = git_commit(root)
+        once.update(_provenance_record(root, params))
+
+
+def _provenance_record(
+    root: Path, params: Params, *, git: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What a run is made from, as the manifest records it: ``inputs`` (sha256 of the raw
+    files, notebooks, parameters file and lock files), ``provenance`` (the commit, each
+    kind's state against it, the package source's sha256) and ``environment``."""
+    inputs = {k: sha256_file(p) for k, p in _raw_inputs(root, params).items()}
+    inputs.update(input_files(root, params))
+    git = git if git is not None else git_state(root, params)
+    return {
+        "inputs": dict(sorted(inputs.items())),
+        "provenance": {
+            "commit": git["commit"],
+            "state": git["state"],
+            "source_sha256": source_hash(),
+        },
+        "environment": environment(),
+    }
 
 
 def _write_manifest(
     path: Path, root: Path, params: Params, records: dict[str, Any], once: dict[str, Any]
 ) -> None:
     """Write the manifest. ``once`` keeps what does not change during a run (input hashes,
-    environment, commit), computed at the first write: the manifest is written after
-    every stage, and hashing a large raw study each time would cost seconds."""
+    provenance, environment), computed at the first write: the manifest is written after
+    every stage, and hashing a large raw study each time would cost seconds.
+
+    The same inputs give the same bytes, on any machine with the same environment: no
+    time, host name, absolute path or duration, and nothing of reports/ but the hashes
+    of the outputs."""
     from partner_study.writer import write_json
 
     files: dict[str, str] = {}
@@ -1160,37 +1234,38 @@ def _write_manifest(
         "parameters": {"data": list(params.data), **params.values},
         "inputs": inputs,
         "outputs": dict(sorted(files.items())),
-        "stages": {name: records[name] for name in sorted(records)},
+        "stages": {name: _stage_record(records[name]) for name in sorted(records)},
         "environment": once["environment"],
-        "git_commit": once["git_commit"],
+        "provenance": once["provenance"],
     }
     write_json(path, manifest)
+
+
+def _stage_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A stage's record as the manifest keeps it (an earlier version's duration dropped)."""
+    return {k: v for k, v in record.items() if k != "seconds"}
 
 
 # --------------------------------------------------------------------------------- verify
 @dataclass
 class VerifyResult:
-    """Outcome of :func:`verify`: one ``(path, status, detail)`` row per output file."""
+    """Outcome of :func:`verify`: one ``(path, status, detail)`` row per output file, and
+    the inputs that differ from the manifest.
+
+    ``detail`` says why a file is not ``identical``, then (one line each, after the
+    first) how it differs from the rerun's (:func:`partner_study.compare.explain`).
+    """
 
     study: str
     rows: list[tuple[str, str, str]]
     seconds: float
+    #: One line per input, provenance or environment difference from the manifest, as
+    #: reported before the rerun (:func:`partner_study.provenance.manifest_changes`).
+    inputs: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return all(status == "identical" for _, status, _ in self.rows)
-
-
-def _first_differing_cell(a: Path, b: Path) -> str:
-    try:
-        ca = json.loads(a.read_text(encoding="utf-8"))["cells"]
-        cb = json.loads(b.read_text(encoding="utf-8"))["cells"]
-    except (OSError, ValueError, KeyError):
-        return ""
-    for i, (x, y) in enumerate(zip(ca, cb, strict=False)):
-        if x != y:
-            return f" (first difference in cell {i + 1})"
-    return "" if len(ca) == len(cb) else " (different number of cells)"
 
 
 def verify(
@@ -1203,13 +1278,21 @@ def verify(
     """Rerun the pipeline in a scratch folder and compare every output, byte for byte, with
     the manifest and with the files in ``reports/`` and ``data/processed/``.
 
+    Before the rerun, the inputs as they are now (raw files, notebooks, parameters file,
+    lock files, package source, commit and what differs from it, environment) are
+    compared with what the manifest records, and each difference is reported through
+    ``progress``. After it, every output that differs is explained: for a table the
+    largest numeric difference and where, for a figure whether its text, only its
+    coordinates or only its ids differ, for a notebook the first differing cell.
+
     Executed notebooks are compared after the runner's sanitising (no timings, fixed cell
     ids, relative paths), so any difference is a difference in code, parameters or outputs.
 
     Returns
     -------
     VerifyResult
-        A row per file: ``identical``, or ``different`` / ``missing`` / ``new`` with details.
+        A row per file: ``identical``, or ``different`` / ``missing`` / ``new`` with details;
+        and the input differences.
 
     Raises
     ------
@@ -1235,12 +1318,23 @@ def _verify(
     """:func:`verify` once the study's lock is held."""
     manifest_path = root / "reports" / params.study / "manifest.json"
     reference = read_manifest(manifest_path)
-    if not reference.get("outputs"):
+    if not reference.get("outputs") or not isinstance(reference["outputs"], dict):
         raise PartnerStudyError(
             f"{manifest_path.relative_to(root)}: found no manifest with outputs, expected the "
             "manifest of an earlier run. Fix: run `partner-study run` first, or check out the "
             "committed reports/."
         )
+    recorded = reference.get("provenance")
+    # The commit the manifest names, when the inputs are still exactly its files (a
+    # checkout made after the reference run was committed, or history rewritten since).
+    git = git_state(root, params, like=recorded if isinstance(recorded, dict) else None)
+    now = _provenance_record(root, params, git=git)
+    differences = manifest_changes(reference, now)
+    progress(f"comparing the inputs with {manifest_path.relative_to(root).as_posix()} ...")
+    for line in differences:
+        progress(f"  {line}")
+    if not differences:
+        progress("  every input as the manifest records it")
     with tempfile.TemporaryDirectory(prefix="partner-study-verify-") as tmp:
         scratch = Path(tmp)
         shutil.copytree(notebook_dir(root), notebook_dir(scratch))
@@ -1249,37 +1343,50 @@ def _verify(
         shutil.copyfile(params_path, scratch / rel_params)
         for folder in params.data:
             shutil.copytree(root / folder, scratch / folder)
-        if (root / "requirements.lock").is_file():
-            shutil.copyfile(root / "requirements.lock", scratch / "requirements.lock")
+        for name in LOCK_FILES:
+            if (root / name).is_file():
+                shutil.copyfile(root / name, scratch / name)
         progress(f"rerunning {params.study} in a scratch folder ...")
-        saved = os.environ.get("PARTNER_STUDY_COMMIT")
-        os.environ["PARTNER_STUDY_COMMIT"] = code_commit(root) or "unknown (not a git checkout)"
+        # The scratch folder is no git checkout: the rerun states the project's git state.
+        saved = os.environ.get(GIT_STATE_VARIABLE)
+        os.environ[GIT_STATE_VARIABLE] = json.dumps(git, sort_keys=True)
         try:
             rerun = run_pipeline(
                 scratch / rel_params, root=scratch, force=True, jobs=jobs, progress=progress
             )
         finally:
             if saved is None:
-                os.environ.pop("PARTNER_STUDY_COMMIT", None)
+                os.environ.pop(GIT_STATE_VARIABLE, None)
             else:
-                os.environ["PARTNER_STUDY_COMMIT"] = saved
+                os.environ[GIT_STATE_VARIABLE] = saved
         fresh = read_manifest(rerun.manifest).get("outputs", {})
-        rows: list[tuple[str, str, str]] = []
-        for rel in sorted(set(reference["outputs"]) | set(fresh)):
-            ref, new = reference["outputs"].get(rel), fresh.get(rel)
-            disk = root / rel
-            on_disk = sha256_file(disk) if disk.is_file() else None
-            if ref is None:
-                rows.append((rel, "new", "made by the rerun, not in the manifest"))
-            elif new is None:
-                rows.append((rel, "missing", "in the manifest, not made by the rerun"))
-            elif on_disk is None:
-                rows.append((rel, "missing", "in the manifest, not on disk"))
-            elif on_disk != ref:
-                rows.append((rel, "different", "the file on disk differs from the manifest"))
-            elif new != ref:
-                extra = _first_differing_cell(disk, scratch / rel) if rel.endswith(".ipynb") else ""
-                rows.append((rel, "different", f"the rerun gives other bytes{extra}"))
-            else:
-                rows.append((rel, "identical", ""))
-    return VerifyResult(params.study, rows, time.perf_counter() - t0)
+        rows = [
+            _verify_row(root, scratch, rel, reference["outputs"].get(rel), fresh.get(rel))
+            for rel in sorted(set(reference["outputs"]) | set(fresh))
+        ]
+    return VerifyResult(params.study, rows, time.perf_counter() - t0, differences)
+
+
+def _verify_row(
+    root: Path, scratch: Path, rel: str, ref: str | None, new: str | None
+) -> tuple[str, str, str]:
+    """How one output compares: the manifest's hash ``ref``, the rerun's ``new``, the file
+    on disk. A file the rerun did not make is never read (the manifest is data from disk:
+    what it names may lie anywhere)."""
+    if ref is None:
+        return (rel, "new", "made by the rerun, not in the manifest")
+    if new is None:
+        return (rel, "missing", "in the manifest, not made by the rerun")
+    disk, made = root / rel, scratch / rel
+    on_disk = sha256_file(disk) if disk.is_file() else None
+    if on_disk is None:
+        return (rel, "missing", "in the manifest, not on disk")
+    if on_disk != ref:
+        why = "the file on disk differs from the manifest"
+        if new == ref:
+            why += "; the rerun reproduces the manifest's"
+    elif new != ref:
+        why = "the rerun gives other bytes"
+    else:
+        return (rel, "identical", "")
+    return (rel, "different", "\n".join([why, *explain(disk, made)]))

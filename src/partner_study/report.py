@@ -524,31 +524,70 @@ def _ordered(
     return sorted(items, key=lambda item: (item[1], item[0]))
 
 
+#: How the footer names each kind of input whose state against the commit it states.
+_KIND_LABELS = {
+    "code": "code",
+    "notebooks": "notebooks",
+    "params": "parameters",
+    "lock": "lock",
+    "data": "raw data",
+}
+_STATE_LABELS = {
+    "dirty": "uncommitted changes",
+    "not in git": "not in git",
+    "partly in git": "partly in git (files git ignores)",
+    "unknown": "unknown",
+}
+#: Hex digits of a hash shown in the footer (the manifest has them in full).
+_SHORT = 12
+
+
 def _provenance_markup(provenance: Mapping[str, Any]) -> str:
     def value(key: str) -> str:
         v = provenance.get(key)
         return html.escape(str(v)) if v not in (None, "") else "unknown"
 
-    versions = provenance.get("versions") or {}
-    rows = "\n".join(
-        f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(versions[k]))}</td></tr>"
-        for k in sorted(versions, key=lambda k: str(k).lower())
-    )
-    table = (
-        (
-            f'\n<div class="scroll"><table>\n<thead><tr><th scope="col">Package</th>'
-            f'<th scope="col">Version</th></tr></thead>\n<tbody>\n{rows}\n</tbody>\n'
-            "</table></div>"
+    def short(digest: Any) -> str:
+        return html.escape(str(digest)[:_SHORT])
+
+    manifest = html.escape(str(provenance.get("manifest") or "manifest.json"))
+    rows = [f"<dt>Commit</dt><dd>{value('commit')}</dd>"]
+    state = provenance.get("state")
+    if isinstance(state, Mapping) and state:
+        if all(s == "unknown" for s in state.values()):
+            differs = "unknown (not a git checkout)"
+        else:
+            parts = [
+                f"{_KIND_LABELS.get(str(k), str(k))}: {_STATE_LABELS.get(str(s), str(s))}"
+                for k, s in state.items()
+                if s != "clean"
+            ]
+            differs = "; ".join(parts) if parts else "nothing (all as committed)"
+        rows.append(f"<dt>Differs from the commit</dt><dd>{html.escape(differs)}</dd>")
+    if provenance.get("source_sha256"):
+        rows.append(
+            f"<dt>Package source (SHA-256)</dt><dd>{short(provenance['source_sha256'])}</dd>"
         )
-        if versions
-        else ""
-    )
+    files = provenance.get("files")
+    if isinstance(files, Mapping) and files:
+        listed = ", ".join(
+            f"{html.escape(str(name))} {short(files[name])}" for name in sorted(files, key=str)
+        )
+        rows.append(f"<dt>Notebooks, parameters, lock (SHA-256)</dt><dd>{listed}</dd>")
+    rows.append(f"<dt>Parameters (SHA-256)</dt><dd>{value('params_sha256')}</dd>")
+    rows.append(f"<dt>Python</dt><dd>{value('python')}</dd>")
+    count = provenance.get("packages")
+    if count is None and isinstance(provenance.get("versions"), Mapping):
+        count = len(provenance["versions"])
+    if count is not None:
+        rows.append(
+            f"<dt>Packages</dt><dd>{html.escape(str(count))} installed, each with its version "
+            f"in {manifest}</dd>"
+        )
     return (
         '<footer id="provenance">\n<h2>Provenance</h2>\n<dl>\n'
-        f"<dt>Commit</dt><dd>{value('commit')}</dd>\n"
-        f"<dt>Parameters (SHA-256)</dt><dd>{value('params_sha256')}</dd>\n"
-        f"<dt>Python</dt><dd>{value('python')}</dd>\n"
-        f"</dl>{table}\n</footer>"
+        + "\n".join(rows)
+        + f"\n</dl>\n<p>Every input and output with its full SHA-256: {manifest}.</p>\n</footer>"
     )
 
 
@@ -577,8 +616,13 @@ def build_report(
         :func:`default_captions`. Objects without a caption get a drafted one, numbered
         after the given ones; captions without an object are ignored.
     provenance : mapping
-        ``commit``, ``params_sha256``, ``python`` (str) and ``versions`` (package ->
-        version); missing keys read "unknown".
+        What :func:`partner_study.provenance.report_provenance` returns: ``commit``,
+        ``state`` (kind of input -> state against the commit), ``source_sha256``,
+        ``files`` (path -> sha256 of the notebooks, parameters file and lock files),
+        ``params_sha256``, ``python``, ``packages`` (how many are installed) and
+        ``manifest`` (where the full list is). Hashes are shown short; ``commit``,
+        ``params_sha256`` and ``python`` read "unknown" when missing, the others are left
+        out.
     not_applicable : iterable of str
         One sentence per analysis that does not apply to the study, with its reason
         (:func:`not_applicable`), listed after the contents.
