@@ -51,6 +51,8 @@ __all__ = [
     "remove_stale_sockets",
     "fork_provisioner",
     "fork_supported",
+    "blas_kernel",
+    "BLAS_KERNELS",
     "serve",
 ]
 
