@@ -7,6 +7,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PARAMS ?= params/example.yaml
 JOBS   ?=
+# The installer, not part of the environment: uv, pinned here and kept in .venv/.uv (outside
+# the environment's site-packages). Package versions come from requirements.lock alone.
+# INSTALLER=pip skips uv; pip is also the fallback when uv cannot be obtained or fails.
+INSTALLER  ?= uv
+UV_VERSION := 0.13.8
+UV_DIR     := $(VENV)/.uv
+UV         := $(UV_DIR)/bin/uv
+PIP        := $(BIN)/python -m pip --disable-pip-version-check
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test browser verify bench lab lint clean
@@ -19,8 +27,21 @@ install: $(STAMP) ## create .venv from requirements.lock and install the package
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "partner-study needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@if [ "$(INSTALLER)" != pip ] && { [ "$$($(UV) --version 2>/dev/null | cut -d' ' -f2)" = "$(UV_VERSION)" ] \
+	    || { rm -rf $(UV_DIR) && $(PIP) install --quiet --only-binary :all: --target $(UV_DIR) "uv==$(UV_VERSION)"; }; }; then \
+	  echo "installing requirements.lock with uv $(UV_VERSION) ..."; \
+	  $(UV) pip install --quiet --python $(BIN)/python --no-deps --compile-bytecode -r requirements.lock \
+	    && $(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e . \
+	    && exit 0; \
+	  echo "uv could not install requirements.lock: installing with pip instead ..."; \
+	elif [ "$(INSTALLER)" != pip ]; then \
+	  echo "uv $(UV_VERSION) could not be obtained: installing requirements.lock with pip instead ..."; \
+	else echo "installing requirements.lock with pip ..."; fi; \
+	{ $(PIP) install --quiet --no-deps -r requirements.lock \
+	  && $(PIP) install --quiet --no-deps --no-build-isolation -e . ; } \
+	|| { echo "partner-study: requirements.lock and the package could not be installed (errors above)." \
+	          "uv and pip need PyPI or a mirror (UV_DEFAULT_INDEX, PIP_INDEX_URL); then rerun make install." >&2; \
+	     exit 1; }
 	@touch $(STAMP)
 
 run: install ## run the whole pipeline on params/example.yaml (PARAMS=... for another study)
