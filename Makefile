@@ -17,7 +17,7 @@ UV         := $(UV_DIR)/bin/uv
 PIP        := $(BIN)/python -m pip --disable-pip-version-check
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test browser verify bench lab lint clean
+.PHONY: help install run test browser verify bench lab lint clean clean-all
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -64,13 +64,21 @@ verify: install ## rerun into a scratch folder and prove every output is byte-id
 bench: install ## benchmark S, M and L study sizes (BENCH_SIZES=S,M to skip L)
 	$(BIN)/python bench/run_bench.py
 
-lab: install ## open JupyterLab on the notebooks with the project's interpreter
-	$(BIN)/jupyter lab notebooks/
+lab: install ## JupyterLab on the notebooks, the project's interpreter (LAB_ARGS="--no-browser --port 8899")
+	@echo "In JupyterLab a notebook writes to .lab/<study>/ (a scratch folder); 'make run' records the study's outputs."
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 lint: install ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-clean: ## remove generated data and reports (keeps .venv)
-	rm -rf data/processed reports/*/ .pytest_cache
+clean: ## remove generated files; keeps the committed reference run and .venv (clean-all: everything)
+	@echo "removing generated files; the committed reference run (reports/example, data/processed/example) is kept as committed, and .venv"
+	rm -rf $(filter-out reports/example/,$(wildcard reports/*/)) \
+	       $(filter-out data/processed/example,$(wildcard data/processed/*)) \
+	       reports/example/failed .staging .lab .pytest_cache bench/work
+	@git checkout -- reports/example data/processed/example 2>/dev/null || true
+
+clean-all: ## also remove the committed reference run ('git checkout -- reports data/processed' brings it back)
+	rm -rf data/processed/*/ reports/*/ .staging .lab .pytest_cache bench/work

@@ -174,3 +174,21 @@ def test_verify_exit_codes_follow_the_outcome(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "stage 02-describe.ipynb failed in cell 4" in err
     assert "the rerun failed, so nothing was compared" in err and "Traceback" not in err
+
+
+def test_validate_warns_about_a_roster_tracked_by_git(tmp_path, capsys, monkeypatch):
+    import subprocess
+
+    from conftest import make_project
+
+    root = make_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    assert cli.main(["validate", "data/raw/example"]) == 0
+    assert "tracked by git" not in capsys.readouterr().out  # present, not tracked
+    subprocess.run([*git, "add", "data/raw/example/roster.csv"], check=True)
+    assert cli.main(["validate", "data/raw/example"]) == 0
+    out = capsys.readouterr().out
+    assert "warning: data/raw/example/roster.csv is tracked by git" in out
+    assert "Fix: git rm --cached data/raw/example/roster.csv" in out

@@ -151,3 +151,55 @@ def test_rosters_of_new_studies_are_never_committed():
         ["git", "check-ignore", "--no-index", "data/raw/example/roster.csv"], cwd=ROOT
     )
     assert example.returncode == 1  # the simulated example's roster stays tracked
+
+
+def _git(cwd, *args):
+    import subprocess
+
+    base = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    return subprocess.run([*base, *args], cwd=cwd, check=True, capture_output=True, text=True)
+
+
+def test_make_clean_keeps_the_committed_reference_run(tmp_path):
+    """make clean removes what runs generate (other studies' outputs, staging, the Lab
+    scratch folder) and leaves the committed reference run as committed: git stays clean."""
+    import shutil
+    import subprocess
+
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    for rel in ("reports/example/report.html", "data/processed/example/scored.parquet"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("committed\n", encoding="utf-8")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-qm", "reference")
+    for rel in ("reports/site_b/report.html", "data/processed/site_b/x.parquet", ".lab/a/b"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("generated\n", encoding="utf-8")
+    (tmp_path / "reports/example/report.html").write_text("rerun\n", encoding="utf-8")
+    (tmp_path / "reports/example/failed").mkdir()
+    proc = subprocess.run(["make", "clean"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "committed reference run" in proc.stdout
+    assert not (tmp_path / "reports/site_b").exists()
+    assert not (tmp_path / "data/processed/site_b").exists()
+    assert not (tmp_path / ".lab").exists()
+    assert (tmp_path / "reports/example/report.html").read_text() == "committed\n"
+    assert _git(tmp_path, "status", "--porcelain").stdout == ""
+
+
+def test_make_lab_passes_lab_args_and_runs_as_root():
+    import os
+    import subprocess
+
+    proc = subprocess.run(
+        ["make", "-n", "-o", ".venv/.installed", "lab", "LAB_ARGS=--no-browser --port 8899"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    command = proc.stdout.strip().splitlines()[-1]
+    assert command.startswith(".venv/bin/jupyter lab notebooks/")
+    assert command.endswith("--no-browser --port 8899")
+    assert ("--allow-root" in command) == (os.getuid() == 0)

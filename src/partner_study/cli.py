@@ -281,6 +281,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         f"answers, {n_g} coded segments, {len(study.codebook.scales)} scales, "
         f"{len(study.codebook.codes)} codes."
     )
+    for roster in _tracked_rosters(Path(args.folder)):
+        print(
+            f"warning: {roster} is tracked by git. A roster holds participants' real names: "
+            f"keep it out of git unless its names are made up, as a simulated study's are. "
+            f"Fix: git rm --cached {roster} (.gitignore already keeps data/raw/*/roster.* out)."
+        )
     params = _params_of(args)
     if params is not None:
         from partner_study.params import load_params
@@ -288,6 +294,27 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         load_params(params)
         print(f"{params}: valid parameters for this study.")
     return 0
+
+
+def _tracked_rosters(folder: Path) -> list[str]:
+    """The roster files of a study folder that git tracks (none when git is absent)."""
+    import subprocess
+
+    rosters = sorted(p.name for p in folder.glob("roster.*") if p.is_file())
+    if not rosters:
+        return []
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(folder), "ls-files", "--", *rosters],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if proc.returncode != 0:
+        return []
+    return [str(folder / name) for name in proc.stdout.split()]
 
 
 def _params_of(args: argparse.Namespace) -> Path | None:
