@@ -44,8 +44,8 @@ $(STAMP): requirements.lock pyproject.toml
 	     exit 1; }
 	@touch $(STAMP)
 
-run: install ## run the whole pipeline on params/example.yaml (PARAMS=... for another study)
-	$(BIN)/partner-study run $(PARAMS) $(if $(JOBS),--jobs $(JOBS))
+run: install ## run the stages whose inputs changed (PARAMS=... another study, FORCE=1 every stage)
+	$(BIN)/partner-study run $(PARAMS) $(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force)
 
 test: install browser ## run the test suite (unit, reference values, simulations, notebooks)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q

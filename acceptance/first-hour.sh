@@ -9,7 +9,7 @@
 # - every command exits 0 and prints no traceback;
 # - `make run` on the fresh clone leaves git clean;
 # - the new study's run writes its report, and a second run is all up to date;
-# - `make lab` starts JupyterLab (as root too) and stops on SIGINT;
+# - `make lab` starts JupyterLab (as root too) and stops on SIGTERM;
 # - after `make clean`, git lists nothing changed and, as untracked, only the new study's
 #   own files (data/raw/<site>/, params/<site>.yaml); no roster is tracked.
 # KEEP=1 keeps the clone (otherwise removed when everything passed).
@@ -69,10 +69,16 @@ for _ in $(seq 1 60); do
     if curl -fsS "http://127.0.0.1:$port/api?token=first-hour" >/dev/null 2>&1; then up=1; break; fi
     sleep 1
 done
-kill -INT -- -"$lab" 2>/dev/null; sleep 2; kill -INT -- -"$lab" 2>/dev/null
-for _ in $(seq 1 20); do kill -0 "$lab" 2>/dev/null || break; sleep 1; done
-kill -KILL -- -"$lab" 2>/dev/null
+kill -TERM -- -"$lab" 2>/dev/null  # Jupyter shuts down cleanly on SIGTERM
+stopped=0
+for _ in $(seq 1 20); do
+    if ! pgrep -g "$lab" >/dev/null 2>&1; then stopped=1; break; fi
+    sleep 1
+done
+[ "$stopped" = 1 ] || kill -KILL -- -"$lab" 2>/dev/null
+wait "$lab" 2>/dev/null
 check "make lab starts JupyterLab (answered on port $port)" test "$up" = 1
+check "make lab stops on SIGTERM" test "$stopped" = 1
 check "make lab says where notebooks write" grep -q "writes to .lab/<study>/" "$log.lab"
 
 step make-clean make clean
