@@ -192,3 +192,23 @@ def test_validate_warns_about_a_roster_tracked_by_git(tmp_path, capsys, monkeypa
     out = capsys.readouterr().out
     assert "warning: data/raw/example/roster.csv is tracked by git" in out
     assert "Fix: git rm --cached data/raw/example/roster.csv" in out
+
+
+def test_progress_lines_from_parallel_stages_never_share_a_line(capfd):
+    """Stages finishing together each get a whole line (one write under a lock)."""
+    import threading
+
+    lines = [f"  0{i}-stage       done in 1.{i} s ({i} files)" * 20 for i in range(8)]
+
+    def emit(text):
+        for _ in range(50):
+            cli._line(text)
+
+    threads = [threading.Thread(target=emit, args=(text,)) for text in lines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    out = capfd.readouterr().out.splitlines()
+    assert len(out) == 8 * 50
+    assert set(out) == set(lines)
