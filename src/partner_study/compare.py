@@ -1,7 +1,7 @@
 """How two versions of a file differ, in a line or two a reviewer can act on.
 
 Layer 2 (reads files; imports only pandas and the standard library). Used by
-:func:`partner_study.pipeline.verify` to explain, for every output a rerun does not
+:func:`partner_study.verify.verify` to explain, for every output a rerun does not
 reproduce byte for byte, what changed:
 
 - CSV and Parquet tables: columns or rows added and removed, the largest numeric

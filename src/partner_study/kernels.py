@@ -1,6 +1,6 @@
 """Kernels forked from a server that has already imported the analysis stack.
 
-Layer 5 (used by :mod:`partner_study.pipeline`). Every stage notebook runs in a fresh
+Layer 5 (used by :mod:`partner_study.kernelpool`). Every stage notebook runs in a fresh
 kernel process. Started the usual way (``python -m ipykernel_launcher``), each kernel
 spends about three CPU seconds importing pandas, statsmodels, matplotlib and the package
 before its first cell; six stages pay it six times, on a machine with two cores.
@@ -20,7 +20,7 @@ exit when the server does (ipykernel's parent poller). Where forking is not avai
 Usage (by the runner)::
 
     server = KernelServer.start(root)
-    km = project_kernel_manager(server)()   # see partner_study.pipeline
+    km = project_kernel_manager(server)()   # see partner_study.kernelpool
     ...
     server.close()
 """

@@ -18,56 +18,55 @@ kept apart, in ``.staging/<study>.timings.json``, to order the next run's stages
 Notebooks always run on this interpreter (the project's ``.venv``): the kernel is
 started from :data:`sys.executable`, whatever kernels named ``python3`` a user or
 system Jupyter folder may hold.
+
+The stages and their hashes are :mod:`partner_study.stages`; a stage's notebook runs
+through :mod:`partner_study.execution` on a warm kernel of
+:mod:`partner_study.kernelpool`; ``partner-study verify`` is :mod:`partner_study.verify`.
+Their public names are importable from here too.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
+import importlib
 import json
 import os
-import platform
-import re
 import shutil
-import sys
-import tempfile
-import threading
 import time
-import uuid
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from partner_study.compare import explain
 from partner_study.config import StudyPaths, find_root, inside_project, notebook_dir
 from partner_study.errors import PartnerStudyError, StageError
-from partner_study.kernels import (
-    ALL_ROUNDS,
-    KERNEL_ENV,
-    PRELOAD_ROUNDS,
-    KernelServer,
-    fork_provisioner,
-    private_temp_folder,
-    remove_stale_sockets,
-)
+from partner_study.execution import _environment_error as _environment_error
+from partner_study.execution import _execute, _handle_failure, _StageFailure, sanitize_notebook
+from partner_study.kernelpool import KernelPool, project_kernel_manager
+from partner_study.kernelpool import _close_thread_event_loop as _close_thread_event_loop
+from partner_study.kernels import remove_stale_sockets
 from partner_study.params import Params, load_params, params_hash
 from partner_study.provenance import (
-    GIT_STATE_VARIABLE,
-    LOCK_FILES,
     environment,
     git_state,
     input_files,
-    manifest_changes,
     read_manifest,
-    report_provenance,
     sha256_file,
     source_hash,
 )
 from partner_study.runlock import study_lock
+from partner_study.stages import (
+    STAGES,
+    Progress,
+    RunResult,
+    Stage,
+    StageResult,
+    _not_applicable_reason,
+    _raw_inputs,
+    _strands,
+    stage_hashes,
+)
 
 __all__ = [
     "STAGES",
@@ -76,12 +75,12 @@ __all__ = [
     "StageResult",
     "RunResult",
     "Progress",
-    "VerifyResult",
+    "VerifyResult",  # noqa: F822 - see __getattr__
     "run_pipeline",
     "stage_hashes",
     "project_kernel_manager",
     "sanitize_notebook",
-    "verify",
+    "verify",  # noqa: F822 - see __getattr__
 ]
 
 MANIFEST_VERSION = 2
@@ -89,250 +88,20 @@ MANIFEST_VERSION = 2
 _READABLE_VERSIONS = (1, MANIFEST_VERSION)
 
 
-@dataclass(frozen=True)
-class Stage:
-    """A pipeline stage: its notebook and the stages whose outputs it reads."""
-
-    name: str
-    needs: tuple[str, ...] = ()
-    requires: tuple[str, ...] = ()  # strands the study must have: "scales", "codes"
-    #: Expected share of a run's time (measured on the bench studies): orders the stages
-    #: that can start together, heaviest first, when no earlier run's timings exist.
-    cost: float = 1.0
-    #: How much of the analysis stack the stage's kernel needs imported before it is
-    #: forked (:data:`partner_study.kernels.PRELOAD_ROUNDS`).
-    preload_round: int = ALL_ROUNDS
-    #: Raw tables (by name, e.g. "roster") the stage reads itself, besides the outputs of
-    #: the stages it needs: their hashes are part of its own.
-    reads_raw: tuple[str, ...] = ()
-    #: Whether the stage writes the provenance (commit, what differs from it, hashes,
-    #: Python, number of packages) into an output: it is part of its hash, so that the
-    #: report is made again when what it states changes.
-    reads_provenance: bool = False
-
-    @property
-    def notebook(self) -> str:
-        return f"{self.name}.ipynb"
+#: Names that live in :mod:`partner_study.verify` (which imports this module), looked up
+#: on first use.
+_FROM_VERIFY = ("VerifyResult", "verify")
 
 
-STAGES: tuple[Stage, ...] = (
-    Stage("01-prepare", cost=2.0, preload_round=0),
-    Stage("02-describe", ("01-prepare",), cost=2.0, preload_round=1),
-    # re-checks its quotes against the roster, which processed data never hold
-    Stage("03-qualitative", ("01-prepare",), ("codes",), cost=1.5, reads_raw=("roster",)),
-    # regresses the dependent scale on the others: a study with one scale has nothing to do
-    Stage("04-regression", ("01-prepare",), ("scales", "outcomes"), cost=5.0),
-    Stage("05-integrate", ("01-prepare", "03-qualitative"), ("scales", "codes")),
-    Stage(
-        "06-report",
-        ("01-prepare", "02-describe", "03-qualitative", "04-regression", "05-integrate"),
-        reads_provenance=True,
-    ),
-)
+def __getattr__(name: str) -> Any:
+    if name in _FROM_VERIFY:
+        value = getattr(importlib.import_module("partner_study.verify"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class Progress(str):
-    """A progress line: the text a terminal shows, with its fields (``event``: running,
-    done, skipped, not applicable, note; ``stage``; ``seconds``, ``files``, ``reason`` where
-    they apply) for a program reading ``partner-study run --json``."""
-
-    fields: dict[str, Any]
-
-    def __new__(cls, text: str, **fields: Any) -> Progress:
-        line = super().__new__(cls, text)
-        line.fields = fields
-        return line
-
-
-@dataclass
-class StageResult:
-    name: str
-    status: str  # "ran", "skipped", "not applicable", "failed", "not run"
-    seconds: float = 0.0
-    outputs: dict[str, str] = field(default_factory=dict)
-    reason: str = ""
-
-
-@dataclass
-class RunResult:
-    study: str
-    stages: list[StageResult]
-    manifest: Path
-    seconds: float
-
-
-# --------------------------------------------------------------------------------- kernel
-def _quick_ready_client() -> type:
-    """jupyter_client's blocking client, except that ``wait_for_ready`` does not end with
-    0.2 s of IOPub silence.
-
-    Its last step reads IOPub until nothing has come for 0.2 s, so that stale messages do
-    not reach the first request; every stage paid it twice (kernel warm-up and papermill).
-    The IOPub connection is still checked as jupyter_client checks it (a message after the
-    kernel_info reply); what is queued then is drained without waiting for more. A later
-    stray status message is harmless: nbclient only reads the messages of the cell it runs.
-    """
-    import time as _time
-    from queue import Empty
-
-    from jupyter_client.blocking.client import BlockingKernelClient
-    from jupyter_core.utils import ensure_async, run_sync
-
-    class QuickReadyClient(BlockingKernelClient):
-        async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
-            deadline = _time.time() + (float("inf") if timeout is None else timeout)
-            while True:
-                self.kernel_info()
-                try:
-                    msg = await ensure_async(self.shell_channel.get_msg(timeout=1))
-                except Empty:
-                    msg = None
-                if msg is not None and msg["msg_type"] == "kernel_info_reply":
-                    try:  # IOPub is connected once a message arrives on it
-                        await ensure_async(self.iopub_channel.get_msg(timeout=0.2))
-                    except Empty:
-                        pass
-                    else:
-                        self._handle_kernel_info_reply(msg)
-                        break
-                if not await self._async_is_alive():
-                    raise RuntimeError("Kernel died before replying to kernel_info")
-                if _time.time() > deadline:
-                    raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
-            while True:
-                try:
-                    await ensure_async(self.iopub_channel.get_msg(timeout=0.005))
-                except Empty:
-                    break
-
-        wait_for_ready = run_sync(_async_wait_for_ready)
-
-    return QuickReadyClient
-
-
-def project_kernel_manager(
-    server: KernelServer | None = None,
-    preload_round: int = ALL_ROUNDS,
-    folder: str | None = None,
-) -> type:
-    """A KernelManager class that always starts ``sys.executable -m ipykernel_launcher``;
-    with ``server``, the kernel is forked by that kernel server instead (same command line,
-    the stack already imported up to ``preload_round``: see :mod:`partner_study.kernels`).
-    The kernel's sockets and connection file go in ``folder`` (default: the temporary
-    folder)."""
-    from jupyter_client.kernelspec import KernelSpec
-    from jupyter_client.manager import KernelManager
-
-    quick_client = _quick_ready_client()
-
-    class ProjectKernelManager(KernelManager):
-        async def _async_pre_start_kernel(self, **kw: Any) -> Any:
-            if server is not None and self.provisioner is None:
-                self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
-                self.provisioner = fork_provisioner(
-                    server,
-                    preload_round,
-                    kernel_id=self.kernel_id,
-                    kernel_spec=self.kernel_spec,
-                    parent=self,
-                )
-            return await super()._async_pre_start_kernel(**kw)
-
-        async def _async_interrupt_kernel(self) -> None:
-            # jupyter_client interrupts a kernel before asking it to shut down, in case a
-            # cell still runs. A stage's kernel is shut down once its last cell has
-            # answered, and the SIGINT can then land while ipykernel is still leaving that
-            # request's handler: the kernel logs "ERROR | KeyboardInterrupt caught in
-            # kernel" on the runner's terminal for a stage that went well. So no interrupt
-            # at shutdown: a kernel still busy then (a cell timed out) gets SIGTERM after
-            # half of shutdown_wait_time, and SIGKILL after all of it.
-            if self.shutting_down:
-                return
-            await super()._async_interrupt_kernel()
-
-        def __init__(self, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            self.client_factory = quick_client
-            # Local (ipc) sockets: no TCP port on the network; a unique path per kernel so
-            # that stages running in parallel never share a socket.
-            self.transport = "ipc"
-            # (short: a Unix socket's path holds at most 107 bytes, its suffix included)
-            if folder:
-                name = uuid.uuid4().hex[:12]
-                self.ip = os.path.join(folder, name)
-                self.connection_file = os.path.join(folder, f"{name}.json")
-            else:
-                self.ip = os.path.join(tempfile.gettempdir(), f"partner-study-{uuid.uuid4().hex}")
-
-        @property
-        def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
-            if self._kernel_spec is None:
-                self._kernel_spec = KernelSpec(
-                    argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                    display_name="partner-study (.venv)",
-                    language="python",
-                    env=dict(KERNEL_ENV),
-                )
-            return self._kernel_spec
-
-    return ProjectKernelManager
-
-
-# --------------------------------------------------------------------------------- hashing
-def _environment_fingerprint(root: Path) -> str:
-    lock = root / "requirements.lock"
-    h = hashlib.sha256(source_hash().encode())
-    if lock.is_file():
-        h.update(lock.read_bytes())
-    # the version, not sys.version: its build date and compiler differ between machines
-    h.update(f"{platform.python_implementation()} {sys.version.split()[0]}".encode())
-    return h.hexdigest()
-
-
-def _raw_inputs(root: Path, params: Params) -> dict[str, Path]:
-    files = {}
-    for folder in params.data:
-        base = root / folder
-        if base.is_dir():
-            for p in sorted(base.iterdir()):
-                if p.is_file() and not p.name.startswith("."):
-                    files[str(p.relative_to(root))] = p
-    return files
-
-
-def stage_hashes(
-    root: Path, params: Params, manifest: dict[str, Any], outputs: dict[str, dict[str, str]]
-) -> Callable[[Stage], str]:
-    """Function giving a stage's input hash, from current upstream outputs."""
-    env = _environment_fingerprint(root)
-    phash = params_hash(params)
-    raw = {k: sha256_file(p) for k, p in _raw_inputs(root, params).items()}
-    nbs = notebook_dir(root)
-    stated: list[str] = []  # the provenance a report states, computed when first needed
-
-    def stage_hash(stage: Stage) -> str:
-        h = hashlib.sha256()
-        h.update(stage.name.encode())
-        nb = nbs / stage.notebook
-        h.update(nb.read_bytes() if nb.is_file() else b"")
-        h.update(phash.encode())
-        h.update(env.encode())
-        if not stage.needs:
-            h.update(json.dumps(raw, sort_keys=True).encode())
-        for need in stage.needs:
-            h.update(json.dumps(outputs.get(need, {}), sort_keys=True).encode())
-        if stage.reads_raw:
-            read = {k: v for k, v in raw.items() if Path(k).stem in stage.reads_raw}
-            h.update(json.dumps(read, sort_keys=True).encode())
-        if stage.reads_provenance:
-            if not stated:
-                stated.append(json.dumps(report_provenance(root, params), sort_keys=True))
-            h.update(stated[0].encode())
-        return h.hexdigest()
-
-    return stage_hash
-
-
+# ---------------------------------------------------------------------------- earlier run
 def _trusted_stages(
     stages: Any, root: Path, params: Params, progress: Callable[[str], None]
 ) -> dict[str, dict[str, Any]]:
@@ -380,395 +149,7 @@ def _outputs_intact(root: Path, recorded: dict[str, str]) -> bool:
     return True
 
 
-# --------------------------------------------------------------------------------- notebooks
-def sanitize_notebook(path: Path) -> None:
-    """Remove volatile fields (timings, durations, kernel versions) from an executed notebook,
-    so that the same inputs give the same bytes."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    meta = nb.get("metadata", {})
-    pm = meta.get("papermill", {})
-    for key in (
-        "start_time",
-        "end_time",
-        "duration",
-        "input_path",
-        "output_path",
-        "environment_variables",
-        "version",
-    ):
-        pm.pop(key, None)
-    meta.get("language_info", {}).pop("version", None)
-    for i, cell in enumerate(nb.get("cells", [])):
-        cell["id"] = f"cell-{i:02d}"  # papermill gives its injected cell a random id
-        cmeta = cell.get("metadata", {})
-        cmeta.pop("execution", None)
-        p = cmeta.get("papermill", {})
-        for key in ("start_time", "end_time", "duration", "exception", "status"):
-            p.pop(key, None)
-    text = json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    path.write_text(text, encoding="utf-8")
-
-
-def _kernel_process(km: Any) -> Any:
-    return getattr(getattr(km, "provisioner", None), "process", None)
-
-
-def _reap(process: Any) -> None:
-    """Wait for a kernel process that was shut down, so that none is left unreaped."""
-    if process is not None:
-        with contextlib.suppress(Exception):
-            process.kill()
-        with contextlib.suppress(Exception):
-            process.wait(timeout=30)
-
-
-def _close_thread_event_loop() -> None:
-    """Close the event loop jupyter_client's synchronous wrappers left in this worker thread."""
-    import asyncio
-
-    with contextlib.suppress(RuntimeError):
-        loop = asyncio.get_event_loop_policy().get_event_loop()
-        if not loop.is_running() and not loop.is_closed():
-            loop.close()
-    asyncio.set_event_loop(None)
-
-
-class KernelPool:
-    """Kernels started ahead of need, each with the package already imported.
-
-    Starting a kernel and importing pandas, statsmodels and matplotlib takes seconds; the
-    pool does it while earlier stages run, so a stage starts on a warm kernel. Each kernel
-    serves one notebook and is then shut down: every stage still runs in a fresh process,
-    whose only state is the imported package. Where it can (Linux), the pool forks its
-    kernels from a kernel server that imported the stack once (:mod:`partner_study.kernels`),
-    so the import is paid once per run rather than once per stage.
-    """
-
-    WARM_UP = (
-        "import partner_study as ps\n"
-        "import partner_study.figures, partner_study.models, partner_study.qualitative\n"
-        "import partner_study.agreement, partner_study.report, partner_study.validate"
-    )
-
-    def __init__(self, root: Path, size: int) -> None:
-        self.root, self.size = root, max(1, size)
-        self._ready: list[tuple[int, Future]] = []  # (preload round, kernel being started)
-        # A kernel start waits until the server has imported its round: one thread more per
-        # round, so that a kernel for an early round never queues behind a later one.
-        self._pool = ThreadPoolExecutor(
-            max_workers=self.size + len(PRELOAD_ROUNDS), thread_name_prefix="kernel"
-        )
-        self._wanted: list[int] = []  # preload rounds of the stages still to start, in order
-        self._closed = False
-        self._server: KernelServer | None = None
-        self._server_started = False
-        self._lock = threading.RLock()
-        self._papermill: threading.Thread | None = None
-        # The kernels' sockets and connection files, in a folder only this user can enter,
-        # removed when the pool closes (and by the next run if this one is killed).
-        self.folder = private_temp_folder()
-
-    def _start(self, preload_round: int) -> Any:
-        try:
-            return self._start_kernel(preload_round)
-        finally:
-            _close_thread_event_loop()
-
-    def _kernel_server(self) -> KernelServer | None:
-        if not self._server_started:  # called from reserve(), in the runner's thread
-            self._server_started = True
-            self._server = KernelServer.start(self.root)
-            _import_jupyter()  # here, before the pool's threads start kernels with it
-            # papermill takes a second or two to import: meanwhile, not before the first stage
-            self._papermill = threading.Thread(target=_import_papermill, name="import-papermill")
-            self._papermill.start()
-        return self._server
-
-    def papermill_imported(self) -> None:
-        """Wait until papermill is imported. Only one thread ever imports it: two threads
-        importing one package at once can deadlock on Python's module locks."""
-        with self._lock:
-            thread = self._papermill
-        if thread is not None:
-            thread.join()
-        else:
-            with self._lock:
-                _import_papermill()
-
-    def _start_kernel(self, preload_round: int) -> Any:
-        if self._server is not None:
-            try:
-                return self._launch(self._server, preload_round)
-            except RuntimeError:  # the server is gone: start kernels the usual way
-                self._server = None
-        return self._launch(None, preload_round)
-
-    def _launch(self, server: KernelServer | None, preload_round: int) -> Any:
-        km = project_kernel_manager(server, preload_round, self.folder)()
-        # As nbclient starts kernels: IPython history in memory, never in ~/.ipython.
-        km.start_kernel(cwd=str(self.root), extra_arguments=["--HistoryManager.hist_file=:memory:"])
-        kc = km.client()
-        kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=120)
-            if server is None:  # a forked kernel has the package from its server already
-                kc.execute_interactive(
-                    self.WARM_UP, timeout=300, store_history=False, output_hook=lambda msg: None
-                )
-        finally:
-            kc.stop_channels()
-        return km
-
-    def reserve(self, rounds: Sequence[int] | int) -> None:
-        """The stages still to start need kernels of these preload rounds, in this order
-        (an int n: n kernels with everything imported). Kernels for the first of them (at
-        most the pool size at once) are prepared, now and after each :meth:`take`, so that
-        a kernel is ready before the stage that will take it starts."""
-        with self._lock:
-            self._wanted = [ALL_ROUNDS] * rounds if isinstance(rounds, int) else list(rounds)
-            self._fill()
-
-    def _fill(self) -> None:
-        if self._closed:
-            return
-        preparing = Counter(r for r, _ in self._ready)
-        for preload_round in self._wanted[: self.size]:
-            if preparing[preload_round] > 0:
-                preparing[preload_round] -= 1
-                continue
-            self._prepare(preload_round)
-
-    def _prepare(self, preload_round: int) -> None:
-        """Start preparing a kernel forked after ``preload_round`` (the server first)."""
-        self._kernel_server()
-        self._ready.append((preload_round, self._pool.submit(self._start, preload_round)))
-
-    def take(self, preload_round: int = ALL_ROUNDS) -> Any:
-        """A warm kernel manager with at least ``preload_round`` imported: the first such
-        one ready."""
-        while True:  # stages start from several threads: claim a kernel under the lock
-            with self._lock:
-                if not any(r >= preload_round for r, _ in self._ready):
-                    self._prepare(preload_round)
-                candidates = [f for r, f in self._ready if r >= preload_round]
-            done, _ = wait(candidates, return_when=FIRST_COMPLETED)
-            with self._lock:
-                got = next(
-                    ((r, f) for r, f in self._ready if r >= preload_round and f in done), None
-                )
-                if got is not None:
-                    self._ready.remove(got)
-                    if preload_round in self._wanted:
-                        self._wanted.remove(preload_round)
-                    self._fill()  # the next stage's kernel starts now, not when it starts
-            if got is not None:
-                return got[1].result()
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-
-        def stop(fut: Future) -> None:
-            try:
-                km = fut.result()
-                process = _kernel_process(km)
-                km.shutdown_kernel(now=True)
-                _reap(process)
-            except Exception:  # noqa: BLE001 - a kernel that failed to start needs no stop
-                pass
-            finally:
-                _close_thread_event_loop()
-
-        with self._lock:
-            ready, self._ready = self._ready, []
-        for _, fut in ready:
-            self._pool.submit(stop, fut)
-        self._pool.shutdown(wait=True)
-        if self._server is not None:
-            self._server.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
-#: Optional modules that importing papermill loads for features the runner never uses:
-#: ``rfc3987_syntax`` (jsonschema checks "iri" string formats with it; it builds a grammar
-#: when imported, ~1.8 s) and ``pyarrow.fs`` (papermill's HDFS handler; it brings numpy
-#: and pyarrow into the runner, ~0.2 s).
-_NOT_FOR_THE_RUNNER = ("rfc3987_syntax", "pyarrow.fs")
-
-
-def _import_jupyter() -> None:
-    """Import what starting and talking to kernels needs, in the calling thread: threads
-    that import one package at the same time can deadlock on Python's module locks."""
-    import jupyter_client.blocking.client  # noqa: F401
-    import jupyter_client.kernelspec  # noqa: F401
-    import jupyter_client.manager  # noqa: F401
-    import jupyter_client.provisioning.local_provisioner  # noqa: F401
-    import jupyter_core.utils  # noqa: F401
-
-
-def _import_papermill() -> None:
-    """Import papermill (and nbclient, nbformat, jupyter_client) for the runner, without
-    the optional modules of :data:`_NOT_FOR_THE_RUNNER`: they are hidden while papermill
-    is imported (an import of a module set to ``None`` in ``sys.modules`` fails, and the
-    importing library goes without it), then shown again for whoever needs them later."""
-    if "papermill" in sys.modules:
-        return
-    hidden = [name for name in _NOT_FOR_THE_RUNNER if name not in sys.modules]
-    for name in hidden:
-        sys.modules[name] = None  # type: ignore[assignment]
-    try:
-        import papermill  # noqa: F401
-    finally:
-        for name in hidden:
-            if name in sys.modules and sys.modules[name] is None:
-                del sys.modules[name]
-
-
-def _warm_engine() -> str:
-    """Register (once) a papermill engine that runs a notebook on a warm kernel of the pool
-    and, as for a kernel it started itself, shuts it down and closes its client after."""
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.utils import merge_kwargs, remove_args
-
-    name = "partner-study-warm"
-    if name in papermill_engines._engines:
-        return name
-
-    class WarmKernelEngine(NBClientEngine):
-        @classmethod
-        def execute_managed_notebook(
-            cls,
-            nb_man,
-            kernel_name,
-            log_output=False,
-            stdout_file=None,
-            stderr_file=None,
-            start_timeout=60,
-            execution_timeout=None,
-            **kwargs,
-        ):
-            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
-            final = merge_kwargs(
-                kwargs,
-                timeout=execution_timeout,
-                startup_timeout=start_timeout,
-                kernel_name=kernel_name,
-                log_output=log_output,
-                stdout_file=stdout_file,
-                stderr_file=stderr_file,
-            )
-            client = PapermillNotebookClient(nb_man, **final)
-            client.owns_km = True  # the pool's kernel is this notebook's alone
-            return client.execute()
-
-    papermill_engines.register(name, WarmKernelEngine)
-    return name
-
-
-def _execute(
-    root: Path,
-    stage: Stage,
-    params_path: Path,
-    staging: Path,
-    pool: KernelPool,
-    timing: dict,
-    progress: Callable[[str], None] = lambda s: None,
-) -> None:
-    # when a worker takes it, not when queued
-    progress(Progress(f"  {stage.name:<15} running ...", event="running", stage=stage.name))
-    pool.papermill_imported()
-    import papermill as pm
-
-    timing["started"] = time.perf_counter()  # the stage's time runs from here, not its queueing
-
-    out_nb = staging / "notebooks" / stage.notebook
-    out_nb.parent.mkdir(parents=True, exist_ok=True)
-    km = pool.take(stage.preload_round)
-    process = _kernel_process(km)
-    try:
-        pm.execute_notebook(
-            str(notebook_dir(root) / stage.notebook),
-            str(out_nb),
-            # Paths relative to the project root (the kernel's working folder), so that the
-            # executed notebooks are the same bytes wherever the project lives.
-            parameters={
-                "PARAMS": _relative(params_path, root),
-                "ROOT": ".",
-                "OUT": _relative(staging, root),
-            },
-            # No `cwd=`: papermill would chdir the whole process, which races between
-            # stages running in parallel threads; the kernel was started in the root.
-            kernel_name="python3",
-            kernel_manager_class=project_kernel_manager(),
-            progress_bar=False,
-            log_output=False,
-            report_mode=False,
-            request_save_on_cell_execute=False,
-            km=km,
-            engine_name=_warm_engine(),
-        )
-    except pm.PapermillExecutionError as exc:
-        raise _StageFailure(exc.ename, exc.evalue, exc.cell_index, out_nb) from None
-    finally:
-        if km.has_kernel:
-            km.shutdown_kernel(now=True)
-        _reap(process)
-        _close_thread_event_loop()
-    sanitize_notebook(out_nb)
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return Path(path).resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-class _StageFailure(Exception):
-    def __init__(self, ename: str, evalue: str, cell_index: int, notebook: Path) -> None:
-        super().__init__(f"{ename}: {evalue}")
-        self.ename, self.evalue, self.cell_index, self.notebook = (
-            ename,
-            evalue,
-            cell_index,
-            notebook,
-        )
-
-
-_USER_ERRORS = {"StudyDataError", "CodebookError", "ParamsError"}
-#: Errors of the machine a stage can meet (permissions, full disk, file-size limit): the
-#: user's to fix, reported like bad input, not as a failed notebook.
-_ENVIRONMENT_ERRNOS = {
-    errno.EACCES: "permission denied",
-    errno.EPERM: "operation not permitted",
-    errno.EROFS: "read-only file system",
-    errno.ENOSPC: "no space left on the disk",
-    errno.EDQUOT: "disk quota exceeded",
-    errno.EFBIG: "file too large for the limit set on this shell (ulimit -f)",
-    errno.EXDEV: "a move across file systems",
-    errno.EMFILE: "too many open files (ulimit -n)",
-}
-
-
-def _environment_error(exc: _StageFailure) -> str | None:
-    """The message for a stage that failed on an error of the machine, or None."""
-    if exc.ename not in ("OSError", "PermissionError", "IOError"):
-        return None
-    match = re.match(r"\[Errno (\d+)\] ([^:]*)(?:: (.*))?", exc.evalue)
-    if not match or int(match.group(1)) not in _ENVIRONMENT_ERRNOS:
-        return None
-    # no file named: the stage was writing into its staging folder
-    staging = exc.notebook.parent.parent
-    where = (match.group(3) or f"{_relative(staging, staging.parents[2])}/").strip("'\"")
-    return (
-        f"{where}: found {_ENVIRONMENT_ERRNOS[int(match.group(1))]} while stage "
-        f"{exc.notebook.stem} wrote its outputs, expected a writable project with room to "
-        "write. Fix: free space, lift the limit or make the folder writable, then run again "
-        "(outputs already in place are untouched)."
-    )
-
-
+# -------------------------------------------------------------------------------- outputs
 def _params_and_root(params_path: Path | str, root: Path | str | None) -> tuple[Path, Path]:
     """The parameters file (resolved) and the project root. The root is found from where
     the file is given, not from where a symbolic link leads, and the file must resolve
@@ -1127,57 +508,11 @@ def _clear_failed(dest: dict[str, Path], stage: Stage) -> None:
         (dest["report"] / "failed").rmdir()
 
 
-def _strands(root: Path, params: Params) -> dict[str, bool]:
-    """Which strands the study has, from its codebook (no data are read)."""
-    from partner_study.codebook import read_codebook
-
-    try:
-        cb = read_codebook(root / params.data[0] / "codebook.yaml")
-    except PartnerStudyError:
-        # stage 01 reports the codebook's problems
-        return {"scales": True, "codes": True, "outcomes": True}
-    # "outcomes": scales besides the dependent to regress it on (no scales at all is
-    # already said by "scales")
-    return {"scales": bool(cb.scales), "codes": bool(cb.codes), "outcomes": len(cb.scales) != 1}
-
-
-def _not_applicable_reason(lacking: Sequence[str]) -> str:
-    """Why a stage is not applicable, from the strands it requires that the study lacks."""
-    declared = {"scales": "survey scales", "codes": "qualitative codes"}
-    missing = [declared[r] for r in lacking if r in declared]
-    parts = ["the codebook declares no " + " and no ".join(missing)] if missing else []
-    if "outcomes" in lacking:
-        parts.append("one scale: nothing to regress the dependent on")
-    return "; ".join(parts)
-
-
 def _prev_outputs(records: dict[str, dict[str, Any]], name: str) -> list[str]:
     return list(records.get(name, {}).get("outputs", {}))
 
 
-def _handle_failure(
-    root: Path, params: Params, stage: Stage, exc: _StageFailure, staging_root: Path
-) -> BaseException:
-    environment_message = _environment_error(exc)
-    if environment_message is not None:
-        shutil.rmtree(staging_root / stage.name, ignore_errors=True)
-        return PartnerStudyError(environment_message)
-    if exc.ename in _USER_ERRORS:
-        # Bad data or parameters: the message is the user's, nothing is kept or written
-        # (stages still running finish in their own staging folders, then are dropped).
-        shutil.rmtree(staging_root / stage.name, ignore_errors=True)
-        return PartnerStudyError(exc.evalue)
-    failed = root / "reports" / params.study / "failed" / stage.notebook
-    failed.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(exc.notebook, failed)
-    return StageError(
-        stage.notebook,
-        str(failed.relative_to(root)),
-        exc.cell_index + 1,
-        f"{exc.ename}: {exc.evalue}",
-    )
-
-
+# ------------------------------------------------------------------------------- manifest
 def _fill_once(once: dict[str, Any], root: Path, params: Params) -> None:
     """The manifest's parts that do not change during a run, computed once."""
     if not once:
@@ -1244,149 +579,3 @@ def _write_manifest(
 def _stage_record(record: dict[str, Any]) -> dict[str, Any]:
     """A stage's record as the manifest keeps it (an earlier version's duration dropped)."""
     return {k: v for k, v in record.items() if k != "seconds"}
-
-
-# --------------------------------------------------------------------------------- verify
-@dataclass
-class VerifyResult:
-    """Outcome of :func:`verify`: one ``(path, status, detail)`` row per output file, and
-    the inputs that differ from the manifest.
-
-    ``detail`` says why a file is not ``identical``, then (one line each, after the
-    first) how it differs from the rerun's (:func:`partner_study.compare.explain`).
-    """
-
-    study: str
-    rows: list[tuple[str, str, str]]
-    seconds: float
-    #: One line per input, provenance or environment difference from the manifest, as
-    #: reported before the rerun (:func:`partner_study.provenance.manifest_changes`).
-    inputs: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(status == "identical" for _, status, _ in self.rows)
-
-
-def verify(
-    params_path: Path | str,
-    *,
-    root: Path | str | None = None,
-    jobs: int | None = None,
-    progress: Callable[[str], None] = lambda s: None,
-) -> VerifyResult:
-    """Rerun the pipeline in a scratch folder and compare every output, byte for byte, with
-    the manifest and with the files in ``reports/`` and ``data/processed/``.
-
-    Before the rerun, the inputs as they are now (raw files, notebooks, parameters file,
-    lock files, package source, commit and what differs from it, environment) are
-    compared with what the manifest records, and each difference is reported through
-    ``progress``. After it, every output that differs is explained: for a table the
-    largest numeric difference and where, for a figure whether its text, only its
-    coordinates or only its ids differ, for a notebook the first differing cell.
-
-    Executed notebooks are compared after the runner's sanitising (no timings, fixed cell
-    ids, relative paths), so any difference is a difference in code, parameters or outputs.
-
-    Returns
-    -------
-    VerifyResult
-        A row per file: ``identical``, or ``different`` / ``missing`` / ``new`` with details;
-        and the input differences.
-
-    Raises
-    ------
-    PartnerStudyError
-        When there is no manifest to verify against, or the rerun fails.
-    """
-    t0 = time.perf_counter()
-    params_path, root = _params_and_root(params_path, root)
-    params = load_params(params_path, root=root)
-    # the outputs compared must not change meanwhile: no run of the study during a verify
-    with study_lock(StudyPaths(root, params.study), command="verify"):
-        return _verify(params_path, root, params, jobs, progress, t0)
-
-
-def _verify(
-    params_path: Path,
-    root: Path,
-    params: Params,
-    jobs: int | None,
-    progress: Callable[[str], None],
-    t0: float,
-) -> VerifyResult:
-    """:func:`verify` once the study's lock is held."""
-    manifest_path = root / "reports" / params.study / "manifest.json"
-    reference = read_manifest(manifest_path)
-    if not reference.get("outputs") or not isinstance(reference["outputs"], dict):
-        raise PartnerStudyError(
-            f"{manifest_path.relative_to(root)}: found no manifest with outputs, expected the "
-            "manifest of an earlier run. Fix: run `partner-study run` first, or check out the "
-            "committed reports/."
-        )
-    recorded = reference.get("provenance")
-    # The commit the manifest names, when the inputs are still exactly its files (a
-    # checkout made after the reference run was committed, or history rewritten since).
-    git = git_state(root, params, like=recorded if isinstance(recorded, dict) else None)
-    now = _provenance_record(root, params, git=git)
-    differences = manifest_changes(reference, now)
-    progress(f"comparing the inputs with {manifest_path.relative_to(root).as_posix()} ...")
-    for line in differences:
-        progress(f"  {line}")
-    if not differences:
-        progress("  every input as the manifest records it")
-    with tempfile.TemporaryDirectory(prefix="partner-study-verify-") as tmp:
-        scratch = Path(tmp)
-        shutil.copytree(notebook_dir(root), notebook_dir(scratch))
-        rel_params = _relative(params_path, root)
-        (scratch / rel_params).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(params_path, scratch / rel_params)
-        for folder in params.data:
-            shutil.copytree(root / folder, scratch / folder)
-        for name in LOCK_FILES:
-            if (root / name).is_file():
-                shutil.copyfile(root / name, scratch / name)
-        progress(f"rerunning {params.study} in a scratch folder ...")
-        # The scratch folder is no git checkout: the rerun states the project's git state.
-        saved = os.environ.get(GIT_STATE_VARIABLE)
-        os.environ[GIT_STATE_VARIABLE] = json.dumps(git, sort_keys=True)
-        try:
-            rerun = run_pipeline(
-                scratch / rel_params, root=scratch, force=True, jobs=jobs, progress=progress
-            )
-        finally:
-            if saved is None:
-                os.environ.pop(GIT_STATE_VARIABLE, None)
-            else:
-                os.environ[GIT_STATE_VARIABLE] = saved
-        fresh = read_manifest(rerun.manifest).get("outputs", {})
-        rows = [
-            _verify_row(root, scratch, rel, reference["outputs"].get(rel), fresh.get(rel))
-            for rel in sorted(set(reference["outputs"]) | set(fresh))
-        ]
-    return VerifyResult(params.study, rows, time.perf_counter() - t0, differences)
-
-
-def _verify_row(
-    root: Path, scratch: Path, rel: str, ref: str | None, new: str | None
-) -> tuple[str, str, str]:
-    """How one output compares: the manifest's hash ``ref``, the rerun's ``new``, the file
-    on disk. A file the rerun did not make is never read (the manifest is data from disk:
-    what it names may lie anywhere)."""
-    if ref is None:
-        return (rel, "new", "made by the rerun, not in the manifest")
-    if new is None:
-        return (rel, "missing", "in the manifest, not made by the rerun")
-    disk, made = root / rel, scratch / rel
-    on_disk = sha256_file(disk) if disk.is_file() else None
-    if on_disk is None:
-        return (rel, "missing", "in the manifest, not on disk")
-    if on_disk != ref:
-        why = "the file on disk differs from the manifest"
-        if new == ref:
-            why += "; the rerun reproduces the manifest's"
-    elif new != ref:
-        why = "the rerun gives other bytes"
-    else:
-        return (rel, "identical", "")
-    return (rel, "different", "\n".join([why, *explain(disk, made)]))

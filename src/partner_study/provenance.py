@@ -5,7 +5,7 @@ notebooks, the parameters file, the lock files) and every output with its sha256
 parameters, the environment (Python and every installed distribution) and the commit
 the inputs come from, with, for each kind of input, whether it differs from that commit
 (:func:`git_state`). The report's footer states the same (:func:`report_provenance`);
-:func:`partner_study.pipeline.verify` compares a rerun with the manifest.
+:func:`partner_study.verify.verify` compares a rerun with the manifest.
 
 Nothing recorded depends on the machine's name, the time, the project's location or
 the state of ``reports/`` and ``data/processed/``: the same inputs give the same bytes.
@@ -62,7 +62,7 @@ STATES = ("clean", "dirty", "not in git", "partly in git", "unknown")
 LOCK_FILES = ("requirements.lock", "environment.yml")
 
 #: Environment variable holding a git state (JSON: ``commit``, ``state``) that
-#: :func:`git_state` returns as it is. :func:`partner_study.pipeline.verify` sets it for
+#: :func:`git_state` returns as it is. :func:`partner_study.verify.verify` sets it for
 #: its rerun, which runs in a scratch folder outside the repository.
 GIT_STATE_VARIABLE = "PARTNER_STUDY_GIT_STATE"
 
