@@ -38,6 +38,7 @@ import yaml
 
 from conftest import make_project
 from partner_study import designs
+from partner_study.disclosure import printed_total
 from partner_study.pipeline import run_pipeline
 
 SHAPES = designs.pairwise_shapes()
@@ -466,7 +467,15 @@ def caption_counts(run: Run) -> dict[str, list[dict[str, int]]]:
         ]
     likert = _read(run, "likert")
     if likert is not None and len(likert):
-        per_item = likert.groupby(["scale", "item", "role"])["n"].sum().reset_index()
+        # answers to an item: the sum of its counts, or, where small counts are hidden,
+        # what its printed counts and percentages tell (nothing when they do not)
+        per_item = (
+            likert.groupby(["scale", "item", "role"])[["n", "percent"]]
+            .apply(lambda c: printed_total(c["n"], c["percent"]))
+            .rename("n")
+            .dropna()
+            .reset_index()
+        )
         out["respondents"] = [per_item.groupby("role")["n"].max().astype(int).to_dict()]
         for scale, rows in per_item.groupby("scale"):
             out[f"respondents:{scale}"] = [rows.groupby("role")["n"].max().astype(int).to_dict()]

@@ -33,6 +33,7 @@ __all__ = [
     "TABLE_NAMES",
     "FIGURE_FORMATS",
     "MODEL_KINDS",
+    "POOLED_SITES",
 ]
 
 #: Model kinds a params file may ask for (see :mod:`partner_study.models`).
@@ -43,6 +44,10 @@ SEED: int = 20231121
 
 #: Figure formats written for every figure.
 FIGURE_FORMATS: tuple[str, ...] = ("pdf", "svg", "png", "tiff")
+
+#: The group of a by-site table that pools the sites too small to be shown on their own
+#: (disclosure control); parentheses keep it apart from every site name.
+POOLED_SITES = "(other sites)"
 
 #: Tidy output tables (DESIGN §5), in report order; the one list the package uses.
 TABLE_NAMES: tuple[str, ...] = (

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from partner_study.codebook import Codebook
+from partner_study.disclosure import suppress_characteristics, suppress_likert
 from partner_study.errors import Problem, StudyDataError
 
 __all__ = [
@@ -80,10 +81,12 @@ def table_characteristics(
     Notes
     -----
     Primary suppression blanks every count below ``suppress_below`` and the statistics of
-    numeric variables answered by fewer people. Secondary (complementary) suppression then
-    blanks further cells until no suppressed count can be derived by subtraction from the
-    group size (levels + missing = group size) or across groups (carers + nurses
-    = all), so that neither a small count nor a percentage that reveals it appears.
+    numeric variables answered by fewer people. Complementary suppression then blanks
+    further cells until no suppressed count can be narrowed to fewer than
+    ``suppress_below`` possible values by any arithmetic on what is printed: the group
+    sizes, the sums of levels and missing answers, the ``all`` column and the percentages
+    at their printed precision (:mod:`partner_study.disclosure.audit`). With suppression
+    on, percentages are rounded to the one decimal Table 1 shows.
     """
     cb = codebook
     names = variables if variables is not None else ["site", *cb.variables]
@@ -148,55 +151,9 @@ def table_characteristics(
 
 def suppress_small_counts(table: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
     """Primary and complementary suppression of a characteristics table (see
-    :func:`table_characteristics`). Returns a copy."""
-    t = table.copy()
-    if threshold <= 0:
-        return t
-    t["n"] = t["n"].astype(float)
-    t["missing"] = t["missing"].astype(float)
-    # Cells: one per row (its n) plus one "missing" cell per (variable, role).
-    cells = t[["variable", "level", "role", "n"]].copy()
-    miss = (
-        t[t["variable"] != "participants"]
-        .groupby(["variable", "role"], sort=False)["missing"]
-        .first()
-        .reset_index()
-        .rename(columns={"missing": "n"})
-    )
-    miss["level"] = "(missing)"
-    cells = pd.concat([cells, miss[["variable", "level", "role", "n"]]], ignore_index=True)
-    numeric = t.groupby("variable")["level"].transform(lambda s: (s == "").all())
-    numeric_vars = set(t.loc[numeric, "variable"]) - {"participants"}
-    cells["sup"] = (cells["n"] > 0) & (cells["n"] < threshold)
-    # A group with fewer people than the threshold is suppressed entirely.
-    small_roles = set(t.loc[(t["variable"] == "participants") & (t["n"] < threshold), "role"])
-    cells.loc[cells["role"].isin(small_roles), "sup"] = True
-    for _ in range(100):
-        before = int(cells["sup"].sum())
-        # (a) within a variable and group: levels + missing add up to the group size.
-        #     Numeric variables: answered + missing add up to the group size.
-        for keys in (["variable", "role"], ["variable", "level"]):
-            sub = cells[cells["variable"] != "participants"]
-            n_sup = sub.groupby(keys)["sup"].transform("sum")
-            lonely = sub[(n_sup == 1)]
-            for _key, grp in lonely.groupby(keys):
-                cand = grp[~grp["sup"] & (grp["n"] > 0)]
-                if cand.empty:
-                    continue
-                cells.loc[cand["n"].idxmin(), "sup"] = True
-        if int(cells["sup"].sum()) == before:
-            break
-    row_sup = cells.iloc[: len(t)]["sup"].to_numpy()
-    miss_sup = cells.iloc[len(t) :].set_index(["variable", "role"])["sup"]
-    t["suppressed"] = row_sup
-    key = pd.MultiIndex.from_frame(t[["variable", "role"]])
-    t.loc[miss_sup.reindex(key).fillna(False).to_numpy(dtype=bool), "missing"] = np.nan
-    stats_cols = ["n", "percent", "mean", "sd", "median", "q1", "q3"]
-    t.loc[t["suppressed"], stats_cols] = np.nan
-    t.loc[t["variable"].isin(numeric_vars) & t["suppressed"], "missing"] = np.nan
-    t["missing"] = t["missing"].astype("Int64")
-    t["n"] = t["n"].astype("Int64")
-    return t
+    :func:`table_characteristics` and
+    :func:`partner_study.disclosure.suppress_characteristics`). Returns a copy."""
+    return suppress_characteristics(table, threshold=threshold)
 
 
 def _likert_groups(data: pd.DataFrame, by: str, codebook: Codebook) -> list[str]:
@@ -246,7 +203,11 @@ def _unanswered(scored: pd.DataFrame, codebook: Codebook) -> list[Problem]:
 
 
 def table_likert(
-    scored: pd.DataFrame | None, codebook: Codebook, *, by: str = "role"
+    scored: pd.DataFrame | None,
+    codebook: Codebook,
+    *,
+    by: str = "role",
+    suppress_below: int = 0,
 ) -> pd.DataFrame:
     """Distribution of the answers to every Likert item, by group.
 
@@ -258,6 +219,11 @@ def table_likert(
         The scales (items, response range) and the declared order of the groups.
     by : str
         Column defining the groups (default ``role``); an ``all`` group is added.
+    suppress_below : int
+        Disclosure threshold (``describe.suppress_below``, which stage 02 passes): counts
+        from 1 to ``suppress_below - 1``, and the counts from which they could be derived,
+        are empty with their percentages, and percentages are rounded to one decimal
+        (:func:`partner_study.disclosure.suppress_likert`). 0 (the default) or 1: off.
 
     Returns
     -------
@@ -309,4 +275,5 @@ def table_likert(
         .sort_values(["_o", "_g", "response"], kind="stable")
         .drop(columns=["_o", "_g"])
     )
-    return out[LIKERT_COLUMNS].reset_index(drop=True)
+    out = out[LIKERT_COLUMNS].reset_index(drop=True)
+    return suppress_likert(out, threshold=suppress_below) if suppress_below > 1 else out

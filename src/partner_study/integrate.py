@@ -44,6 +44,7 @@ __all__ = [
     "DIVERGENCE",
     "NOT_COMPARABLE",
     "NOT_APPLICABLE",
+    "SUPPRESSED_SHARE",
     "joint_display_statistics",
     "joint_display_roles",
     "table_joint_display",
@@ -55,6 +56,8 @@ DIVERGENCE = "divergence"
 NOT_COMPARABLE = "not_comparable"
 #: Label when the study declares one role: there is nothing to compare.
 NOT_APPLICABLE = "not_applicable"
+#: Label when a share compared is hidden by disclosure control: no comparison is shown.
+SUPPRESSED_SHARE = "suppressed"
 
 _STAT_COLUMNS = ["theme", "measure", "group", "value", "n"]
 _LONG_COLUMNS = ["theme", "role", "n_coded", "n_mentioning", "pct_mentioning", "quote"]
@@ -436,9 +439,9 @@ def _pairs(pct: np.ndarray, coded: np.ndarray, n_roles: int) -> tuple[np.ndarray
         return np.full(n_themes, first[0], np.int64), np.full(n_themes, first[1], np.int64)
     # the two coded roles whose shares differ most (with two coded roles, those two); when
     # every coded role has the same share, the first two coded roles
-    among = pct[:, present]
-    low = present[np.argmin(among, axis=1)]
-    high = present[np.argmax(among, axis=1)]
+    among = pct[:, present]  # a share hidden by disclosure control is never the one chosen
+    low = present[np.argmin(np.where(np.isnan(among), np.inf, among), axis=1)]
+    high = present[np.argmax(np.where(np.isnan(among), -np.inf, among), axis=1)]
     same = low == high
     low[same], high[same] = present[0], present[1]
     return np.minimum(low, high), np.maximum(low, high)
@@ -468,7 +471,10 @@ def _compare(long: pd.DataFrame, roles: list[str], rule: dict[str, float]) -> pd
     pct_b = np.where(has_b, pct[rows, bb], np.nan)
     difference = pct_a - pct_b
     p_value = np.full(len(themes), np.nan)
+    # a share hidden by disclosure control (NaN with coded participants) is not compared:
+    # a difference or a test beside it would give it away
     testable = has_b & (total[rows, a] > 0) & (total[rows, bb] > 0)
+    testable &= ~np.isnan(pct_a) & ~np.isnan(pct_b)
     for i in np.flatnonzero(testable):  # one test per theme
         x, nx, y, ny = n[i, a[i]], total[i, a[i]], n[i, b[i]], total[i, b[i]]
         p_value[i] = stats.fisher_exact([[x, nx - x], [y, ny - y]]).pvalue
@@ -477,8 +483,12 @@ def _compare(long: pd.DataFrame, roles: list[str], rule: dict[str, float]) -> pd
         divergent = (gap >= rule["threshold"]) | (
             (p_value < rule["alpha"]) & (gap >= rule["min_difference"])
         )
+    hidden = (np.isnan(pct_a) & (total[rows, a] > 0)) | (
+        has_b & np.isnan(pct_b) & (total[rows, bb] > 0)
+    )
     label = np.where(divergent, DIVERGENCE, CONVERGENCE)
     label = np.where(np.isnan(difference), NOT_COMPARABLE, label)
+    label = np.where(hidden, SUPPRESSED_SHARE, label)
     label = np.where(has_b, label, NOT_APPLICABLE)
     return pd.DataFrame(
         {
@@ -538,8 +548,9 @@ def table_joint_display(
         - ``p_value`` : float, two-sided Fisher exact test of the 2x2 table
           (role x mentioned) of the two roles, unadjusted
         - ``label`` : str, ``"divergence"``, ``"convergence"``, ``"not_comparable"``
-          (fewer than two roles have a coded participant) or ``"not_applicable"`` (the
-          study declares one role)
+          (fewer than two roles have a coded participant), ``"suppressed"`` (a share is
+          hidden by disclosure control: ``difference_pp`` and ``p_value`` are empty) or
+          ``"not_applicable"`` (the study declares one role)
         - ``quote_a``, ``quote_b`` : str, “quote” (pseudonym) of each role, or missing
         - ``pct_level_<level>`` : float, per engagement level (snake_case label), in
           level order: percent of both-strand participants at that level mentioning

@@ -148,6 +148,7 @@ PRELOAD_ROUNDS: tuple[tuple[str, ...], ...] = (
         "PIL.PngImagePlugin",
         "PIL.TiffImagePlugin",
         "scipy.special",
+        "scipy.optimize",  # small-cell suppression (partner_study.disclosure)
         "partner_study.figures",
         "partner_study.describe",
         "partner_study.scales",

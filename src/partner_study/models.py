@@ -56,6 +56,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.stattools import jarque_bera
 
 from partner_study.config import MODEL_KINDS, SEED
+from partner_study.disclosure import pool_small_groups
 from partner_study.errors import ParamsError, Problem, StudyDataError
 
 __all__ = [
@@ -2322,6 +2323,7 @@ def fit_by_site(
     *,
     min_n: int = 30,
     levels: Mapping[str, Sequence] | None = None,
+    pool_below: int = 0,
 ) -> pd.DataFrame:
     """The joint model of a params ``regression`` spec fitted in each site separately.
 
@@ -2335,6 +2337,13 @@ def fit_by_site(
         Sites with fewer complete cases are reported with a note, not fitted.
     levels : mapping, optional
         Declared levels of categorical covariates, reference first (as :func:`fit_models`).
+    pool_below : int
+        The disclosure threshold (``describe.suppress_below``; 0 or 1: off). Sites with
+        fewer complete cases are not shown on their own: they are fitted together as one
+        group, :data:`partner_study.config.POOLED_SITES`, with the smallest other sites
+        when they are still too few (:func:`partner_study.disclosure.pool_small_groups`);
+        when that leaves fewer than two groups nothing is fitted (no rows, and
+        ``attrs["note"]`` says why).
 
     Returns
     -------
@@ -2346,6 +2355,24 @@ def fit_by_site(
     group = s.groups or "site"
     covariates = [c for c in s.covariates if c not in s.outcomes and c != group]
     scored = _declare(scored, levels, covariates)
+    if pool_below > 1 and group in scored.columns:
+        answered = scored[[s.dependent, *s.outcomes, *covariates]].notna().all(axis=1)
+        sites = scored[group].astype("object").where(scored[group].notna())
+        counts = sites[answered].dropna().astype(str).value_counts()
+        mapping = pool_small_groups(
+            {str(k): int(v) for k, v in counts.items()}, threshold=pool_below
+        )
+        if mapping is None:
+            out = pd.DataFrame({c: pd.Series(dtype="float64") for c in BY_SITE_COLUMNS})
+            out = out.astype({"site": "str", "term": "str", "note": "str"})
+            out.attrs["note"] = (
+                f"No model by site: fewer than two sites (or pooled groups of sites) have "
+                f"{pool_below} or more complete cases (disclosure control)."
+            )
+            return out
+        scored = scored.assign(
+            **{group: sites.map(lambda v: v if pd.isna(v) else mapping.get(str(v), v))}
+        )
     rows = []
     for site, data in scored.groupby(group, sort=True):
         used = [c for c in covariates if data[c].nunique(dropna=True) > 1]

@@ -27,13 +27,18 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from partner_study.disclosure import REDACTION_KINDS, redact_text
+from partner_study.disclosure import (
+    REDACTION_KINDS,
+    pool_small_groups,
+    redact_text,
+    suppress_codes,
+)
 from partner_study.errors import ParamsError, Problem, StudyDataError
 
 __all__ = [
@@ -41,6 +46,7 @@ __all__ = [
     "THEME_ROW",
     "REDACTION_KINDS",
     "table_codes",
+    "code_tables",
     "table_cooccurrence",
     "themes_by_role",
     "redact_text",
@@ -247,6 +253,54 @@ def table_codes(
     )
     out = out.astype({c: "str" for c in ["theme", "code", *keys]})
     return out[_codes_columns(keys)].reset_index(drop=True)
+
+
+def _group_sizes(table: pd.DataFrame, by: str) -> dict[str, int]:
+    """Coded participants of each group of a :func:`table_codes` table (its denominators,
+    from the theme rows' counts and full-precision percentages)."""
+    rows = table[
+        (table["code"] == THEME_ROW) & (table[by] != _ALL) & (table["pct_participants"] > 0)
+    ]
+    size = (100.0 * rows["n_participants"] / rows["pct_participants"]).round()
+    return {str(g): int(v) for g, v in size.groupby(rows[by].astype(str)).max().items()}
+
+
+def code_tables(
+    segments: pd.DataFrame, participants: pd.DataFrame, *, suppress_below: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The codes tables by role and by site (:func:`table_codes`), as they may be released.
+
+    Parameters
+    ----------
+    segments, participants : DataFrame
+        As for :func:`table_codes`.
+    suppress_below : int
+        The disclosure threshold (``describe.suppress_below``); 0 or 1: off.
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        ``tables/codes`` (by role) and ``tables/codes-by-site``. Sites with fewer than
+        ``suppress_below`` coded participants are pooled into one group,
+        :data:`partner_study.config.POOLED_SITES` (with the smallest other sites when they
+        are still too few, :func:`partner_study.disclosure.pool_small_groups`); when that
+        leaves fewer than two groups the table by site has no rows (withheld). Then the
+        small counts of both tables, and the cells from which they could be derived, are
+        suppressed together (:func:`partner_study.disclosure.suppress_codes`): the two
+        tables print the same ``all`` rows.
+    """
+    codes = table_codes(segments, participants, by="role")
+    by_site = table_codes(segments, participants, by="site")
+    if suppress_below > 1 and len(by_site):
+        mapping = pool_small_groups(_group_sizes(by_site, "site"), threshold=suppress_below)
+        if mapping is None:
+            by_site = by_site.iloc[:0]
+        elif any(group != site for site, group in mapping.items()):
+            site = participants["site"].astype(str)
+            people = participants.assign(site=site.map(lambda v: mapping.get(v, v)))
+            by_site = table_codes(segments, people, by="site")
+    protected, released = suppress_codes(codes, by_site, threshold=suppress_below)
+    return protected, cast(pd.DataFrame, released)
 
 
 def silent_members(coded_ids: Any, participants: pd.DataFrame) -> list[str]:

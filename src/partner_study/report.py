@@ -18,10 +18,12 @@ from typing import Any
 
 import pandas as pd
 
-from partner_study.config import TABLE_NAMES
+from partner_study.config import POOLED_SITES, TABLE_NAMES
+from partner_study.disclosure import AUDITED_TABLES, printed_total
 from partner_study.errors import ParamsError, Problem, StudyDataError
 from partner_study.shape import StudyShape
-from partner_study.tables import column_alignment
+from partner_study.tables import SUPPRESSED, column_alignment
+from partner_study.tables._cells import _hidden_in_column, _suppression_note
 
 __all__ = [
     "READ_TABLES",
@@ -37,8 +39,11 @@ __all__ = [
     "build_report",
 ]
 
-#: Tables the report reads: the tidy tables it shows, then those its captions count from.
-READ_TABLES: tuple[str, ...] = (*TABLE_NAMES, "regression-by-site", "joint-display-roles")
+#: Tables the report reads: the tidy tables it shows, then those its captions count from
+#: and those the disclosure audit reads with them.
+READ_TABLES: tuple[str, ...] = tuple(
+    dict.fromkeys((*TABLE_NAMES, "regression-by-site", "joint-display-roles", *AUDITED_TABLES))
+)
 #: The paper tables of the regression, one per model kind
 #: (:func:`partner_study.tables.regression_displays`).
 REGRESSION_TABLES: tuple[str, ...] = (
@@ -737,7 +742,11 @@ def _not_applicable_markup(sentences: Iterable[str]) -> list[str]:
 
 
 def not_applicable(
-    shape: StudyShape, tables: Mapping[str, pd.DataFrame], *, models: Iterable[str] = ()
+    shape: StudyShape,
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    models: Iterable[str] = (),
+    suppress_below: int = 0,
 ) -> list[str]:
     """One sentence per analysis the study's shape or data rule out, with the reason.
 
@@ -749,6 +758,9 @@ def not_applicable(
         The tidy tables of the run (agreement notes, regression skips, site rows).
     models : iterable of str
         The model kinds the parameters ask for.
+    suppress_below : int
+        The disclosure threshold, for the sentences on sites pooled or withheld in the
+        analyses by site (0: none).
 
     Returns
     -------
@@ -789,6 +801,33 @@ def not_applicable(
         for model, note in dict(zip(skipped["model"], skipped["note"], strict=True)).items():
             if str(model) in set(models) or not models:
                 out.append(f"{_pretty(str(model))} model: {str(note).rstrip('.')}.")
+    if suppress_below > 1 and len(shape.sites) > 1:
+        out += _by_site_sentences(tables, suppress_below)
+    return out
+
+
+def _by_site_sentences(tables: Mapping[str, pd.DataFrame], threshold: int) -> list[str]:
+    """What disclosure control did to the analyses by site, one sentence each."""
+    out = []
+    analyses = (
+        ("codes-by-site", "codes", "Codes by site", "coded participants"),
+        ("regression-by-site", "regression", "Regression by site", "complete cases"),
+    )
+    for name, parent, what, unit in analyses:
+        frame, whole = tables.get(name), tables.get(parent)
+        if frame is None or whole is None or not len(whole):
+            continue
+        if not len(frame):
+            out.append(
+                f"{what}: withheld, since fewer than two sites (or pooled groups of sites) "
+                f"have {threshold} or more {unit} (disclosure control)."
+            )
+        elif "site" in frame.columns and frame["site"].astype(str).eq(POOLED_SITES).any():
+            out.append(
+                f"{what}: sites with fewer than {threshold} {unit} are not shown on their "
+                f"own but pooled, with the smallest other sites where they are still too "
+                f"few, as 'Other sites' (disclosure control)."
+            )
     return out
 
 
@@ -830,9 +869,15 @@ def paper_tables(
             and name in TABLE_NAMES
             and name not in ("regression", "likert", "joint-display")
         }
-        | _likert_tables(tables.get("likert"), shape)
+        | _likert_tables(tables.get("likert"), shape, suppress_below)
         | _regression_tables(tables.get("regression"), shape)
-        | _joint_tables(tables.get("joint-display"), shape, tables.get("joint-display-roles"))
+        | _joint_tables(
+            tables.get("joint-display"),
+            shape,
+            tables.get("joint-display-roles"),
+            suppress_below=suppress_below,
+            statistics=tables.get("joint-display-statistics"),
+        )
     )
 
 
@@ -843,6 +888,9 @@ def _joint_tables(
     frame: pd.DataFrame | None,
     shape: StudyShape | None,
     per_role: pd.DataFrame | None = None,
+    *,
+    suppress_below: int = 5,
+    statistics: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The joint display, its survey scores apart (one row per theme and scale) so that no
     table is too wide to read: ``joint-display`` and ``joint-display-scores``. With three
@@ -852,16 +900,28 @@ def _joint_tables(
     if frame is None or not len(frame):
         return {}
     means = [c for c in frame.columns if _MEAN.match(str(c))]
-    display = format_table(frame.drop(columns=means), "joint-display", shape=shape)
+    display = format_table(
+        frame.drop(columns=means), "joint-display", shape=shape, suppress_below=suppress_below
+    )
     if per_role is not None and per_role["role"].nunique() > 2:
         share = per_role.pivot_table(
-            index="theme", columns="role", values="pct_mentioning", aggfunc="first", sort=False
+            index="theme",
+            columns="role",
+            values="pct_mentioning",
+            aggfunc="first",
+            sort=False,
+            dropna=False,
         )
+        coded = pd.to_numeric(per_role["n_coded"], errors="coerce").groupby(per_role["role"]).max()
         roles = shape.group_order(share.columns) if shape is not None else list(share.columns)
         for i, role in enumerate(r for r in roles if r in share.columns):
             name = f"{shape.role_label(role, plural=True) if shape else role}, %"
             values = frame["theme"].astype(str).map(share[role])
-            cells = ["" if pd.isna(v) else f"{float(v):.1f}" for v in values]
+            hidden = values.isna() & bool(coded.get(role, 0) > 0)
+            cells = [
+                SUPPRESSED if h else "" if pd.isna(v) else f"{float(v):.1f}"
+                for v, h in zip(values, hidden, strict=True)
+            ]
             display.insert(1 + i, name, cells, allow_duplicates=True)
     out = {"joint-display": display}
     if not means:
@@ -884,7 +944,13 @@ def _joint_tables(
 
     def mean(column: str) -> list[str]:
         values = wide[column] if column in wide.columns else pd.Series(float("nan"), wide.index)
-        return ["" if pd.isna(v) else f"{float(v):.2f}" for v in values]
+        hidden = _hidden_means(wide, column, statistics)
+        if hidden is None:  # without the survey side's counts: missing among printed means
+            hidden = _hidden_in_column(values)
+        return [
+            SUPPRESSED if h else "" if pd.isna(v) else f"{float(v):.2f}"
+            for v, h in zip(values, hidden, strict=True)
+        ]
 
     display = pd.DataFrame(
         {
@@ -899,17 +965,36 @@ def _joint_tables(
         "Mean scale scores of the participants who took part in both strands, by whether "
         "they raised the theme."
     )
+    if any(SUPPRESSED in display[c].tolist() for c in display.columns[2:]):
+        display.attrs["note"] += _suppression_note(SUPPRESSED, suppress_below)
     out["joint-display-scores"] = display
     return out
 
 
-def _likert_tables(frame: pd.DataFrame | None, shape: StudyShape | None) -> dict[str, pd.DataFrame]:
+def _hidden_means(
+    wide: pd.DataFrame, column: str, statistics: pd.DataFrame | None
+) -> pd.Series | None:
+    """Which means of the joint display's survey scores are hidden by disclosure control:
+    those whose group size the survey side (``joint-display-statistics``) leaves empty
+    (an empty group has size 0 and no mean to hide). None without that table."""
+    if statistics is None or not {"theme", "measure", "group", "n"} <= set(statistics.columns):
+        return None
+    n = pd.to_numeric(statistics["n"], errors="coerce")
+    keys = statistics["theme"].astype(str) + "\x00" + statistics["measure"].astype(str)
+    hidden = dict(zip(keys + "\x00" + statistics["group"].astype(str), n.isna(), strict=True))
+    wanted = wide["theme"].astype(str) + "\x00mean_" + wide["scale"].astype(str) + "\x00" + column
+    return wanted.map(lambda k: bool(hidden.get(k, False)))
+
+
+def _likert_tables(
+    frame: pd.DataFrame | None, shape: StudyShape | None, suppress_below: int = 5
+) -> dict[str, pd.DataFrame]:
     """The Likert paper table, or one per response set when scales differ in range."""
     from partner_study.tables import likert_displays
 
     if frame is None or not len(frame):
         return {}
-    return likert_displays(frame, shape=shape)
+    return likert_displays(frame, shape=shape, suppress_below=suppress_below)
 
 
 def _regression_tables(
@@ -957,7 +1042,7 @@ def caption_counts(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
 
     - ``characteristics``: participants per role (Table 1's column headers).
     - ``likert`` and ``likert-<scale>``: per role, the largest number of answers to one
-      item (of every scale, or of that scale).
+      item (of every scale, or of that scale), as the printed counts and percentages tell it.
     - ``reliability``, ``regression``, ``regression-forest``, ``regression-sensitivity``:
       the largest n of the table's rows (its n column gives each row's).
     - ``codes``, ``cooccurrence``, ``quotes``, ``themes-by-role``, ``joint-display``:
@@ -974,10 +1059,16 @@ def caption_counts(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
         }
     likert = tables.get("likert")
     if likert is not None and len(likert):
+        cells = likert.assign(
+            n=pd.to_numeric(likert["n"]),
+            percent=pd.to_numeric(likert["percent"]),
+            role=likert["role"].astype(str),
+        )
         per_item = (
-            likert.assign(n=pd.to_numeric(likert["n"]), role=likert["role"].astype(str))
-            .groupby(["scale", "item", "role"], sort=False)["n"]
-            .sum()
+            cells.groupby(["scale", "item", "role"], sort=False)[["n", "percent"]]
+            .apply(lambda c: printed_total(c["n"], c["percent"]))
+            .rename("n")
+            .dropna()
             .reset_index()
         )
         out["likert"] = _by_role(_str_keys(per_item.groupby("role", sort=False)["n"].max()))

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from partner_study.codebook import Codebook, Role, read_codebook
+from partner_study.config import POOLED_SITES
 
 __all__ = ["ALL", "StudyShape", "study_shape", "read_shape"]
 
@@ -87,7 +88,10 @@ class StudyShape:
         return key
 
     def site_name(self, site: Any) -> str:
-        """A site's declared label, else its stored code."""
+        """A site's declared label, else its stored code; ``Other sites`` for the pooled
+        group of a by-site table (:data:`partner_study.config.POOLED_SITES`)."""
+        if str(site) == POOLED_SITES:
+            return "Other sites"
         return self.sites.get(str(site), str(site))
 
     def group_label(self, group: Any, by: str = "role", *, plural: bool = True) -> str:

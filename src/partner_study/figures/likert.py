@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ from matplotlib.patches import Patch
 from matplotlib.textpath import text_to_path
 
 from partner_study.codebook import Codebook, Scale
+from partner_study.disclosure import printed_total
 from partner_study.figures.style import (
     DOUBLE_COLUMN_MM,
     RCPARAMS,
@@ -43,6 +45,14 @@ LEGEND_WRAP = 30
 MAX_PANELS_PER_ROW = 3
 #: The neutral grey of odd scales (as in the ColorBrewer ramps of the style).
 _NEUTRAL = "#d9d9d9"
+#: Legend entry of the answers hidden by disclosure control, drawn at the end of a bar.
+SUPPRESSED_LABEL = "Suppressed"
+_SUPPRESSED_STYLE: dict[str, Any] = {
+    "facecolor": "white",
+    "edgecolor": "0.55",
+    "hatch": "////",
+    "linewidth": 0.3,
+}
 
 # Heights in mm. A row of panels: its title and x axis take about 14 mm, each item at
 # least 3.6 mm more (an item whose label has more lines counts as more items); from four
@@ -128,6 +138,43 @@ def _row_major(items: Sequence, cols: int) -> list:
     ]
 
 
+def _shares(
+    sub: pd.DataFrame, items: list[str], responses: list, suppressed: bool
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Percent of each item's answers per response (rows items), the percent hidden by
+    disclosure control, and the largest number of answers to an item the table tells.
+
+    Without hidden counts, percentages are computed from the counts; with them, the
+    printed percentages are drawn and the hidden ones make up the rest of the bar.
+    """
+    counts = (
+        sub.groupby(["item", "response"])["n"]
+        .sum(min_count=1)
+        .unstack()
+        .reindex(index=items, columns=responses)
+    )
+    if not suppressed or "percent" not in sub.columns:
+        filled = counts.fillna(0.0).to_numpy(dtype=float)
+        answered = filled.sum(axis=1, keepdims=True)
+        pct = np.divide(100 * filled, answered, out=np.zeros_like(filled), where=answered > 0)
+        return pct, np.zeros(len(items)), float(answered.max())
+    printed = (
+        sub.assign(percent=pd.to_numeric(sub["percent"], errors="coerce"))
+        .groupby(["item", "response"])["percent"]
+        .sum(min_count=1)
+        .unstack()
+        .reindex(index=items, columns=responses)
+    )
+    pct = printed.where(counts.notna()).fillna(0.0).to_numpy(dtype=float)
+    answered = [
+        printed_total(counts.iloc[k], printed.iloc[k]) if counts.iloc[k].notna().any() else 0.0
+        for k in range(len(items))
+    ]
+    hidden = np.where(counts.isna().any(axis=1), np.clip(100.0 - pct.sum(axis=1), 0, 100), 0.0)
+    told = [a for a in answered if a == a]
+    return pct, hidden, float(max(told)) if told else math.nan
+
+
 def _panels(
     data: pd.DataFrame, shape: StudyShape | None, roles: Sequence[str] | None, by: str
 ) -> list[str]:
@@ -184,14 +231,19 @@ def plot_likert(
     -------
     Figure or None
         Double-column figure, or ``None`` when nobody answered any item of the scale
-        (nothing to draw). A group with no answers to the scale gets no panel.
+        (nothing to draw). A group with no answers to the scale gets no panel. When the
+        table hides small counts (disclosure control), the printed percentages are drawn
+        and the hidden ones together make a hatched segment at the end of the bar
+        (``Suppressed`` in the legend); a panel's n is given when the printed cells tell
+        it.
     """
     data = likert[likert["scale"].astype(str) == scale.name].assign(
         role=lambda d: d["role"].astype(str),
         item=lambda d: d["item"].astype(str),
         response=lambda d: pd.to_numeric(d["response"], errors="coerce"),
-        n=lambda d: pd.to_numeric(d["n"], errors="coerce").fillna(0),
+        n=lambda d: pd.to_numeric(d["n"], errors="coerce"),
     )
+    suppressed = bool(data["n"].isna().any())
     groups = _panels(data, shape, roles, by)
     if not groups:
         return None
@@ -207,10 +259,10 @@ def plot_likert(
     y = tops - units / 2
 
     legend_labels = [_wrap(t, LEGEND_WRAP) for t in labels]
-    cols, rows = _legend_layout(legend_labels, DOUBLE_COLUMN_MM)
+    legend_all = [*legend_labels, SUPPRESSED_LABEL] if suppressed else legend_labels
+    cols, rows = _legend_layout(legend_all, DOUBLE_COLUMN_MM)
     legend_lines = sum(
-        max(t.count("\n") + 1 for t in legend_labels[r * cols : (r + 1) * cols])
-        for r in range(rows)
+        max(t.count("\n") + 1 for t in legend_all[r * cols : (r + 1) * cols]) for r in range(rows)
     )
     ncols = min(len(groups), MAX_PANELS_PER_ROW)
     nrows = math.ceil(len(groups) / ncols)
@@ -226,14 +278,7 @@ def plot_likert(
             ax.remove()
         for k, (ax, group) in enumerate(zip(flat, groups, strict=False)):
             sub = data[data["role"] == group]
-            counts = (
-                sub.pivot_table(index="item", columns="response", values="n", aggfunc="sum")
-                .reindex(index=items, columns=responses)
-                .fillna(0.0)
-                .to_numpy(dtype=float)
-            )
-            answered = counts.sum(axis=1, keepdims=True)
-            pct = np.divide(100 * counts, answered, out=np.zeros_like(counts), where=answered > 0)
+            pct, hidden, n = _shares(sub, items, list(responses), suppressed)
             half = len(responses) // 2
             below = pct[:, :half].sum(axis=1)
             if len(responses) % 2 == 1:
@@ -251,14 +296,16 @@ def plot_likert(
                     label=label,
                 )
                 left = left + pct[:, j]
+            if suppressed:  # the hidden answers together, after the last response
+                ax.barh(y, hidden, left=left, height=0.7, **_SUPPRESSED_STYLE)
             ax.axvline(0, color="0.3", linewidth=0.6)
             ax.set_xlim(-100, 100)
             ax.set_xticks([-100, -50, 0, 50, 100])
             ax.set_xticklabels(["100", "50", "0", "50", "100"])
             ax.set_xlabel("Percent of answers")
             ax.set_ylim(-0.1, units.sum() + 0.1)
-            n = int(answered.max())
-            ax.set_title(f"{_title(group, shape, by)} (n = {n:,})", loc="left")
+            title = _title(group, shape, by)
+            ax.set_title(f"{title} (n = {int(n):,})" if n == n else title, loc="left")
             ax.set_yticks(y)
             if k % ncols == 0:
                 ax.set_yticklabels(texts)
@@ -266,6 +313,8 @@ def plot_likert(
                 ax.set_yticklabels([])
             ax.tick_params(axis="y", length=0)
         handles = [Patch(color=c, label=t) for t, c in zip(legend_labels, colours, strict=True)]
+        if suppressed:
+            handles.append(Patch(label=SUPPRESSED_LABEL, **_SUPPRESSED_STYLE))
         fig.legend(handles=_row_major(handles, cols), loc="outside lower center", ncols=cols)
     return fig
 

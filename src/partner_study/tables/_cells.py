@@ -32,6 +32,7 @@ _LABEL_NAMES = {
     "convergence": "Convergence",
     "divergence": "Divergence",
     "not_comparable": "Not comparable",
+    "suppressed": "Not compared",
 }
 _NUMERIC_CELL = re.compile(
     r"^\s*(?:[<>]?[+-]?\d[\d,]*(?:\.\d+)?%?(?:\s*[†‡*]+)?"
@@ -202,6 +203,21 @@ def _display(columns: Mapping[str, Sequence[str] | pd.Series], note: str = "") -
     out = pd.DataFrame({k: list(v) for k, v in columns.items()}, dtype=object)
     out.attrs["note"] = note
     return out.reset_index(drop=True)
+
+
+def _suppression_note(marker: str, suppress_below: int) -> str:
+    """The note sentence of a display with suppressed cells."""
+    return (
+        f" Cells marked '{marker}' hide a count from 1 to {suppress_below - 1} or a "
+        "value from which such a count could be derived (disclosure control)."
+    )
+
+
+def _hidden_in_column(values: pd.Series) -> pd.Series:
+    """Missing numbers of a column that prints others: hidden by disclosure control
+    (a column with no number at all has nothing to hide)."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    return numbers.isna() & bool(numbers.notna().any())
 
 
 def _group_order(

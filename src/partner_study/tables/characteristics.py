@@ -21,6 +21,7 @@ from partner_study.tables._cells import (
     _num,
     _pretty,
     _role,
+    _suppression_note,
     _text,
 )
 
@@ -142,10 +143,7 @@ def _characteristics(
         parts.append("median [Q1, Q3]")
     note = ", ".join(parts[:-1]) + " or " + parts[-1] + "." if len(parts) > 1 else parts[0] + "."
     if (wide[roles] == marker).any().any():
-        note += (
-            f" Cells marked '{marker}' hide a count from 1 to {suppress_below - 1} or a "
-            "value from which such a count could be derived (disclosure control)."
-        )
+        note += _suppression_note(marker, suppress_below)
     if wide[roles].isna().any().any():
         note += " Blank: not asked of that group."
     return _display(data, note)

@@ -12,6 +12,7 @@ from partner_study.shape import StudyShape
 from partner_study.tables._cells import (
     _ALL,
     _THEME_ROW,
+    SUPPRESSED,
     _col,
     _display,
     _group_order,
@@ -20,6 +21,7 @@ from partner_study.tables._cells import (
     _num,
     _pretty,
     _role,
+    _suppression_note,
     _text,
 )
 
@@ -35,6 +37,8 @@ def _codes(
     *,
     labels: Mapping[str, str] | None,
     shape: StudyShape | None = None,
+    marker: str = SUPPRESSED,
+    suppress_below: int = 5,
     **_: Any,
 ) -> pd.DataFrame:
     group = _group_column(frame)
@@ -52,9 +56,13 @@ def _codes(
     )
     groups = _group_order(t["group"], shape, group or "role")
     t["cell"] = np.where(
-        t["pct"].isna(),
-        t["n"].map(_int),
-        t["n"].map(_int) + " (" + t["pct"].map(lambda v: _num(v, 1)) + ")",
+        t["n"].isna(),
+        marker,
+        np.where(
+            t["pct"].isna(),
+            t["n"].map(_int),
+            t["n"].map(_int) + " (" + t["pct"].map(lambda v: _num(v, 1)) + ")",
+        ),
     )
     key = t["theme"] + "\x00" + t["code"]
     t["_o"] = key.map({k: i for i, k in enumerate(pd.unique(key))})
@@ -96,24 +104,43 @@ def _codes(
         data[header] = wide[g].map(lambda v: "" if _is_missing(v) else v)
     segments = t[t["group"] == (_ALL if _ALL in groups else groups[0] if groups else _ALL)]
     if "n_segments" in frame.columns and len(segments):
-        data["Segments"] = wide["_o"].map(segments.set_index("_o")["seg"]).map(_int)
+        seg = wide["_o"].map(segments.set_index("_o")["seg"])
+        data["Segments"] = np.where(seg.isna(), marker, seg.map(_int))
     note = (
         "Data are participants who raised the code at least once, n (% of the group's coded "
         "participants); (any code): the theme as a whole, a participant counted once."
     )
     if "Segments" in data:
         note += " Segments: coded segments carrying the code (all groups)."
+    if t["n"].isna().any():
+        note += _suppression_note(marker, suppress_below)
     return _display(data, note)
 
 
 def _cooccurrence(
-    frame: pd.DataFrame, *, labels: Mapping[str, str] | None, **_: Any
+    frame: pd.DataFrame,
+    *,
+    labels: Mapping[str, str] | None,
+    marker: str = SUPPRESSED,
+    suppress_below: int = 5,
+    **_: Any,
 ) -> pd.DataFrame:
+    def counts(column: str) -> pd.Series:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        return pd.Series(np.where(values.isna(), marker, values.map(_int)), index=frame.index)
+
     data: dict[str, Any] = {
         "Code": frame["code_a"].map(lambda v: _pretty(v, labels)),
         "Co-occurring code": frame["code_b"].map(lambda v: _pretty(v, labels)),
-        "Segments": frame["n_segments"].map(_int),
+        "Segments": counts("n_segments"),
     }
+    note = "Segments (participants) coded with both codes."
     if "n_participants" in frame.columns:
-        data["Participants"] = frame["n_participants"].map(_int)
-    return _display(data, "Segments (participants) coded with both codes.")
+        data["Participants"] = counts("n_participants")
+    if any(
+        (pd.Series(v) == marker).any()
+        for k, v in data.items()
+        if k not in ("Code", "Co-occurring code")
+    ):
+        note += _suppression_note(marker, suppress_below)
+    return _display(data, note)

@@ -17,11 +17,14 @@ import pandas as pd
 from partner_study.shape import StudyShape
 from partner_study.tables._cells import (
     _LABEL_NAMES,
+    SUPPRESSED,
     _display,
+    _hidden_in_column,
     _is_missing,
     _num,
     _p_text,
     _pretty,
+    _suppression_note,
     _text,
 )
 
@@ -64,6 +67,8 @@ def _joint_display(
     digits: int,
     labels: Mapping[str, str] | None,
     shape: StudyShape | None = None,
+    marker: str = SUPPRESSED,
+    suppress_below: int = 5,
     **_: Any,
 ) -> pd.DataFrame:
     data: dict[str, Any] = {"Theme": frame["theme"].map(lambda v: _pretty(v, labels))}
@@ -72,8 +77,12 @@ def _joint_display(
     fixed = len(firsts) == 1 and len(seconds) == 1
     note = "Percentages of coded participants of each role who raised the theme"
 
+    hidden = _hidden_shares(frame)
+
     def pct(column: str) -> pd.Series:
-        return pd.to_numeric(frame[column], errors="coerce").map(lambda v: _num(v, 1))
+        text = pd.to_numeric(frame[column], errors="coerce").map(lambda v: _num(v, 1))
+        mask = hidden.get(column)
+        return text if mask is None else text.where(~mask, marker)
 
     if one_role:
         plural = _role_label(firsts[0], shape, plural=True) if firsts else "participants"
@@ -133,6 +142,8 @@ def _joint_display(
             data["Finding"] = _text(frame["label"]).map(lambda v: _FINDINGS.get(v, _pretty(v)))
             if frame["label"].astype(str).eq("not_comparable").any():
                 note += "; not comparable: fewer than two roles have coded participants"
+            if frame["label"].astype(str).eq("suppressed").any():
+                note += "; not compared: a share is suppressed"
         if "quote_a" in frame.columns:
             data[quote_a] = _text(frame["quote_a"])
         if "quote_b" in frame.columns:
@@ -151,7 +162,7 @@ def _joint_display(
             level = name.removeprefix("pct_level_")
             declared = level_labels.get(level)
             header = declared[:1].upper() + declared[1:] if declared else _pretty(level, labels)
-            data[f"{header}, %"] = pd.to_numeric(values, errors="coerce").map(lambda v: _num(v, 1))
+            data[f"{header}, %"] = pct(name)
         elif name.startswith("mean_") and name.endswith(("_mentioned", "_not_mentioned")):
             negated = name.endswith("_not_mentioned")
             scale = name.removeprefix("mean_").removesuffix(
@@ -159,7 +170,8 @@ def _joint_display(
             )
             label = scales.get(scale) or _pretty(scale, labels)
             header = f"{label}: mean, {'not mentioned' if negated else 'mentioned'}"
-            data[header] = pd.to_numeric(values, errors="coerce").map(lambda v: _num(v, digits))
+            text = pd.to_numeric(values, errors="coerce").map(lambda v: _num(v, digits))
+            data[header] = text.where(~_hidden_in_column(values), marker)
         elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             is_pct = name.startswith("pct_") or "percent" in name
             data[_pretty(name, labels)] = values.map(
@@ -167,4 +179,39 @@ def _joint_display(
             )
         else:
             data[_pretty(name, labels)] = _text(values)
-    return _display(data, note + ".")
+    note += "."
+    if any((pd.Series(v) == marker).any() for v in data.values()):
+        note += _suppression_note(marker, suppress_below)
+    return _display(data, note)
+
+
+def _hidden_shares(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """Which shares of the wide joint display are hidden (disclosure control): a role's
+    share missing on a theme labelled ``suppressed``, or while the role has a share on
+    another theme; a level's share missing while the level has one on another theme."""
+    out: dict[str, pd.Series] = {}
+    if {"role_a", "pct_a"} <= set(frame.columns):
+        shares = pd.concat(
+            [
+                pd.DataFrame({"role": frame[f"role_{s}"], "pct": frame[f"pct_{s}"]})
+                for s in ("a", "b")
+                if f"role_{s}" in frame.columns and f"pct_{s}" in frame.columns
+            ]
+        )
+        pct = pd.to_numeric(shares["pct"], errors="coerce")
+        coded = set(shares.loc[pct.notna(), "role"].dropna().astype(str))
+        withheld = (
+            frame["label"].astype(str).eq("suppressed")
+            if "label" in frame.columns
+            else pd.Series(False, index=frame.index)
+        )
+        for s in ("a", "b"):
+            if f"role_{s}" in frame.columns and f"pct_{s}" in frame.columns:
+                role = frame[f"role_{s}"].astype(str)
+                missing = pd.to_numeric(frame[f"pct_{s}"], errors="coerce").isna()
+                known = (role.isin(coded) | withheld) & frame[f"role_{s}"].notna()
+                out[f"pct_{s}"] = missing & known
+    for name in frame.columns:
+        if str(name).startswith("pct_level_"):
+            out[str(name)] = _hidden_in_column(frame[name])
+    return out

@@ -19,6 +19,7 @@ import pandas as pd
 from partner_study.errors import ParamsError
 from partner_study.shape import StudyShape
 from partner_study.tables._cells import (
+    SUPPRESSED,
     _blank_repeats,
     _col,
     _display,
@@ -29,6 +30,7 @@ from partner_study.tables._cells import (
     _pretty,
     _require,
     _role,
+    _suppression_note,
     _text,
     format_estimate,
 )
@@ -88,6 +90,8 @@ def likert_displays(
     *,
     shape: StudyShape | None = None,
     labels: Mapping[str, str] | None = None,
+    suppress_below: int = 5,
+    suppressed_marker: str = SUPPRESSED,
 ) -> dict[str, pd.DataFrame]:
     """Paper-ready displays of a tidy Likert table, one per set of response options.
 
@@ -102,6 +106,10 @@ def likert_displays(
     labels : mapping, optional
         Further display names (scales, items, groups, or response values such as
         ``{"1": "Disagree"}``), overriding the shape's.
+    suppress_below, suppressed_marker
+        The disclosure threshold the tidy table was suppressed with and what a hidden
+        count shows (stated in the note), as for
+        :func:`partner_study.tables.format_table`.
 
     Returns
     -------
@@ -121,8 +129,9 @@ def likert_displays(
         return {}
     merged = {**shape.labels_for("likert"), **(labels or {})} if shape is not None else labels
     sets = response_sets(frame, shape=shape)
+    hide: dict[str, Any] = {"marker": suppressed_marker, "suppress_below": suppress_below}
     if len(sets) == 1:
-        return {"likert": _likert(frame, labels=merged, shape=shape)}
+        return {"likert": _likert(frame, labels=merged, shape=shape, **hide)}
     ranges = [_range_key(responses) for responses, _, _ in sets]
     scales = _text(frame["scale"])
     out: dict[str, pd.DataFrame] = {}
@@ -131,7 +140,7 @@ def likert_displays(
         if ranges.count(rng) > 1:
             key += "-" + re.sub(r"[^0-9a-z]+", "_", names[0].lower()).strip("_")
         sub = frame[scales.isin(names).to_numpy()]
-        out[key] = _likert(sub, labels=merged, shape=shape)
+        out[key] = _likert(sub, labels=merged, shape=shape, **hide)
     return out
 
 
@@ -163,6 +172,8 @@ def _likert(
     *,
     labels: Mapping[str, str] | None,
     shape: StudyShape | None = None,
+    marker: str = SUPPRESSED,
+    suppress_below: int = 5,
     **_: Any,
 ) -> pd.DataFrame:
     sets = response_sets(frame, shape=shape)
@@ -189,9 +200,13 @@ def _likert(
         _pct=pd.to_numeric(_col(frame, "percent"), errors="coerce"),
     )
     t["_cell"] = np.where(
-        t["_pct"].isna(),
-        t["_n"].map(_int),
-        t["_n"].map(_int) + " (" + t["_pct"].map(lambda v: _num(v, 1)) + ")",
+        t["_n"].isna(),
+        marker,
+        np.where(
+            t["_pct"].isna(),
+            t["_n"].map(_int),
+            t["_n"].map(_int) + " (" + t["_pct"].map(lambda v: _num(v, 1)) + ")",
+        ),
     )
     order = {r: i for i, r in enumerate(_group_order(t["_role"], shape))}
     key = t["_scale"] + "\x00" + t["_item"]
@@ -213,6 +228,8 @@ def _likert(
     }
     for r, header in zip(responses, headers, strict=True):
         data[header] = wide[r].map(lambda v: "" if _is_missing(v) else v)
+    if t["_n"].isna().any():
+        note += _suppression_note(marker, suppress_below)
     return _display(data, _NOTE + note)
 
 
