@@ -143,7 +143,8 @@ def test_made_project(made_qdpx, tmp_path):
     parts = study.participants.set_index("participant_id")
     # cases P01-P03; FG1 is shared by P02 and P03 and has one selection of its own
     assert parts.index.tolist() == ["P01", "P02", "P03", "FG1"]
-    assert parts["role"].tolist() == ["patient", "professional", "patient", "patient"]
+    # FG1's case gives no role: the neutral default, never one of a study's role names
+    assert parts["role"].tolist() == ["patient", "professional", "patient", "participant"]
     assert parts["age"].tolist()[:3] == [54.0, 41.0, 67.0]
     assert parts.loc["P01", "committee_member"] == "true"
     seg = study.segments

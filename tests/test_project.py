@@ -197,13 +197,22 @@ def test_make_lab_passes_lab_args_and_runs_as_root():
     import subprocess
 
     proc = subprocess.run(
-        ["make", "-n", "-o", ".venv/.installed", "lab", "LAB_ARGS=--no-browser --port 8899"],
+        [
+            "make",
+            "-s",
+            "--no-print-directory",
+            "-n",
+            "-o",
+            ".venv/.installed",
+            "lab",
+            "LAB_ARGS=--no-browser --port 8899",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
     )
     assert proc.returncode == 0, proc.stderr
-    command = proc.stdout.strip().splitlines()[-1]
+    command = next(line for line in proc.stdout.splitlines() if "jupyter lab" in line)
     assert command.startswith(".venv/bin/jupyter lab notebooks/")
     assert command.endswith("--no-browser --port 8899")
     assert ("--allow-root" in command) == (os.getuid() == 0)
