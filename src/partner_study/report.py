@@ -182,12 +182,14 @@ _FIGURE_TEXT = {
         "Responses to the {thing} items of the {study} survey, by {by}{n}. Each bar is one "
         "item: segments show the percentage of respondents choosing each response option, "
         "centred on the neutral option, with disagreement to the left and agreement to the "
-        "right."
+        "right. A hatched segment, where shown, is the share of answers hidden by disclosure "
+        "control (small counts, whatever their options), drawn at the right end."
     ),
     "themes-by-role": (
         "Percentage of the coded participants of each role who raised each theme in the "
         "{study} study{n}. Dots show the percentage per role, joined by a line; themes are "
-        "sorted by the overall percentage."
+        "sorted by the overall percentage. A percentage hidden by disclosure control is not "
+        "drawn."
     ),
     "regression-forest": (
         "Associations of each outcome with {dependent} in the {study} study{n}. "
@@ -209,7 +211,8 @@ _FIGURE_TEXT = {
         "Joint display of the {study} study{n}: percentage of the coded participants of each "
         "role raising each theme, one marker per role, joined by a line, sorted by the "
         "difference between the roles compared; shaded rows mark themes where the roles "
-        "diverge, with the difference in percentage points."
+        "diverge, with the difference in percentage points. A percentage hidden by disclosure "
+        "control is not drawn."
     ),
 }
 
