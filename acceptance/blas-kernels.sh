@@ -25,35 +25,33 @@ cli="$root/.venv/bin/partner-study"
 
 cd "$root"
 failed=0
+
+report() {  # report LABEL THREADS KERNEL RC OUTPUT: one line, and what differs when not verified
+    local summary
+    summary="$(printf '%s\n' "$5" | grep -E '^[a-z0-9_-]+: [0-9]' | tail -n 1)"
+    if [ "$4" -eq 0 ]; then
+        printf '%-12s %-8s %-14s verified (%s)\n' "$1" "$2" "${3:-?}" "$summary"
+    else
+        failed=$((failed + 1))
+        printf '%-12s %-8s %-14s NOT verified (exit %s: %s)\n' "$1" "$2" "${3:-?}" "$4" "$summary"
+        printf '%s\n' "$5" | grep -E '^(different|missing|extra|changed)' | sed 's/^/    /'
+    fi
+}
+
 printf '%-12s %-8s %-14s %s\n' "coretype" "threads" "kernel used" "result"
 for kernel in $kernels; do
     for n in $threads; do
         out="$(OPENBLAS_VERBOSE=2 OPENBLAS_CORETYPE="$kernel" OPENBLAS_NUM_THREADS="$n" \
             OMP_NUM_THREADS="$n" "$cli" verify "$params" 2>&1)"
         rc=$?
-        used="$(printf '%s\n' "$out" | sed -n 's/^Core: //p' | head -n 1)"
-        summary="$(printf '%s\n' "$out" | grep -E '^[a-z0-9_-]+: [0-9]' | tail -n 1)"
-        if [ "$rc" -eq 0 ]; then
-            printf '%-12s %-8s %-14s verified (%s)\n' "$kernel" "$n" "${used:-?}" "$summary"
-        else
-            failed=$((failed + 1))
-            printf '%-12s %-8s %-14s NOT verified (exit %s: %s)\n' "$kernel" "$n" "${used:-?}" "$rc" "$summary"
-            printf '%s\n' "$out" | grep -E '^(different|missing|extra|changed)' | sed 's/^/    /'
-        fi
+        report "$kernel" "$n" "$(printf '%s\n' "$out" | sed -n 's/^Core: //p' | head -n 1)" "$rc" "$out"
     done
 done
 for off in $numpy_off; do
     features="${off//,/ }"
     out="$(NPY_DISABLE_CPU_FEATURES="$features" "$cli" verify "$params" 2>&1)"
     rc=$?
-    summary="$(printf '%s\n' "$out" | grep -E '^[a-z0-9_-]+: [0-9]' | tail -n 1)"
-    if [ "$rc" -eq 0 ]; then
-        printf '%-12s %-8s %-14s verified (%s)\n' "numpy" "1" "no ${features// /,}" "$summary"
-    else
-        failed=$((failed + 1))
-        printf '%-12s %-8s %-14s NOT verified (exit %s: %s)\n' "numpy" "1" "no ${features// /,}" "$rc" "$summary"
-        printf '%s\n' "$out" | grep -E '^(different|missing|extra|changed)' | sed 's/^/    /'
-    fi
+    report "numpy" "1" "no $off" "$rc" "$out"
 done
 if [ "$failed" -gt 0 ]; then
     echo "$failed combination(s) NOT verified"
