@@ -276,3 +276,34 @@ def test_a_notebook_run_by_hand_writes_to_the_scratch_folder(tmp_path, capsys):
     staged = params.run_context("params/example.yaml", root=str(root), out=str(tmp_path / "s"))
     assert staged.tables == tmp_path / "s" / "tables"
     assert staged.processed == root / "data" / "processed" / "example"
+
+
+def test_a_new_site_params_file_follows_its_codebook(tmp_path):
+    """`new-site` keeps the source's analysis choices but not the names of its scales: a
+    student who renames the scales in the new codebook runs the params file as is."""
+    import yaml
+
+    from conftest import make_project
+    from partner_study.scaffold import new_site
+
+    root = make_project(tmp_path / "project")
+    new_site("lyon", root=root)
+    codebook = root / "data" / "raw" / "lyon" / "codebook.yaml"
+    declared = yaml.safe_load(codebook.read_text(encoding="utf-8"))["scales"]
+    first, *others = declared
+    renamed = {f"{name}_fr": spec for name, spec in declared.items()}
+    text = codebook.read_text(encoding="utf-8")
+    for name in declared:
+        text = text.replace(f"\n  {name}:\n", f"\n  {name}_fr:\n")
+    codebook.write_text(text, encoding="utf-8")
+    assert list(yaml.safe_load(text)["scales"]) == list(renamed)
+
+    loaded = load_params(root / "params" / "lyon.yaml", root=root)
+    reg = loaded.values["regression"]
+    assert reg["dependent"] == f"{first}_fr"
+    assert reg["outcomes"] == [f"{name}_fr" for name in others]
+    source = load_params(root / "params" / "example.yaml", root=root).values
+    for key in ("models", "cov_type", "covariates", "sensitivity", "standardize"):
+        assert reg[key] == source["regression"][key]
+    assert loaded.values["figures"] == source["figures"]
+    assert loaded.values["seed"] == source["seed"]

@@ -67,6 +67,7 @@ LAYERS = {
     "cli": 5,
     "scaffold": 5,
     "bench": 5,
+    "__main__": 5,
 }
 
 

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from partner_study.codebook import read_codebook
 from partner_study.config import StudyPaths, inside_project
 from partner_study.errors import PartnerStudyError
+from partner_study.safe_yaml import load_yaml
 from partner_study.validate import template_columns
 from partner_study.writer import write_text
 
@@ -38,6 +42,9 @@ This folder holds the raw data of the study `{name}`. The pipeline only reads it
 5. `roster.csv` (optional, never committed or reported): participant_id, name. The names
    are removed from quotes by the disclosure gate.
 
+`params/{name}.yaml` keeps the analysis choices of `{source_study}`; the dependent, the
+outcomes and the ordinal dependent follow this codebook unless you name them there.
+
 Then check the folder, cell by cell, and run the analysis:
 
 ```bash
@@ -57,7 +64,9 @@ def new_site(name: str, *, root: Path, source: str = "example") -> list[Path]:
     root : Path
         Project root.
     source : str
-        Study whose codebook and parameters are copied (default ``example``).
+        Study whose codebook is copied and whose analysis choices (models, covariates,
+        thresholds, formats) the new params file keeps (default ``example``); settings
+        naming its scales are left out, so they follow the new codebook.
 
     Returns
     -------
@@ -102,6 +111,7 @@ def new_site(name: str, *, root: Path, source: str = "example") -> list[Path]:
             new.raw / "README.md",
             _README.format(
                 name=name,
+                source_study=source,
                 source=f"data/raw/{source}/codebook.yaml",
                 participants=", ".join(columns["participants"]),
                 survey=", ".join(columns.get("survey", [])) or "(no survey)",
@@ -110,20 +120,60 @@ def new_site(name: str, *, root: Path, source: str = "example") -> list[Path]:
             ),
         )
     )
-    params_src = src.params
-    params_text = (
-        params_src.read_text(encoding="utf-8")
-        if params_src.is_file()
-        else f"study: {source}\ndata: data/raw/{source}\n"
-    )
-    params_text = re.sub(r"^study:.*$", f"study: {name}", params_text, count=1, flags=re.M)
-    params_text = re.sub(r"^data:.*$", f"data: data/raw/{name}", params_text, count=1, flags=re.M)
-    params_text = re.sub(
-        r"^# Analysis parameters of .*$",
-        f"# Analysis parameters of the study {name}.",
-        params_text,
-        count=1,
-        flags=re.M,
-    )
+    params_text = _params_text(name, source, src.params)
     written.append(write_text(new.params, params_text))
     return written
+
+
+#: Regression settings that name what the codebook declares. A new site's params file leaves
+#: them out (shown commented), so they follow its codebook however the student edits it.
+_DERIVED = ("dependent", "outcomes", "groups", "ordinal_dependent", "ordinal_levels")
+
+_REGRESSION_NOTE = """\
+  # Left out, these follow the codebook: the dependent is its first scale, the outcomes
+  # every other scale, the groups its site column, the ordinal dependent its
+  # engagement_level (if declared), in the order the codebook declares its levels.
+  # To choose, uncomment and name scales and variables of codebook.yaml:
+"""
+
+
+def _flow(key: str, value: Any, indent: str = "") -> str:
+    """``key: value`` as one YAML line (lists in flow style), for the params file."""
+    dumped = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=1000)
+    text = dumped.strip().removesuffix("...").strip()  # a scalar ends with a document end
+    return f"{indent}{key}: {text}\n"
+
+
+def _params_text(name: str, source: str, source_params: Path) -> str:
+    """The new study's ``params/<name>.yaml``, from the source study's choices.
+
+    Analysis choices (seed, disclosure threshold, models, covariance, imputations,
+    figure formats, covariates) are kept; settings that name the source's scales or
+    levels are commented out, so the file runs as is whatever the new codebook declares.
+    """
+    values: dict[str, Any] = {}
+    if source_params.is_file():
+        loaded = load_yaml(source_params.read_text(encoding="utf-8-sig"), source=str(source_params))
+        values = loaded if isinstance(loaded, dict) else {}
+    lines = [
+        f"# Analysis parameters of the study {name} (started from those of {source}).\n",
+        f"# What the data are is in data/raw/{name}/codebook.yaml; this file says what to "
+        "analyse.\n",
+        f"study: {name}\n",
+        f"data: data/raw/{name}\n",
+    ]
+    for key, value in values.items():
+        if key in ("study", "data"):
+            continue
+        if not isinstance(value, dict):
+            lines += ["\n", _flow(key, value)]
+            continue
+        lines += ["\n", f"{key}:\n"]
+        kept = {k: v for k, v in value.items() if not (key == "regression" and k in _DERIVED)}
+        if key == "regression":
+            lines.append(_REGRESSION_NOTE)
+            lines += [_flow(k, value[k], "  # ") for k in _DERIVED if k in value]
+            if "covariates" in kept:
+                lines.append("  # covariates name variables of codebook.yaml: edit them with it\n")
+        lines += [_flow(k, v, "  ") for k, v in kept.items()]
+    return "".join(lines)
