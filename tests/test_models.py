@@ -38,6 +38,8 @@ from partner_study.models import (
     residual_diagnostics,
     vif,
 )
+from partner_study.models.impute import _stable_argsort
+from partner_study.models.ordinal import _CumulativeLink
 
 SM_DIR = Path(statsmodels.__file__).parent
 UCLA_LEVELS = ["unlikely", "somewhat likely", "very likely"]
@@ -884,16 +886,17 @@ def test_fit_models_spec_errors(study, spec, match):
 
 
 def test_all_is_complete():
-    # every public top-level function, class and constant defined in the module is exported
-    tree = ast.parse(Path(models.__file__).read_text(encoding="utf-8"))
+    # every public top-level function, class and constant defined in the package is exported
     defined = set()
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.ClassDef):
-            defined.add(node.name)
-        elif isinstance(node, ast.Assign):
-            defined |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            defined.add(node.target.id)
+    for path in sorted(Path(models.__file__).parent.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.ClassDef):
+                defined.add(node.name)
+            elif isinstance(node, ast.Assign):
+                defined |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                defined.add(node.target.id)
     public = {n for n in defined if not n.startswith("_")}
     assert public <= set(models.__all__)
     assert all(hasattr(models, name) for name in models.__all__)
@@ -927,7 +930,7 @@ def test_ordinal_exact_derivatives_match_numerical(link):
     rng = np.random.default_rng(7)
     x = rng.normal(size=(300, 3))
     y = np.digitize(x @ [0.8, -0.5, 0.3] + rng.logistic(size=300), [-1.0, 0.2, 1.5])
-    model = models._CumulativeLink(y, x, distr=link)
+    model = _CumulativeLink(y, x, distr=link)
     params = np.array([0.3, -0.2, 0.1, -0.8, np.log(0.9), np.log(1.1)])
     numerical = approx_fprime(params, model.loglike, centered=True)
     assert_allclose(model.score(params), numerical, rtol=1e-6, atol=1e-6)
@@ -941,7 +944,7 @@ def test_stable_argsort_equals_numpy_stable():
         k = int(share * len(values))
         values[:k] = np.round(values[:k], 1)  # ties
         rng.shuffle(values)
-        assert (models._stable_argsort(values) == np.argsort(values, kind="stable")).all()
+        assert (_stable_argsort(values) == np.argsort(values, kind="stable")).all()
 
 
 def test_hc3_with_a_level_only_one_respondent_has():

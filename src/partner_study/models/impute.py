@@ -1,0 +1,433 @@
+"""Missing data: multiple imputation by chained equations, pooled by Rubin's rules.
+
+The models of :mod:`partner_study.models` are complete-case analyses (``n_dropped`` says
+how many rows were dropped); :func:`fit_mice` gives the multiple-imputation sensitivity
+analysis and :func:`pool_imputations` pools any tidy fits of imputed data sets.
+
+Layer 3 (analysis), part of :mod:`partner_study.models`; never reads or writes files.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from partner_study.config import SEED
+from partner_study.errors import ParamsError
+from partner_study.models._formula import (
+    _complete_cases,
+    _data_error,
+    _design,
+    _is_categorical,
+    _read_formula,
+)
+from partner_study.models._tidy import _join, _messages, _tidy
+from partner_study.models.ols import _OLS_COV_TYPES, _ols_result, _ols_tidy
+
+
+def _pool_ols_imputed(
+    completed: Sequence[pd.DataFrame],
+    formula: str,
+    *,
+    cov_type: str = "HC3",
+    groups: str | None = None,
+    outcome: str = "",
+) -> pd.DataFrame:
+    """``pool_imputations([fit_ols(done, formula, ...) for done in completed])``, faster.
+
+    The imputed data sets differ only in their imputed cells, so their design matrices are
+    built in one patsy call on the stacked sets (the same columns and levels for every
+    set, as pooling requires) and split; each set is then fitted as :func:`fit_ols` would,
+    and only the first fit becomes a tidy frame (pooling takes the others' estimates and
+    standard errors, and everything else from the first).
+    """
+    if groups is None and cov_type not in _OLS_COV_TYPES:
+        raise ParamsError(
+            f"cov_type {cov_type!r} is not one of {', '.join(_OLS_COV_TYPES)}; for "
+            "cluster-robust errors pass groups='<column>'."
+        )
+    if len(completed) < 2:
+        raise ParamsError("pool_imputations needs at least 2 imputed fits.")
+    parsed = _read_formula(formula, completed[0])
+    keep = [groups] if groups is not None else []
+    sizes = np.array([len(done) for done in completed])
+    stacked = _complete_cases(pd.concat(completed, ignore_index=True), parsed.variables, keep=keep)
+    # the data set of each kept row (stacked rows keep their position as index label)
+    owner = np.repeat(np.arange(len(completed)), sizes)[stacked.frame.index.to_numpy()]
+    bounds = np.searchsorted(owner, np.arange(len(completed) + 1))
+    y, x = _design(stacked.frame, formula)
+    y_all, x_all = y.to_numpy(dtype=float), x.to_numpy(dtype=float)
+    terms = list(x.columns)
+    group_all = None if groups is None else stacked.frame[groups].to_numpy()
+    first = None
+    estimates, variances = [], []
+    for i, (start, stop) in enumerate(itertools.pairwise(bounds)):
+        xs = x_all[start:stop]
+        if len(xs) <= xs.shape[1] or np.linalg.matrix_rank(xs) < xs.shape[1]:
+            _design(stacked.frame.iloc[start:stop], formula)  # raises fit_ols's message
+        group_values = None if group_all is None else group_all[start:stop]
+        if first is None:
+            first = _ols_tidy(
+                y_all[start:stop],
+                xs,
+                terms,
+                dependent=parsed.dependent,
+                cov_type=cov_type,
+                groups=groups,
+                group_values=group_values,
+                outcome=outcome,
+                n_dropped=int(sizes[i] - (stop - start)),
+            )
+            estimates.append(first["estimate"].to_numpy(dtype=float))
+            variances.append(first["std_error"].to_numpy(dtype=float) ** 2)
+            continue
+        with warnings.catch_warnings(record=True):  # as fit_ols: kept in its own note
+            warnings.simplefilter("always")
+            result, _, _ = _ols_result(y_all[start:stop], xs, cov_type, groups, group_values)
+        estimates.append(np.asarray(result.params, dtype=float))
+        variances.append(np.asarray(result.bse, dtype=float) ** 2)
+    assert first is not None
+    return _pool(first, np.vstack(estimates), np.vstack(variances), converged=True)
+
+
+def pool_imputations(fits: Sequence[pd.DataFrame], *, alpha: float = 0.05) -> pd.DataFrame:
+    """Pool tidy fits of the same model on m imputed data sets (Rubin's rules).
+
+    Parameters
+    ----------
+    fits : sequence of DataFrame
+        m >= 2 tidy frames from :func:`fit_ols` with the same terms in the same order.
+    alpha : float
+        1 - confidence level.
+
+    Returns
+    -------
+    DataFrame
+        Columns of :data:`REGRESSION_COLUMNS`; model is the input model + "_mice";
+        estimate = mean, std_error = sqrt(T), t-based CI and p-value on the
+        Barnard-Rubin degrees of freedom; note gives m and the fraction of missing
+        information (fmi).
+
+    Raises
+    ------
+    ParamsError
+        Fewer than 2 fits, or fits with different terms.
+
+    Notes
+    -----
+    :math:`\\bar Q = \\frac1m\\sum Q_l`, :math:`\\bar U = \\frac1m\\sum U_l`,
+    :math:`B = \\frac1{m-1}\\sum (Q_l-\\bar Q)^2`, :math:`T = \\bar U + (1+\\frac1m)B`
+    (Rubin 1987, eq. 3.1.2-3.1.5). :math:`\\lambda = (1+\\frac1m)B/T`,
+    :math:`\\nu_{old} = (m-1)/\\lambda^2`,
+    :math:`\\nu_{obs} = \\frac{\\nu_{com}+1}{\\nu_{com}+3}\\nu_{com}(1-\\lambda)`,
+    :math:`\\nu = \\nu_{old}\\nu_{obs}/(\\nu_{old}+\\nu_{obs})` with
+    :math:`\\nu_{com} = n - k` (Barnard & Rubin 1999; R ``mice::pool``);
+    :math:`r = (1+\\frac1m)B/\\bar U`, fmi :math:`= (r + 2/(\\nu+3))/(1+r)`.
+
+    References
+    ----------
+    Rubin, D. B. (1987). Multiple Imputation for Nonresponse in Surveys. Wiley.
+    https://doi.org/10.1002/9780470316696
+
+    Barnard, J., & Rubin, D. B. (1999). Small-sample degrees of freedom with multiple
+    imputation. Biometrika, 86(4), 948-955. https://doi.org/10.1093/biomet/86.4.948
+    """
+    fits = list(fits)
+    if len(fits) < 2:
+        raise ParamsError("pool_imputations needs at least 2 imputed fits.")
+    first = fits[0]
+    terms = first["term"].tolist()
+    if any(f["term"].tolist() != terms for f in fits[1:]):
+        raise ParamsError(
+            "pool_imputations: the fits have different terms (a category missing from one "
+            "imputed data set?); pool fits of the same model only."
+        )
+    return _pool(
+        first,
+        np.vstack([f["estimate"].to_numpy(dtype=float) for f in fits]),
+        np.vstack([f["std_error"].to_numpy(dtype=float) ** 2 for f in fits]),
+        converged=all(bool(f["converged"].all()) for f in fits),
+        alpha=alpha,
+    )
+
+
+def _pool(
+    first: pd.DataFrame, q: np.ndarray, u: np.ndarray, *, converged: bool, alpha: float = 0.05
+) -> pd.DataFrame:
+    """Rubin's rules of :func:`pool_imputations` on the estimates ``q`` and their variances
+    ``u`` (m x terms); the other columns from ``first``, the tidy fit of the first set."""
+    terms = first["term"].tolist()
+    m = len(q)
+    qbar, ubar = q.mean(axis=0), u.mean(axis=0)
+    b = q.var(axis=0, ddof=1)
+    t = ubar + (1 + 1 / m) * b
+    n = int(first["n"].iloc[0])
+    nu_com = max(n - len(terms), 1)
+    lam = np.divide((1 + 1 / m) * b, t, out=np.zeros_like(t), where=t > 0)
+    nu_obs = (nu_com + 1) / (nu_com + 3) * nu_com * (1 - lam)
+    with np.errstate(divide="ignore"):
+        inv_old = np.where(lam > 0, lam**2 / (m - 1), 0.0)
+        nu = 1 / (inv_old + 1 / nu_obs)
+    r = np.divide((1 + 1 / m) * b, ubar, out=np.zeros_like(ubar), where=ubar > 0)
+    fmi = (r + 2 / (nu + 3)) / (1 + r)
+    se = np.sqrt(t)
+    crit = stats.t.ppf(1 - alpha / 2, nu)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = 2 * stats.t.sf(np.abs(qbar / se), nu)
+    notes = [
+        _join(str(first["note"].iloc[0]), f"pooled over m = {m} imputations; fmi = {f:.3f}")
+        for f in fmi
+    ]
+    return _tidy(
+        model=f"{first['model'].iloc[0]}_mice",
+        dependent=str(first["dependent"].iloc[0]),
+        terms=terms,
+        estimate=qbar,
+        std_error=se,
+        ci_low=qbar - crit * se,
+        ci_high=qbar + crit * se,
+        p_value=p,
+        n=n,
+        n_groups=first["n_groups"].iloc[0] if pd.notna(first["n_groups"].iloc[0]) else None,
+        cov_type=str(first["cov_type"].iloc[0]),
+        outcome=str(first["outcome"].iloc[0]),
+        n_dropped=int(first["n_dropped"].iloc[0]),
+        converged=converged,
+        note=notes,
+    )
+
+
+def _stable_argsort(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")``, faster when few values are tied.
+
+    An unstable sort (several times faster on floats) orders the values; only the runs of
+    equal values are then put in index order, which is exactly the stable order. With
+    mostly tied values the stable sort itself is faster and is used.
+    """
+    order = np.argsort(values)
+    ordered = values[order]
+    tied = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if tied.size > len(values) // 4:
+        return np.argsort(values, kind="stable")
+    if tied.size:
+        in_run = np.zeros(len(values), dtype=bool)
+        in_run[tied] = in_run[tied + 1] = True
+        pos = np.flatnonzero(in_run)
+        sub = order[pos]
+        order[pos] = sub[np.lexsort((sub, ordered[pos]))]
+    return order
+
+
+class _ChainedEquations:
+    """Multiple imputation by chained equations with predictive mean matching, vectorised.
+
+    The algorithm of statsmodels' ``MICEData`` and van Buuren's ``mice.impute.pmm``: each
+    incomplete column in turn is regressed on all the others (current imputations), the
+    coefficients are drawn from their approximate posterior (``sigma^2 ~ s^2 df / chi2_df``,
+    ``beta ~ N(beta_hat, sigma^2 (X'X)^-1)``), and each missing value is replaced by the
+    observed value of a donor whose predicted mean is among the ``k`` nearest (``k = 5``).
+    Written on numpy arrays because ``MICEData`` rebuilds patsy design matrices for every
+    variable in every cycle, which dominates run time at survey scale; donors are found by
+    sorting (``searchsorted``), never by all-pairs distances.
+
+    References
+    ----------
+    van Buuren, S. & Groothuis-Oudshoorn, K. (2011). mice: Multivariate Imputation by
+    Chained Equations in R. J. Stat. Softw. 45(3). doi:10.18637/jss.v045.i03
+    """
+
+    k_donors = 5
+
+    def __init__(self, values: np.ndarray, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.missing = np.isnan(values)
+        self.data = values.copy()
+        self.order = [j for j in range(values.shape[1]) if self.missing[:, j].any()]
+        for j in self.order:  # start from random draws of the observed values
+            observed = values[~self.missing[:, j], j]
+            self.data[self.missing[:, j], j] = rng.choice(observed, self.missing[:, j].sum())
+
+    def cycle(self, n: int) -> None:
+        for _ in range(n):
+            for j in self.order:
+                self._update(j)
+
+    def _update(self, j: int) -> None:
+        miss = self.missing[:, j]
+        n, p = self.data.shape
+        x = np.empty((n, p))  # intercept and every other column, in one copy
+        x[:, 0] = 1.0
+        x[:, 1 : j + 1] = self.data[:, :j]
+        x[:, j + 1 :] = self.data[:, j + 1 :]
+        x_obs, y_obs = x[~miss], self.data[~miss, j]
+        xtx = x_obs.T @ x_obs
+        xtx_inv = np.linalg.pinv(xtx)
+        beta_hat = xtx_inv @ (x_obs.T @ y_obs)
+        pred_obs = x_obs @ beta_hat
+        resid = y_obs - pred_obs
+        df = max(len(y_obs) - x.shape[1], 1)
+        sigma2 = float(resid @ resid) / self.rng.chisquare(df)
+        chol = np.linalg.cholesky(sigma2 * xtx_inv + 1e-12 * np.eye(x.shape[1]))
+        beta = beta_hat + chol @ self.rng.standard_normal(x.shape[1])
+        pred_mis = x[miss] @ beta
+        order = _stable_argsort(pred_obs)
+        sorted_pred = pred_obs[order]
+        pos = np.searchsorted(sorted_pred, pred_mis)
+        k = min(self.k_donors, len(sorted_pred))
+        lo = np.clip(pos - k // 2 - (k % 2), 0, len(sorted_pred) - k)
+        pick = lo + self.rng.integers(0, k, size=len(pos))
+        self.data[miss, j] = y_obs[order[pick]]
+
+
+def _impute(
+    data: pd.DataFrame,
+    variables: list[str],
+    *,
+    groups: str | None,
+    n_imputations: int,
+    seed: int,
+    n_burnin: int,
+    n_skip: int,
+) -> tuple[list[pd.DataFrame], int, list[warnings.WarningMessage]]:
+    """Completed copies of ``data[variables]`` by chained equations (:class:`_ChainedEquations`).
+
+    Rows with none of ``variables`` observed (or no group) are dropped; categorical
+    variables are imputed on their codes and decoded back. One imputation model can serve
+    every analysis model fitted on these variables.
+    """
+    if groups is not None and groups not in data.columns:
+        raise ParamsError(f"groups {groups!r} is not a column of the data.")
+    keep = data[variables].notna().any(axis=1)
+    if groups is not None:
+        keep &= data[groups].notna()
+    sub = data.loc[keep, variables].reset_index(drop=True)
+    if sub.empty:
+        raise _data_error(
+            found=f"no row with any of {', '.join(variables)} observed",
+            expected="some observed values",
+            fix="check the columns of the formula",
+        )
+    n_dropped = int(len(data) - len(sub))
+    coded = pd.DataFrame(index=sub.index)
+    decoders: dict[str, pd.Index] = {}
+    for i, var in enumerate(variables):
+        col = f"v{i}"
+        if _is_categorical(sub[var]):
+            codes, uniques = pd.factorize(sub[var], sort=True)
+            decoders[var] = uniques
+            coded[col] = np.where(codes < 0, np.nan, codes.astype(float))
+        else:
+            coded[col] = sub[var].astype(float)
+    names = dict(zip(coded.columns, variables, strict=True))
+    completed = []
+    rng = np.random.default_rng(seed)
+    values = coded.to_numpy(dtype=float)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        chain = _ChainedEquations(values, rng)
+        chain.cycle(n_burnin)
+        for _ in range(n_imputations):
+            chain.cycle(n_skip + 1)
+            done = pd.DataFrame(chain.data.copy(), columns=coded.columns).rename(columns=names)
+            for var, uniques in decoders.items():
+                codes = np.clip(done[var].to_numpy().round(), 0, len(uniques) - 1).astype(int)
+                values_ = np.asarray(uniques)[codes]
+                dtype = sub[var].dtype
+                if isinstance(dtype, pd.CategoricalDtype):
+                    values_ = pd.Categorical(values_, dtype=dtype)
+                done[var] = values_
+            if groups is not None:
+                done[groups] = data.loc[keep, groups].to_numpy()
+            completed.append(done)
+    return completed, n_dropped, list(caught)
+
+
+def fit_mice(
+    data: pd.DataFrame,
+    formula: str,
+    *,
+    n_imputations: int = 20,
+    seed: int = SEED,
+    n_burnin: int = 10,
+    n_skip: int = 3,
+    cov_type: str = "HC3",
+    groups: str | None = None,
+    outcome: str = "",
+) -> pd.DataFrame:
+    """OLS after multiple imputation by chained equations, pooled by Rubin's rules.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Not modified. Only the variables of ``formula`` (and ``groups``) are used.
+    formula : str
+        Patsy formula of the analysis model, as for :func:`fit_ols`.
+    n_imputations : int
+        Number of imputed data sets m.
+    seed : int
+        Seed of the imputation's random generator: the same seed gives the same
+        result (no global random state is used or changed).
+    n_burnin, n_skip : int
+        Imputation cycles before the first data set and between data sets.
+    cov_type, groups : str
+        Covariance of the analysis model on each imputed data set (see
+        :func:`fit_ols`). ``groups`` is carried along but not used to impute.
+    outcome : str
+        Value of the ``outcome`` column.
+
+    Returns
+    -------
+    DataFrame
+        Columns of :data:`REGRESSION_COLUMNS` with model "ols_mice", pooled by
+        :func:`pool_imputations`; n = rows used (incomplete rows are imputed);
+        n_dropped = rows with every variable missing (or a missing group).
+
+    Raises
+    ------
+    ParamsError, StudyDataError
+        As :func:`fit_ols`; also if ``n_imputations < 2``.
+
+    Notes
+    -----
+    Chained equations as statsmodels' ``MICEData`` (vectorised, :class:`_ChainedEquations`):
+    each incomplete variable is imputed in turn by predictive mean matching from an OLS
+    model on all other variables, with parameters drawn from their approximate posterior.
+    Categorical variables are imputed as integer codes (PMM only draws observed
+    codes); nominal variables with more than two levels thus enter the imputation
+    models as numeric codes, a simplification. The analysis model is then
+    :func:`fit_ols` on each imputed data set.
+
+    References
+    ----------
+    van Buuren, S., & Groothuis-Oudshoorn, K. (2011). mice: Multivariate imputation by
+    chained equations in R. Journal of Statistical Software, 45(3), 1-67.
+    https://doi.org/10.18637/jss.v045.i03
+    """
+    if n_imputations < 2:
+        raise ParamsError(f"n_imputations must be at least 2, got {n_imputations}.")
+    parsed = _read_formula(formula, data)
+    completed, n_dropped, notes = _impute(
+        data,
+        list(parsed.variables),
+        groups=groups,
+        n_imputations=n_imputations,
+        seed=seed,
+        n_burnin=n_burnin,
+        n_skip=n_skip,
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pooled = _pool_ols_imputed(
+            completed, formula, cov_type=cov_type, groups=groups, outcome=outcome
+        )
+    caught = [*notes, *caught]
+    extra = _messages(caught)
+    pooled["n_dropped"] = pd.array([n_dropped] * len(pooled), dtype="Int64")
+    if extra:
+        pooled["note"] = [_join(note, extra) for note in pooled["note"]]
+    return pooled
