@@ -127,7 +127,7 @@ def test_a_shape_gives_its_codebook_tables_and_minimal_params(tmp_path):
     assert {"Oui", "Non"} <= set(survey["hea_1"])  # the labels, not the codes 0/1
     assert len(validate_study(tmp_path / "demo").participants) == shape.n_participants
     params = designs.params_text(shape, "demo")
-    assert "dependent:" not in params and "covariates: [gender, role]" in params
+    assert "\n  dependent: none" in params and "covariates: [gender, role]" in params
     assert "regression:" not in designs.params_text(designs.Shape(engagement="none"), "demo")
     # the same shape and seed give the same bytes; another seed other ones
     again = designs.write_shape(shape, tmp_path / "again", study="demo")

@@ -979,3 +979,45 @@ def test_hc3_with_a_level_only_one_respondent_has():
     # HC1 divides by nothing: unchanged, every term keeps its error
     hc1 = models.fit_ols(data, "y ~ x + g", cov_type="HC1").set_index("term")
     assert hc1["std_error"].notna().all()
+
+
+# ------------------------------------------------------------- no continuous dependent
+
+
+def test_without_a_continuous_dependent_every_scale_predicts_the_ordinal_level(study):
+    """`dependent: none`: the ordinal level is the only dependent. The study's truth: the
+    level cuts engagement = 1 + 0.4 communication + site + noise at its quartiles, so
+    communication raises the odds of a higher level; the other outcomes have no effect."""
+    from partner_study.models.drivers import NO_DEPENDENT
+
+    spec = _spec(dependent="none")
+    fits = fit_models(study, spec)
+    skipped = fits[fits["term"] == models.SKIPPED]
+    assert skipped["model"].tolist() == ["ols", "mixed"]
+    assert skipped["note"].eq(NO_DEPENDENT).all()
+    fitted = fits[fits["term"] != models.SKIPPED]
+    assert set(fitted["model"]) == {"ordinal", "joint_ordinal"}
+    assert set(fitted["outcome"]) == {*OUTCOMES, models.ALL_OUTCOMES}
+    direct = fit_ordinal(
+        study, "engagement_level", ["communication", "age", "gender", "role"], levels=LEVELS
+    )
+    mine = fitted[(fitted["model"] == "ordinal") & (fitted["outcome"] == "communication")]
+    assert_allclose(mine["estimate"], direct["estimate"], rtol=1e-12)
+    joint = _row(fitted[fitted["model"] == "joint_ordinal"], "communication")
+    assert joint["ci_low"] > 0  # the true effect is found
+    # the linear-only analyses say why they are empty, in one sentence
+    for frame in (
+        fit_sensitivity(study, spec, n_imputations=2),
+        models.fit_by_site(study, spec),
+    ):
+        assert frame.empty and "no continuous dependent" in frame.attrs["note"]
+    diagnostics = models.table_diagnostics(study, spec)
+    assert set(diagnostics["test"]) == {"vif"}  # no residuals without a linear model
+    assert set(OUTCOMES) <= set(diagnostics["term"])
+
+
+def test_without_a_continuous_dependent_an_ordinal_model_is_required(study):
+    with pytest.raises(ParamsError, match="Fix: add 'ordinal'"):
+        fit_models(study, _spec(dependent="none", models=["ols", "mixed"]))
+    with pytest.raises(ParamsError, match="'ordinal_dependent' is not set"):
+        fit_models(study, _spec(dependent=False, ordinal_dependent=None))

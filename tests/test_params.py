@@ -307,3 +307,22 @@ def test_a_new_site_params_file_follows_its_codebook(tmp_path):
         assert reg[key] == source["regression"][key]
     assert loaded.values["figures"] == source["figures"]
     assert loaded.values["seed"] == source["seed"]
+
+
+def test_dependent_none_makes_every_scale_a_predictor_of_the_ordinal_level(tmp_path):
+    from conftest import make_project
+
+    root = make_project(tmp_path / "project")
+    path = root / "params" / "example.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "  dependent: engagement\n", "  dependent: none\n"
+    )
+    text = "\n".join(line for line in text.splitlines() if "outcomes:" not in line) + "\n"
+    path.write_text(text, encoding="utf-8")
+    reg = load_params(path, root=root).values["regression"]
+    assert reg["dependent"] is False
+    assert reg["outcomes"][0] == "engagement" and len(reg["outcomes"]) == 7
+    assert reg["ordinal_dependent"] == "engagement_level"
+    path.write_text(text.replace("models: [ols, mixed, joint, ordinal]", "models: [ols]"))
+    with pytest.raises(ParamsError, match="found none .*Fix: add 'ordinal'"):
+        load_params(path, root=root)

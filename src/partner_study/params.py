@@ -130,8 +130,13 @@ SCHEMA: dict[str, Any] = {
         "regression": _section(
             {
                 "dependent": {
-                    "anyOf": [{"type": "null"}, _name("a scale of the codebook")],
-                    "x-expected": "a scale of the codebook (or nothing: its first scale)",
+                    "anyOf": [
+                        {"type": "null"},
+                        {"const": False},
+                        _name("a scale of the codebook"),
+                    ],
+                    "x-expected": "a scale of the codebook (or nothing: its first scale; or "
+                    "none: no continuous dependent, every scale predicts the ordinal one)",
                 },
                 "outcomes": {
                     "anyOf": [{"type": "null"}, _names("scale")],
@@ -424,6 +429,47 @@ def check_params(
     return out
 
 
+def _no_dependent(value: Any, scales: list[str]) -> bool:
+    """Whether ``regression.dependent`` says the study has no continuous dependent
+    (``none`` or ``false``; a scale really named ``none`` keeps its name)."""
+    if value is False:
+        return True
+    return isinstance(value, str) and value.strip().lower() == "none" and value not in scales
+
+
+def _check_ordinal_only(params: Params, cb: Codebook, reg: dict[str, Any]) -> list[str]:
+    """``dependent: none``: every scale predicts the ordinal dependent, nothing else is
+    regressed. Stored as ``dependent: False``; the ordinal model must be possible."""
+    src, scales = params.source, list(cb.scales)
+    reg["dependent"] = False
+    out: list[str] = []
+    if reg.get("outcomes") is None:
+        reg["outcomes"] = scales
+    for o in reg["outcomes"]:
+        if o not in scales:
+            out.append(
+                f"{src}: key 'regression.outcomes': found unknown scale '{o}', expected some "
+                f"of {scales}. Fix: list scales declared in the codebook, or leave "
+                "'outcomes' out to use every scale."
+            )
+    ordinal = reg.get("ordinal_dependent")
+    if "ordinal" not in (reg.get("models") or []) or not ordinal:
+        out.append(
+            f"{src}: key 'regression.dependent': found none (no continuous dependent), "
+            "expected an ordinal model to fit instead, but "
+            + (
+                "'ordinal' is not in regression.models"
+                if ordinal
+                else "there is no ordinal dependent (the codebook declares no engagement_level)"
+            )
+            + ". Fix: add 'ordinal' to regression.models and name regression.ordinal_dependent"
+            " (an ordered category variable), or name a scale as the dependent."
+        )
+        return out
+    # the rest (covariates, groups, ordinal levels, cov_type) as for any dependent
+    return out + _check_regression_common(params, cb)
+
+
 def _check_regression(params: Params, cb: Codebook) -> list[str]:
     src = params.source
     reg = params.values["regression"]
@@ -433,6 +479,8 @@ def _check_regression(params: Params, cb: Codebook) -> list[str]:
         reg["ordinal_dependent"] = "engagement_level"
     if not scales:
         return out
+    if _no_dependent(reg.get("dependent"), scales):
+        return out + _check_ordinal_only(params, cb, reg)
     if reg.get("dependent") is None:
         reg["dependent"] = scales[0]  # the first scale the codebook declares
     if reg.get("dependent") not in scales:
@@ -453,6 +501,15 @@ def _check_regression(params: Params, cb: Codebook) -> list[str]:
                     "Fix: list scales declared in the codebook (not the dependent), or leave "
                     "'outcomes' out to use every other scale."
                 )
+    return out + _check_regression_common(params, cb)
+
+
+def _check_regression_common(params: Params, cb: Codebook) -> list[str]:
+    """Covariates, groups, model kinds, ordinal levels and covariance, whatever the
+    dependent."""
+    src = params.source
+    reg = params.values["regression"]
+    out: list[str] = []
     covariate_names = ["role", "site", *cb.variables]
     for c in reg.get("covariates") or []:
         if c not in covariate_names:

@@ -23,7 +23,7 @@ from partner_study.disclosure import AUDITED_TABLES, printed_total
 from partner_study.errors import ParamsError, Problem, StudyDataError
 from partner_study.shape import StudyShape
 from partner_study.tables import SUPPRESSED, column_alignment
-from partner_study.tables._cells import _hidden_in_column, _suppression_note
+from partner_study.tables._cells import _MODEL_NAMES, _hidden_in_column, _suppression_note
 
 __all__ = [
     "READ_TABLES",
@@ -803,7 +803,8 @@ def not_applicable(
         skipped = regression[regression["term"].astype(str) == "(skipped)"]
         for model, note in dict(zip(skipped["model"], skipped["note"], strict=True)).items():
             if str(model) in set(models) or not models:
-                out.append(f"{_pretty(str(model))} model: {str(note).rstrip('.')}.")
+                name = _MODEL_NAMES.get(str(model), _pretty(str(model)))
+                out.append(f"{name} model: {str(note).rstrip('.')}.")
     if suppress_below > 1 and len(shape.sites) > 1:
         out += _by_site_sentences(tables, suppress_below)
     return out

@@ -112,10 +112,13 @@ class StudyShape:
         return str(level)
 
     def dependent_label(self) -> str:
-        """What the dependent is called in headings and captions."""
-        if self.dependent is None:
-            return ""
-        return self.label(self.dependent)
+        """What the dependent is called in headings and captions (the ordinal dependent's
+        label in a study without a continuous one)."""
+        if self.dependent:
+            return self.label(self.dependent)
+        if self.ordinal_dependent:
+            return self.label(self.ordinal_dependent)
+        return ""
 
     def label(self, name: Any) -> str:
         """The declared label of a scale, item, variable, theme, code or site; else the
@@ -207,7 +210,7 @@ def study_shape(codebook: Codebook, regression: Mapping[str, Any] | None = None)
         levels=levels,
         themes={t: (lbl or _pretty(t)) for t, lbl in codebook.themes.items()},
         codes={c: (code.label or _pretty(c)) for c, code in codebook.codes.items()},
-        dependent=reg.get("dependent"),
+        dependent=reg.get("dependent") or None,  # False: ``dependent: none``
         ordinal_dependent=reg.get("ordinal_dependent"),
     )
 

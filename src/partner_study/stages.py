@@ -177,8 +177,12 @@ def _strands(root: Path, params: Params) -> dict[str, bool]:
         # stage 01 reports the codebook's problems
         return {"scales": True, "codes": True, "outcomes": True}
     # "outcomes": scales besides the dependent to regress it on (no scales at all is
-    # already said by "scales")
-    return {"scales": bool(cb.scales), "codes": bool(cb.codes), "outcomes": len(cb.scales) != 1}
+    # already said by "scales"); without a continuous dependent (`dependent: none`) one
+    # scale is enough to predict the ordinal one
+    dependent = params.values.get("regression", {}).get("dependent")
+    no_dependent = dependent is False or str(dependent).strip().lower() == "none"
+    outcomes = len(cb.scales) != 1 or no_dependent
+    return {"scales": bool(cb.scales), "codes": bool(cb.codes), "outcomes": outcomes}
 
 
 def _not_applicable_reason(lacking: Sequence[str]) -> str:

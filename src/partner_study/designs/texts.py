@@ -138,7 +138,9 @@ def params_text(shape: Shape, study: str) -> str:
     Only what the codebook cannot say: the seed; for a study with a dependent (a survey
     with an engagement scale or an engagement level), the covariates (gender, age when
     numeric, role when there are several, the system level when declared) and, for an
-    engagement scale without an ordinal level, ``ordinal_dependent: null``. Everything else
+    engagement scale without an ordinal level, ``ordinal_dependent: null``; for an ordinal
+    engagement level without a scale, ``dependent: none`` (every scale predicts the level,
+    by the ordinal model). Everything else
     (dependent, outcomes, groups, models, thresholds) is left to the package's defaults
     and the codebook.
     """
@@ -160,6 +162,8 @@ def params_text(shape: Shape, study: str) -> str:
         lines += ["regression:", f"  covariates: [{', '.join(covariates)}]"]
         if shape.engagement == "continuous":
             lines.append("  ordinal_dependent: null   # no engagement level in this codebook")
+        else:  # the engagement level is the dependent; every scale predicts it
+            lines.append("  dependent: none   # no continuous dependent: the level is modelled")
     # SVG only: the report embeds it, and a small test study needs no print formats
     lines += ["figures:", "  formats: [svg]"]
     return "\n".join(lines) + "\n"

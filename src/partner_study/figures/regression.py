@@ -373,7 +373,11 @@ def plot_engagement_vs_outcomes(
     scored: pd.DataFrame, spec: Mapping[str, Any], *, shape: StudyShape | None = None
 ) -> dict[str, Figure]:
     """One :func:`plot_engagement_vs` figure per outcome of a params ``regression`` spec,
-    keyed ``<dependent>-vs-<outcome>`` (``engagement-vs-trust``); labels from ``shape``."""
+    keyed ``<dependent>-vs-<outcome>`` (``engagement-vs-trust``); labels from ``shape``.
+    None without a continuous dependent (``dependent: none``): the ordinal level is shown
+    by the forest plot of its model."""
+    if not spec.get("dependent"):
+        return {}
     return {
         f"{spec['dependent']}-vs-{o}": plot_engagement_vs(
             scored, outcome=o, dependent=spec["dependent"], shape=shape

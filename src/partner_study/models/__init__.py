@@ -60,7 +60,7 @@ from partner_study.models.diagnostics import (
     table_diagnostics,
     vif,
 )
-from partner_study.models.drivers import fit_models, fit_sensitivity
+from partner_study.models.drivers import NO_DEPENDENT, fit_models, fit_sensitivity
 from partner_study.models.heterogeneity import (
     BY_SITE_COLUMNS,
     HETEROGENEITY_COLUMNS,
@@ -97,4 +97,5 @@ __all__ = [
     "fit_sensitivity",
     "declared_levels",
     "SKIPPED",
+    "NO_DEPENDENT",
 ]

@@ -22,6 +22,8 @@ import patsy
 
 from partner_study.errors import ParamsError, Problem, StudyDataError
 
+__all__ = ["declared_levels"]
+
 _ENV = patsy.EvalEnvironment([{"np": np}])
 _DATA = "analysis data"
 

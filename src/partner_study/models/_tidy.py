@@ -23,6 +23,8 @@ import pandas as pd
 
 from partner_study.models._formula import _clean_term
 
+__all__ = ["REGRESSION_COLUMNS", "ALL_OUTCOMES", "SKIPPED"]
+
 #: Columns of the tidy regression frame, in order (DESIGN §5 + extras).
 REGRESSION_COLUMNS: tuple[str, ...] = (
     "model",

@@ -31,7 +31,9 @@ from partner_study.models._formula import (
     _rhs,
 )
 from partner_study.models._tidy import _join, _messages
-from partner_study.models.spec import _read_spec
+from partner_study.models.spec import _no_dependent, _read_spec
+
+__all__ = ["DIAGNOSTIC_COLUMNS", "vif", "residual_diagnostics", "table_diagnostics", "model_notes"]
 
 #: Columns of :func:`residual_diagnostics`.
 DIAGNOSTIC_COLUMNS: tuple[str, ...] = (
@@ -203,10 +205,11 @@ def table_diagnostics(
         (variance inflation factor) of the joint model, then the residual tests of
         :func:`residual_diagnostics` (Breusch-Pagan, Jarque-Bera, Shapiro-Wilk).
     """
-    s = _read_spec(scored, {**dict(spec), "models": ["ols"]})
+    no_dependent = _no_dependent(spec.get("dependent"))
+    # without a continuous dependent the predictors are those of the ordinal model
+    s = _read_spec(scored, dict(spec) if no_dependent else {**dict(spec), "models": ["ols"]})
     scored = _declare(scored, levels, s.covariates)
     predictors = [*s.outcomes, *[c for c in s.covariates if c not in s.outcomes]]
-    formula = f"{_quote(s.dependent)} ~ {_rhs(scored, predictors)}"
     v = vif(scored, predictors)
     v = pd.DataFrame(
         {
@@ -219,6 +222,9 @@ def table_diagnostics(
             "note": "",
         }
     )
+    if s.dependent is None:  # no linear model, so no residuals to check
+        return v.reset_index(drop=True)
+    formula = f"{_quote(s.dependent)} ~ {_rhs(scored, predictors)}"
     r = residual_diagnostics(scored, formula)
     r = pd.DataFrame(
         {

@@ -22,7 +22,9 @@ from partner_study.models.mixed import fit_mixed
 from partner_study.models.multitest import adjust_pvalues
 from partner_study.models.ols import fit_ols
 from partner_study.models.ordinal import fit_ordinal
-from partner_study.models.spec import _ols_kwargs, _read_spec, _Spec
+from partner_study.models.spec import _no_dependent, _ols_kwargs, _read_spec, _Spec
+
+__all__ = ["fit_models", "NO_DEPENDENT", "fit_sensitivity"]
 
 
 def fit_models(
@@ -91,8 +93,13 @@ def fit_models(
     scored = _declare(scored, levels, s.covariates)
     sets = [(o, [o, *[c for c in s.covariates if c != o]]) for o in s.outcomes]
     frames: list[pd.DataFrame] = []
+    linear_kinds = [k for k in ("ols", "mixed") if k in s.models]
+    if s.dependent is None:
+        # `dependent: none`: the scales predict the ordinal dependent only; say so once
+        frames += [_no_dependent_row(k, s) for k in linear_kinds]
     for outcome, predictors in sets:
-        frames += _fit_linear(scored, s, predictors, outcome=outcome, kinds=s.models)
+        if s.dependent is not None:
+            frames += _fit_linear(scored, s, predictors, outcome=outcome, kinds=s.models)
     ordinal = "ordinal" in s.models and s.ordinal_dependent is not None
     if ordinal:
         frames += [_fit_ordinal_spec(scored, s, p, outcome=o) for o, p in sets]
@@ -113,14 +120,36 @@ def fit_models(
     if "joint" in s.models:
         joint = [*s.outcomes, *[c for c in s.covariates if c not in s.outcomes]]
         # the joint versions of the requested kinds only ("joint" alone: OLS)
-        linear = [k for k in ("ols", "mixed") if k in s.models]
+        linear = linear_kinds
         if not linear and "ordinal" not in s.models:
             linear = ["ols"]
-        fits = _fit_linear(scored, s, joint, outcome=ALL_OUTCOMES, kinds=linear)
+        fits = []
+        if s.dependent is not None:
+            fits = _fit_linear(scored, s, joint, outcome=ALL_OUTCOMES, kinds=linear)
         if ordinal:
             fits.append(_fit_ordinal_spec(scored, s, joint, outcome=ALL_OUTCOMES))
         frames += [f.assign(model="joint_" + f["model"]) for f in fits]
     return adjust_pvalues(_concat(frames))
+
+
+#: Why the linear models of a study with ``dependent: none`` are not fitted.
+NO_DEPENDENT = (
+    "not fitted: the study has no continuous dependent (regression.dependent: none); "
+    "the scales are predictors of the ordinal dependent only"
+)
+
+
+def _no_dependent_row(kind: str, s: _Spec) -> pd.DataFrame:
+    """The one row saying a linear model kind is not fitted for want of a dependent."""
+    return _skipped(
+        model=kind,
+        dependent="",
+        n=0,
+        n_groups=0 if kind == "mixed" else None,
+        outcome=ALL_OUTCOMES,
+        n_dropped=0,
+        note=NO_DEPENDENT,
+    )
 
 
 def _fit_linear(
@@ -132,7 +161,7 @@ def _fit_linear(
     kinds: Sequence[str],
 ) -> list[pd.DataFrame]:
     """OLS and (with groups) mixed fits of ``dependent ~ predictors``."""
-    formula = f"{_quote(s.dependent)} ~ {_rhs(scored, predictors)}"
+    formula = f"{_quote(s.y)} ~ {_rhs(scored, predictors)}"
     fits = []
     if "ols" in kinds:
         fits.append(
@@ -219,13 +248,20 @@ def fit_sensitivity(
     equations: issues and guidance for practice. Statistics in Medicine, 30(4),
     377-399. https://doi.org/10.1002/sim.4067
     """
+    if _no_dependent(spec.get("dependent")):
+        out = _concat([])
+        out.attrs["note"] = (
+            "No multiple-imputation sensitivity analysis: it refits the linear models, and "
+            "the study has no continuous dependent (regression.dependent: none)."
+        )
+        return out
     s = _read_spec(scored, {**dict(spec), "models": ["ols"]})
     kwargs = _ols_kwargs(s)
     formulas = {}
     for outcome in s.outcomes:
         predictors = [outcome, *[c for c in s.covariates if c != outcome]]
-        formulas[outcome] = f"{_quote(s.dependent)} ~ {_rhs(scored, predictors)}"
-    variables = list(dict.fromkeys([s.dependent, *s.outcomes, *s.covariates]))
+        formulas[outcome] = f"{_quote(s.y)} ~ {_rhs(scored, predictors)}"
+    variables = list(dict.fromkeys([s.y, *s.outcomes, *s.covariates]))
     completed, n_dropped, notes = _impute(
         scored,
         variables,

@@ -16,7 +16,9 @@ from scipy import stats
 from partner_study.disclosure import pool_small_groups
 from partner_study.models._formula import _declare, _quote, _rhs
 from partner_study.models.ols import fit_ols
-from partner_study.models.spec import _read_spec
+from partner_study.models.spec import _no_dependent, _read_spec
+
+__all__ = ["BY_SITE_COLUMNS", "HETEROGENEITY_COLUMNS", "fit_by_site", "site_heterogeneity"]
 
 BY_SITE_COLUMNS = (
     "site",
@@ -77,12 +79,20 @@ def fit_by_site(
         :data:`BY_SITE_COLUMNS`: one row per site and outcome term (OLS with HC3 errors;
         covariates as in the spec, without the grouping column).
     """
+    if _no_dependent(spec.get("dependent")):
+        out = pd.DataFrame({c: pd.Series(dtype="float64") for c in BY_SITE_COLUMNS})
+        out = out.astype({"site": "str", "term": "str", "note": "str"})
+        out.attrs["note"] = (
+            "No model by site: it refits the joint linear model, and the study has no "
+            "continuous dependent (regression.dependent: none)."
+        )
+        return out
     s = _read_spec(scored, {**dict(spec), "models": ["ols"]})
     group = s.groups or "site"
     covariates = [c for c in s.covariates if c not in s.outcomes and c != group]
     scored = _declare(scored, levels, covariates)
     if pool_below > 1 and group in scored.columns:
-        answered = scored[[s.dependent, *s.outcomes, *covariates]].notna().all(axis=1)
+        answered = scored[[s.y, *s.outcomes, *covariates]].notna().all(axis=1)
         sites = scored[group].astype("object").where(scored[group].notna())
         counts = sites[answered].dropna().astype(str).value_counts()
         mapping = pool_small_groups(
@@ -102,8 +112,8 @@ def fit_by_site(
     rows = []
     for site, data in scored.groupby(group, sort=True):
         used = [c for c in covariates if data[c].nunique(dropna=True) > 1]
-        formula = f"{_quote(s.dependent)} ~ {_rhs(data, [*s.outcomes, *used])}"
-        complete = data[[s.dependent, *s.outcomes, *used]].dropna()
+        formula = f"{_quote(s.y)} ~ {_rhs(data, [*s.outcomes, *used])}"
+        complete = data[[s.y, *s.outcomes, *used]].dropna()
         if len(complete) < min_n:
             rows += [
                 {

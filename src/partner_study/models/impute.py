@@ -29,6 +29,8 @@ from partner_study.models._formula import (
 from partner_study.models._tidy import _join, _messages, _tidy
 from partner_study.models.ols import _OLS_COV_TYPES, _ols_result, _ols_tidy
 
+__all__ = ["pool_imputations", "fit_mice"]
+
 
 def _pool_ols_imputed(
     completed: Sequence[pd.DataFrame],

@@ -20,6 +20,8 @@ from partner_study.errors import ParamsError
 from partner_study.models._formula import _complete_cases, _design, _read_formula
 from partner_study.models._tidy import _MODEL_BASED, _join, _messages, _skipped, _tidy
 
+__all__ = ["fit_mixed"]
+
 
 def fit_mixed(
     data: pd.DataFrame,

@@ -14,6 +14,8 @@ from statsmodels.stats.multitest import multipletests
 from partner_study.errors import ParamsError
 from partner_study.models._tidy import ALL_OUTCOMES
 
+__all__ = ["adjust_pvalues"]
+
 
 def adjust_pvalues(
     frame: pd.DataFrame,

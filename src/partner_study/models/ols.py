@@ -23,6 +23,8 @@ from partner_study.errors import ParamsError
 from partner_study.models._formula import _complete_cases, _data_error, _design, _read_formula
 from partner_study.models._tidy import _join, _messages, _tidy
 
+__all__ = ["fit_ols"]
+
 _OLS_COV_TYPES = ("HC0", "HC1", "HC2", "HC3", "nonrobust")
 
 

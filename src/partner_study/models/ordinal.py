@@ -31,6 +31,8 @@ from partner_study.models._formula import (
 )
 from partner_study.models._tidy import _MODEL_BASED, _join, _messages, _tidy
 
+__all__ = ["fit_ordinal", "odds_ratios"]
+
 _LINKS = ("logit", "probit")
 
 

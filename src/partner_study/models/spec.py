@@ -16,10 +16,12 @@ from partner_study.config import MODEL_KINDS
 from partner_study.errors import ParamsError
 from partner_study.models._formula import _check_frame, _is_categorical
 
+__all__: list[str] = []
+
 
 @dataclass(frozen=True)
 class _Spec:
-    dependent: str
+    dependent: str | None  # None: no continuous dependent (params ``dependent: none``)
     outcomes: tuple[str, ...]
     covariates: tuple[str, ...]
     groups: str | None
@@ -30,12 +32,20 @@ class _Spec:
     cov_type: str
     standardize: bool
 
+    @property
+    def y(self) -> str:
+        """The continuous dependent, for the linear models (never asked for without one)."""
+        if self.dependent is None:
+            raise ParamsError("the model spec has no continuous dependent ('dependent: none').")
+        return self.dependent
+
 
 def _read_spec(scored: pd.DataFrame, spec: Mapping) -> _Spec:
     _check_frame(scored)
     if not isinstance(spec, Mapping):
         raise ParamsError(f"the model spec must be a mapping, got {type(spec).__name__}.")
-    for key in ("dependent", "outcomes"):
+    no_dependent = _no_dependent(spec.get("dependent"))
+    for key in ("outcomes",) if no_dependent else ("dependent", "outcomes"):
         if not spec.get(key):
             raise ParamsError(f"the model spec needs '{key}' (see params/example.yaml).")
     outcomes = spec["outcomes"]
@@ -54,7 +64,7 @@ def _read_spec(scored: pd.DataFrame, spec: Mapping) -> _Spec:
     if levels is None and ordinal_dependent in scored.columns:
         levels = _levels_from_codes(scored, str(ordinal_dependent))
     parsed = _Spec(
-        dependent=str(spec["dependent"]),
+        dependent=None if no_dependent else str(spec["dependent"]),
         outcomes=tuple(str(o) for o in outcomes),
         covariates=tuple(str(c) for c in spec.get("covariates") or ()),
         groups=spec.get("groups") or None,
@@ -70,9 +80,22 @@ def _read_spec(scored: pd.DataFrame, spec: Mapping) -> _Spec:
     if set(models) == {"ordinal"} and parsed.ordinal_dependent is None:
         # beside other models, the ordinal one is skipped with a note (see fit_models)
         raise ParamsError("models include 'ordinal' but 'ordinal_dependent' is not set.")
+    if no_dependent and ("ordinal" not in models or parsed.ordinal_dependent is None):
+        raise ParamsError(
+            "the model spec has no continuous dependent ('dependent: none'), so the ordinal "
+            "model is all there is to fit, but "
+            + (
+                "'ordinal' is not among the models"
+                if parsed.ordinal_dependent
+                else "'ordinal_dependent' is not set"
+            )
+            + ". Fix: add 'ordinal' to 'models' and set 'ordinal_dependent', or name a "
+            "scale as the dependent."
+        )
     if parsed.cov_type == "cluster" and parsed.groups is None:
         raise ParamsError("cov_type 'cluster' needs 'groups' (the cluster column).")
-    named = [parsed.dependent, *parsed.outcomes, *parsed.covariates]
+    named = [*([parsed.dependent] if parsed.dependent else []), *parsed.outcomes]
+    named += list(parsed.covariates)
     named += [c for c in (parsed.groups,) if c]
     if "ordinal" in models and parsed.ordinal_dependent:
         named.append(parsed.ordinal_dependent)
@@ -84,6 +107,11 @@ def _read_spec(scored: pd.DataFrame, spec: Mapping) -> _Spec:
             "params file."
         )
     return parsed
+
+
+def _no_dependent(value: object) -> bool:
+    """``dependent: none`` (or ``false``): no continuous dependent, only the ordinal one."""
+    return value is False or (isinstance(value, str) and value.strip().lower() == "none")
 
 
 def _levels_from_codes(scored: pd.DataFrame, dependent: str) -> list | None:
