@@ -468,3 +468,17 @@ def test_all_is_complete():
         }
         assert public <= set(module.__all__), module.__name__
         assert all(hasattr(module, name) for name in module.__all__)
+
+
+def test_the_solver_s_own_prints_never_reach_standard_output(capfd):
+    """HiGHS writes some diagnostics straight to file descriptor 1 (they landed in an
+    executed notebook); the solver wrapper discards them and leaves Python's output be."""
+    import os
+
+    from partner_study.disclosure.solver import _c_stdout_silenced
+
+    print("before", flush=True)
+    with _c_stdout_silenced():
+        os.write(1, b"HighsMipSolverData::transformNewIntegerFeasibleSolution\n")
+    print("after", flush=True)
+    assert capfd.readouterr().out == "before\nafter\n"

@@ -171,7 +171,7 @@ def _block_problem(sys: System, members: np.ndarray) -> tuple:
 def _optimum(target: int, sense: float, problem: tuple) -> tuple[float, np.ndarray | None]:
     """Least (sense 1) or greatest (sense -1) whole value of column ``target`` (inf when
     unbounded, nan when the facts contradict each other) and the solution reaching it."""
-    from scipy.optimize import milp
+    from partner_study.disclosure.solver import milp
 
     members, constraint, bounds = problem
     c = np.zeros(len(members))

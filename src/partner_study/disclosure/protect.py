@@ -155,7 +155,9 @@ def _choose(
     """One integer programme of :func:`_complements`: a printed cell chosen may move by
     ``t - 1`` at most (enough for sums), or anywhere in the box when ``wide``; group sizes
     are fixed unless ``sizes``."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.optimize import Bounds, LinearConstraint
+
+    from partner_study.disclosure.solver import milp
 
     t = release.threshold
     values = release.value_array()
