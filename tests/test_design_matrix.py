@@ -117,9 +117,10 @@ def expected_statuses(shape: designs.Shape) -> dict[str, str]:
     """Which stages a study of this shape has something to do in."""
     survey, qualitative = shape.has_survey, shape.has_qualitative
     # Regression settings are left to the defaults: the codebook's first scale is the
-    # dependent, regressed on the others, so 04 needs two scales or more.
+    # dependent, regressed on the others, so 04 needs two scales or more; with an ordinal
+    # engagement level (`dependent: none`), one scale is enough to predict it.
     n_scales = shape.n_scales + (shape.engagement == "continuous")  # + the engagement scale
-    dependent = survey and n_scales >= 2
+    dependent = survey and (n_scales >= 2 or shape.engagement == "ordinal")
     ran = {
         "01-prepare": True,
         "02-describe": True,
