@@ -688,7 +688,8 @@ def test_all_is_complete() -> None:
     public = {
         name
         for name, obj in vars(agreement).items()
-        if not name.startswith("_") and getattr(obj, "__module__", None) == agreement.__name__
+        if not name.startswith("_")
+        and (getattr(obj, "__module__", None) or "").startswith(f"{agreement.__name__}.")
     }
     assert public <= set(agreement.__all__)
     assert all(hasattr(agreement, name) for name in agreement.__all__)

@@ -13,7 +13,8 @@ import pytest
 from partner_study.codebook import parse_codebook
 from partner_study.errors import StudyDataError
 from partner_study.io import _limits
-from partner_study.io.redcap import _choices, _clean_label, import_redcap
+from partner_study.io.redcap import import_redcap
+from partner_study.io.redcap.dictionary import _choices, _clean_label
 from partner_study.validate import validate_study
 from partner_study.writer import write_raw_study
 

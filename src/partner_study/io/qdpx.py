@@ -30,17 +30,9 @@ import pandas as pd
 
 from partner_study.errors import Problem, StudyDataError
 from partner_study.io import RawStudy, _limits
-from partner_study.io.redcap import (
-    RESERVED,
-    _dump_codebook,
-    _fit_variable,
-    _identifier,
-    _role_block,
-    _shown,
-    _site_role,
-    _unique,
-    _Var,
-)
+from partner_study.io._draft import RESERVED, _dump_codebook, _fit_variable, _role_block, _Var
+from partner_study.io._naming import _identifier, _shown, _unique
+from partner_study.io._source import _site_role
 
 __all__ = ["import_qdpx", "MAX_CODE_DEPTH"]
 

@@ -22,23 +22,20 @@ import pandas as pd
 
 from partner_study.errors import Problem, StudyDataError
 from partner_study.io import RawStudy, _limits
-from partner_study.io._readstat import read_isolated
-from partner_study.io.redcap import (
+from partner_study.io._draft import (
     MAX_OFF_CODES,
     RESERVED,
     _assemble,
     _find_blocks,
     _fit_scale,
     _fit_variable,
-    _fmt_numbers,
-    _identifier,
     _make_scale,
     _Scale,
-    _shown,
-    _site_role,
-    _unique,
     _Var,
 )
+from partner_study.io._naming import _fmt_numbers, _identifier, _shown, _unique
+from partner_study.io._readstat import read_isolated
+from partner_study.io._source import _site_role
 
 __all__ = ["import_spss", "import_stata", "ID_NAMES"]
 

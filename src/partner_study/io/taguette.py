@@ -22,8 +22,9 @@ import pandas as pd
 
 from partner_study.errors import Problem, StudyDataError
 from partner_study.io import RawStudy
+from partner_study.io._naming import _shown
+from partner_study.io._source import _read_source, _site_role
 from partner_study.io.qdpx import _code_ids, _CodeEntry, _drop_repeats, _qualitative_study
-from partner_study.io.redcap import _read_source, _shown, _site_role
 
 __all__ = ["import_taguette", "TAGUETTE_COLUMNS"]
 
