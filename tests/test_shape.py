@@ -19,6 +19,7 @@ study: etude
 id: pid
 role:
   column: statut
+  label: Rôle
   levels:
     patient: {label: Patient·e, plural: Patient·es}
     professionnel: {label: Professionnel·le, plural: Professionnel·les}
@@ -56,6 +57,11 @@ def test_roles_any_names_with_declared_labels_and_plurals():
     assert shape.level_label("site", "chu_liege") == "CHU de Liège"
     assert shape.label("ecoute") == "Être écouté·e"
     assert shape.labels_for("codes")["relation"] == "Relation de soin"
+    # the role itself has its declared label too (a regression term "Rôle: Proche aidant·e")
+    assert cb.role_title == "Rôle" and shape.label("role") == "Rôle"
+    assert study_shape(parse_codebook(FRENCH.replace("  label: Rôle\n", ""))).label("role") == (
+        "Role"
+    )
 
 
 def test_one_role_and_a_list_of_roles():

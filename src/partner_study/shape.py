@@ -49,6 +49,8 @@ class StudyShape:
     roles: tuple[Role, ...] = ()
     sites: dict[str, str] = field(default_factory=dict)
     site_label: str = "Site"
+    #: What the role is called (the codebook's ``role: {label: ...}``), e.g. "Rôle".
+    role_title: str = "Role"
     #: Columns of the processed tables (stage 01 names them so whatever the raw names).
     site_column: str = "site"
     role_column: str = "role"
@@ -134,6 +136,8 @@ class StudyShape:
             out.update({k: v for k, v in mapping.items() if v})
         if self.site_label:
             out.setdefault(self.site_column, self.site_label)
+        if self.role_title:
+            out.setdefault(self.role_column, self.role_title)
         return out
 
     def labels_for(self, kind: str) -> dict[str, str]:
@@ -203,6 +207,7 @@ def study_shape(codebook: Codebook, regression: Mapping[str, Any] | None = None)
         roles=roles,
         sites=dict(codebook.site_labels),
         site_label=codebook.site_label or "Site",
+        role_title=codebook.role_title or "Role",
         scales=scales,
         items={k: v for k, v in items.items() if v},
         responses={n: dict(s.labels) for n, s in codebook.scales.items() if s.labels},

@@ -97,6 +97,8 @@ class Codebook:
     roles: dict[str, Role] = field(default_factory=dict)
     site_labels: dict[str, str] = field(default_factory=dict)
     site_label: str = ""
+    #: What the role itself is called in displays (``role: {label: Rôle}``); "" if not said.
+    role_title: str = ""
     collection: str = "collection"
     title: str = ""
     variables: dict[str, Variable] = field(default_factory=dict)

@@ -105,7 +105,7 @@ def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
             chk.add((key,), f"a {_kind(doc[key])}", "a single name", f"write '{key}: <name>'")
             doc[key] = None if key in ("title", "collection") else str(key)
 
-    role_levels, roles, role_column = _parse_roles(chk, doc.get("role"))
+    role_levels, roles, role_column, role_title = _parse_roles(chk, doc.get("role"))
     site_column, site_labels, site_label = _parse_site(chk, doc.get("site"))
 
     variables: dict[str, Variable] = {}
@@ -206,6 +206,7 @@ def parse_codebook(text: str, *, source: str = "codebook.yaml") -> Codebook:
         roles=roles,
         site_labels=site_labels,
         site_label=site_label,
+        role_title=role_title,
         collection=str(doc.get("collection", "collection")),
         title=str(doc.get("title", "")),
         variables=variables,

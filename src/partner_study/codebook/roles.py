@@ -38,11 +38,12 @@ def _label_spec(
     return _check_label(chk, path, spec) or name, None
 
 
-def _parse_roles(chk: _Checker, raw: Any) -> tuple[tuple[str, ...], dict[str, Role], str]:
-    """The role column and its levels, each with a label and a plural for headings."""
+def _parse_roles(chk: _Checker, raw: Any) -> tuple[tuple[str, ...], dict[str, Role], str, str]:
+    """The role column, its levels (each with a label and a plural for headings) and the
+    label of the role itself (``label: Rôle``; empty when not declared)."""
     example = "{column: role, levels: {a: {label: A, plural: As}, b: ...}}"
     if raw is None:
-        return (), {}, "role"
+        return (), {}, "role", ""
     if isinstance(raw, str):
         chk.add(
             ("role",),
@@ -52,10 +53,10 @@ def _parse_roles(chk: _Checker, raw: Any) -> tuple[tuple[str, ...], dict[str, Ro
             "[...]}, with a label and a plural for each when the stored value is not what "
             "a reader should see",
         )
-        return (), {}, raw
+        return (), {}, raw, ""
     if not isinstance(raw, dict) or "column" not in raw:
         chk.add(("role",), repr(raw)[:80], example, "declare the role column and its levels")
-        return (), {}, "role"
+        return (), {}, "role", ""
     for key in raw:
         if key not in _ROLE_KEYS:
             chk.add(
@@ -83,7 +84,8 @@ def _parse_roles(chk: _Checker, raw: Any) -> tuple[tuple[str, ...], dict[str, Ro
             "one or more roles, e.g. levels: {a: {label: A, plural: As}}",
             "list the roles stored in the role column",
         )
-    return tuple(roles), roles, column
+    title = _check_label(chk, ("role", "label"), raw.get("label")) or ""
+    return tuple(roles), roles, column, title
 
 
 def _parse_site(chk: _Checker, raw: Any) -> tuple[str, dict[str, str], str]:

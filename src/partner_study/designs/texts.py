@@ -11,6 +11,7 @@ from partner_study.designs.shape import Shape
 from partner_study.designs.vocabulary import (
     _ENGAGEMENT_LEVELS,
     _RESPONSES,
+    _ROLE_HEADING,
     _SCALE_MISSING,
     _SCALE_PREFIX,
     _SITE_HEADING,
@@ -66,6 +67,7 @@ def _codebook_text(shape: Shape, study: str) -> str:
         "id: participant_id",
         "role:",
         "  column: role",
+        f"  label: {_quote_yaml(_ROLE_HEADING[lang])}",
         "  levels:",
     ]
     for name, label, plural in shape.roles:

@@ -238,6 +238,7 @@ def _vocabulary(text: str) -> dict[str, dict[tuple[str, str], list[str]]]:
 _VOCAB = _vocabulary(_TEXT)
 _SITE_CODES = tuple(dict.fromkeys(k for k, _ in _VOCAB["site"]))
 _SITE_HEADING = {"en": "Site", "fr": "Établissement"}
+_ROLE_HEADING = {"en": "Role", "fr": "Rôle"}
 #: Experience scales (name -> item prefix); ``engagement`` is the dependent scale.
 _SCALE_PREFIX = {
     "being_heard": "hea",
