@@ -250,6 +250,31 @@ def _cmd_import(args: argparse.Namespace) -> int:
         from partner_study.io.qdpx import import_qdpx
 
         raw = import_qdpx(args.file, study=study, **common)
+    elif args.source == "qualtrics":
+        from partner_study.io.qualtrics import import_qualtrics
+
+        raw = import_qualtrics(
+            args.file,
+            qsf=args.qsf,
+            keep_unfinished=args.keep_unfinished,
+            study=study,
+            site_column=args.site_column,
+            role_column=args.role_column,
+            **common,
+        )
+    elif args.source == "survey":
+        from partner_study.io.survey import import_survey
+
+        raw = import_survey(
+            args.file,
+            header_rows=args.header_rows,
+            id_column=args.id_column,
+            labels=[[x.strip() for x in s.split(";")] for s in args.labels or []],
+            study=study,
+            site_column=args.site_column,
+            role_column=args.role_column,
+            **common,
+        )
     else:
         from partner_study.io.taguette import import_taguette
 
@@ -257,15 +282,24 @@ def _cmd_import(args: argparse.Namespace) -> int:
             {"participant_pattern": args.participant_pattern} if args.participant_pattern else {}
         )
         raw = import_taguette(args.file, study=study, **kwargs, **common)
+    from partner_study.importing import draft_params, dry_run, with_record
+
+    raw = with_record(raw, args.source, [args.file, args.dictionary])
+    if args.dry_run:
+        print(dry_run(raw, out), end="")
+        return 0
     written, checked = _write_and_validate(raw, out)
     print(f"wrote {len(written)} files to {out}:")
     for name in written:
         print(f"  {name}")
     for note in raw.notes:
         print(f"note: {note}")
+    params = draft_params(out, study, checked)
+    if params:
+        print(f"wrote {params}: the analysis parameters, defaults for every choice.")
     print(
         f"{out}: valid. {len(checked.participants)} participants. Review the draft "
-        f"codebook ({out / 'codebook.yaml'}) before analysing."
+        f"codebook ({out / 'codebook.yaml'}) and {out / 'IMPORT.md'} before analysing."
     )
     return 0
 
@@ -523,10 +557,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "import",
-        help="turn a REDCap, SPSS/Stata, REFI-QDA or Taguette export "
-        "into a study folder with a draft codebook",
+        help="turn a REDCap, SPSS/Stata, Qualtrics, other survey, REFI-QDA or Taguette export "
+        "into a study folder with a draft codebook and IMPORT.md",
     )
-    p.add_argument("source", choices=["redcap", "spss", "stata", "qdpx", "taguette"])
+    p.add_argument(
+        "source", choices=["redcap", "spss", "stata", "qualtrics", "survey", "qdpx", "taguette"]
+    )
     p.add_argument(
         "file", nargs="?", help="the export (REDCap: the data CSV or .xlsx); or --data FILE"
     )
@@ -541,7 +577,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", help="role of every participant, when the source has none")
     p.add_argument("--site-column", dest="site_column")
     p.add_argument("--role-column", dest="role_column")
-    p.add_argument("--id-column", dest="id_column")
+    p.add_argument(
+        "--id-column",
+        "--id",
+        dest="id_column",
+        metavar="COLUMN",
+        help="the participant id column (survey: its header text or number)",
+    )
+    p.add_argument("--qsf", help="Qualtrics: the survey definition (.qsf) of the export")
+    p.add_argument(
+        "--keep-unfinished",
+        dest="keep_unfinished",
+        action="store_true",
+        help="Qualtrics: keep responses whose Finished is 0/False",
+    )
+    p.add_argument(
+        "--header-rows",
+        dest="header_rows",
+        type=_count(1, 20),
+        default=1,
+        help="survey: rows above the first response; the first holds the questions (default 1)",
+    )
+    p.add_argument(
+        "--labels",
+        action="append",
+        metavar="'LOW;...;HIGH'",
+        help="survey: response labels of rating questions, low to high, separated by ';' "
+        "(repeatable)",
+    )
+    p.add_argument(
+        "--dry-run",
+        dest="dry_run",
+        action="store_true",
+        help="print what would be imported (IMPORT.md) and write nothing",
+    )
     p.add_argument("--encoding", help="text encoding of an SPSS/Stata file (e.g. latin1)")
     p.add_argument(
         "--participant-pattern",
