@@ -249,7 +249,7 @@ def test_empty_site_name():
     with pytest.raises(
         StudyDataError,
         match=r"found an empty site name, expected a site name\. "
-        r"Fix: pass site='name'",
+        r"Fix: pass --site NAME",
     ):
         import_redcap(*pair("simple"), site="  ")
 

@@ -97,7 +97,7 @@ def test_excel_export(tmp_path):
 def test_defaults_are_noted():
     raw = import_taguette(DATA / "highlights_old.csv")
     assert any(
-        "everyone was given role 'participant'. Pass role='...' (or edit participants.csv)" in n
+        "everyone was given role 'participant'. Pass --role NAME (or edit participants.csv)" in n
         for n in raw.notes
     )
 

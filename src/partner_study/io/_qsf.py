@@ -15,8 +15,8 @@ from typing import Any
 
 from partner_study.errors import Problem, StudyDataError
 from partner_study.io import _limits
+from partner_study.io._naming import _shown
 from partner_study.io.record import ImportRecord
-from partner_study.io.redcap import _shown
 from partner_study.io.wide import clean_text, label_key
 
 __all__ = ["MAX_QSF_BYTES", "read_qsf", "display", "answer_codes", "check_qsf"]

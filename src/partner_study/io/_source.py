@@ -106,8 +106,8 @@ def _site_role(
                         found=f"no {what} on {len(empty)} row(s) (rows {rows}"
                         f"{', ...' if len(empty) > 5 else ''})",
                         expected=f"a {what} for every participant",
-                        fix=f"fill column '{column}' in the source, or pass {what}='name' to give "
-                        "everyone the same " + what,
+                        fix=f"fill column '{column}' in the source, or pass --{what} NAME to "
+                        "give everyone the same " + what,
                     )
                 )
             used.add(column)
@@ -116,9 +116,9 @@ def _site_role(
             value = const if const is not None else default
             if const is None:
                 how = (
-                    f"{what}='...' or {what}_column='...'"
+                    f"--{what} NAME or --{what}-column COLUMN"
                     if columns_allowed
-                    else f"{what}='...' (or edit participants.csv)"
+                    else f"--{what} NAME (or edit participants.csv)"
                 )
                 notes.append(
                     f"The source does not say each participant's {what}: everyone was "
@@ -130,7 +130,7 @@ def _site_role(
                         file=file,
                         found=f"an empty {what} name",
                         expected=f"a {what} name",
-                        fix=f"pass {what}='name'",
+                        fix=f"pass --{what} NAME",
                     )
                 )
             out[what] = pd.Series([str(value).strip()] * len(frame), dtype=object)

@@ -28,9 +28,9 @@ import pandas as pd
 
 from partner_study.errors import Problem, StudyDataError
 from partner_study.io import RawStudy
+from partner_study.io._naming import _identifier, _shown
 from partner_study.io._qsf import answer_codes, check_qsf, display, read_qsf
 from partner_study.io.record import ImportRecord
-from partner_study.io.redcap import _identifier, _shown
 from partner_study.io.wide import (
     Column,
     clean_text,

@@ -25,8 +25,8 @@ import pandas as pd
 
 from partner_study.errors import Problem, StudyDataError
 from partner_study.io import RawStudy
+from partner_study.io._naming import _identifier, _shown
 from partner_study.io.record import ImportRecord
-from partner_study.io.redcap import _identifier, _shown
 from partner_study.io.spss import ID_NAMES
 from partner_study.io.wide import (
     Column,

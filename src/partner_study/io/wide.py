@@ -35,19 +35,17 @@ import pandas as pd
 
 from partner_study.errors import StudyDataError
 from partner_study.io import RawStudy, TableRows, _limits, read_table_rows
-from partner_study.io.record import ImportRecord
-from partner_study.io.redcap import (
+from partner_study.io._draft import (
     MAX_OFF_CODES,
     RESERVED,
     _assemble,
     _fit_variable,
-    _identifier,
     _Scale,
-    _shown,
-    _site_role,
-    _unique,
     _Var,
 )
+from partner_study.io._naming import _identifier, _shown, _unique
+from partner_study.io._source import _site_role
+from partner_study.io.record import ImportRecord
 
 __all__ = [
     "draft_survey",
