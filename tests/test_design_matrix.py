@@ -438,6 +438,9 @@ _CAPTION_SOURCE = {
     ("table", "characteristics"): "participants",
     ("table", "likert"): "respondents",
     ("table", "reliability"): "reliability",
+    ("table", "scales-by-role"): "scored",
+    ("table", "items-by-role"): "scored:compared",
+    ("figure", "item-differences"): "scored:compared",
     ("table", "codes"): "coded",
     ("table", "cooccurrence"): "coded",
     ("table", "quotes"): "coded",
@@ -485,6 +488,15 @@ def caption_counts(run: Run) -> dict[str, list[dict[str, int]]]:
         accepted = [{"all": int(rel["n"].max())}]
         accepted += [{"all": c["all"]} for c in out.get("respondents", []) if "all" in c]
         out["reliability"] = accepted
+    by_role = _read(run, "scales-by-role")
+    if by_role is not None and by_role["n"].notna().any():
+        # respondents with a score: per role, the largest n a row of the table prints
+        most = by_role.dropna(subset=["n"]).groupby("role")["n"].max().astype(int).to_dict()
+        out["scored"] = [most]
+        items = _read(run, "items-by-role")
+        if items is not None and len(items):
+            compared = set(items["role"].astype(str))
+            out["scored:compared"] = [{r: n for r, n in most.items() if r in compared}]
     codes = _read(run, "codes")
     if codes is not None and len(codes):
         theme = codes[(codes["code"] == "(theme)") & (codes["pct_participants"] > 0)]

@@ -43,6 +43,7 @@ LAYERS = {
     "params": 2,
     "compare": 2,
     "scales": 3,
+    "scales_by_role": 3,
     "describe": 3,
     "qualitative": 3,
     "agreement": 3,

@@ -466,3 +466,51 @@ def test_the_joint_display_survey_scores_are_a_table_of_their_own():
         "Mean score, did not",
     ]
     assert len(scores) == 12 and scores["Scale"].tolist()[:2] == ["S0", "S1"]
+
+
+def test_scales_by_role_captions_count_each_role_and_one_role_says_why():
+    from partner_study.codebook import parse_codebook
+    from partner_study.shape import study_shape
+
+    two = study_shape(
+        parse_codebook(
+            "study: s\nid: pid\nsite: site\n"
+            "role: {column: role, levels: {staff: {label: Staff member, plural: Staff}, "
+            "resident: {label: Resident, plural: Residents}}}\n"
+            "scales:\n  trust: {items: [t1, t2, t3], range: [1, 5]}\n"
+        )
+    )
+    by_role = pd.DataFrame(
+        {
+            "scale": ["trust", "trust", "voice", "voice"],
+            "role": ["staff", "resident", "staff", "resident"],
+            "n": [40, 61, 42, float("nan")],  # a hidden count is not a row's n
+            "n_complete": [38, 55, 40, float("nan")],
+        }
+    )
+    items = pd.DataFrame(
+        {"scale": ["trust"] * 2, "item": ["t1"] * 2, "role": ["staff", "resident"]}
+    )
+    counts = R.caption_counts({"scales-by-role": by_role, "items-by-role": items})
+    assert counts["scales-by-role"] == counts["item-differences"] == {"staff": 42, "resident": 61}
+    names = {"table": ["scales-by-role", "items-by-role"], "figure": ["item-differences"]}
+    captions = R.default_captions("s", names, shape=two, n=counts)
+    by_name = dict(zip(captions["name"], captions["caption"], strict=True))
+    assert "(n = 42 Staff and 61 Residents)" in by_name["scales-by-role"]
+    assert "from the staff with 95% confidence interval" in by_name["items-by-role"]
+    assert "each role minus the staff" in by_name["item-differences"]
+    assert not any(
+        "Scales by role" in s for s in R.not_applicable(two, {"scales-by-role": by_role})
+    )
+    one = study_shape(
+        parse_codebook(
+            "study: s\nid: pid\nsite: site\nrole: {column: role, levels: {f: {label: "
+            "Facilitateur·rice, plural: Facilitateur·rices}}}\n"
+            "scales:\n  trust: {items: [t1, t2, t3], range: [1, 5]}\n"
+        )
+    )
+    assert R.not_applicable(one, {})[:2] == [
+        "Regression: the codebook declares one scale, so there is nothing to regress it on.",
+        "Scales by role (scores, reliability and items compared between roles): the study "
+        "has one role (Facilitateur·rices).",
+    ]

@@ -91,6 +91,8 @@ def test_every_output_of_the_contract(project):
         "characteristics",
         "likert",
         "reliability",
+        "scales-by-role",
+        "items-by-role",
         "codes",
         "cooccurrence",
         "agreement",
@@ -103,6 +105,8 @@ def test_every_output_of_the_contract(project):
     for name in (
         "characteristics",
         "reliability",
+        "scales-by-role",
+        "items-by-role",
         "regression-ols",
         "regression-mixed",
         "regression-ordinal",
@@ -113,6 +117,7 @@ def test_every_output_of_the_contract(project):
             assert (rep / "tables" / f"{name}.{fmt}").is_file(), (name, fmt)
     for name in (
         "likert-engagement",
+        "item-differences",
         "regression-forest",
         "themes-by-role",
         "joint-display",

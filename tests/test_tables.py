@@ -481,6 +481,8 @@ def test_empty_tidy_tables_give_empty_displays(kind):
         "characteristics": ["variable", "level", "role", "n"],
         "likert": ["scale", "item", "role", "response", "n"],
         "reliability": ["scale", "alpha"],
+        "scales-by-role": ["scale", "role", "n"],
+        "items-by-role": ["scale", "item", "role", "reference"],
         "codes": ["theme", "code", "n_participants"],
         "cooccurrence": ["code_a", "code_b", "n_segments"],
         "agreement": ["code"],

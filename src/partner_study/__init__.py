@@ -34,6 +34,7 @@ _SUBMODULES = (
     "qualitative",
     "report",
     "scales",
+    "scales_by_role",
     "shape",
     "simulate",
     "tables",

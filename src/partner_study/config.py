@@ -54,6 +54,8 @@ TABLE_NAMES: tuple[str, ...] = (
     "characteristics",
     "likert",
     "reliability",
+    "scales-by-role",
+    "items-by-role",
     "codes",
     "cooccurrence",
     "agreement",

@@ -152,6 +152,7 @@ PRELOAD_ROUNDS: tuple[tuple[str, ...], ...] = (
         "partner_study.figures",
         "partner_study.describe",
         "partner_study.scales",
+        "partner_study.scales_by_role",
     ),
     (
         "scipy.stats",

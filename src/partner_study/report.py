@@ -62,6 +62,7 @@ CAPTION_COLUMNS: tuple[str, ...] = ("kind", "name", "number", "caption")
 #: Figure names in report order; ``*`` stands for a scale or outcome name.
 FIGURE_NAMES: tuple[str, ...] = (
     "likert-*",
+    "item-differences",
     "themes-by-role",
     "regression-forest",
     "engagement-vs-*",
@@ -75,6 +76,9 @@ _STRAND = {
     "characteristics": "participants",
     "likert": "survey",
     "reliability": "survey",
+    "scales-by-role": "survey",
+    "items-by-role": "survey",
+    "item-differences": "survey",
     "regression": "survey",
     "regression-sensitivity": "survey",
     "site-heterogeneity": "survey",
@@ -103,6 +107,19 @@ _TABLE_TEXT = {
         "Internal consistency of the survey scales of the {study} study{n}: Cronbach's α with "
         "95% confidence interval and McDonald's ω; n is the number of respondents in the "
         "computation."
+    ),
+    "scales-by-role": (
+        "The survey scales of the {study} study in each role{n}: mean (SD) scale score of the "
+        "respondents with a score and, side by side, the scale's internal consistency in "
+        "each role (Cronbach's α with 95% confidence interval and McDonald's ω, on the "
+        "respondents who answered every item), to check that a scale holds together alike "
+        "in every role before comparing scores."
+    ),
+    "items-by-role": (
+        "The items of the {study} survey compared between roles{n}: each item's correlation "
+        "with the rest of its scale in each role, and the difference in mean answer of each "
+        "role from the {reference} with 95% confidence interval (Welch), among the "
+        "respondents with a score on the scale."
     ),
     "codes": (
         "Themes and codes of the interviews and focus groups of the {study} study, by "
@@ -184,6 +201,12 @@ _FIGURE_TEXT = {
         "centred on the neutral option, with disagreement to the left and agreement to the "
         "right. A hatched segment, where shown, is the share of answers hidden by disclosure "
         "control (small counts, whatever their options), drawn at the right end."
+    ),
+    "item-differences": (
+        "Difference in mean answer to each item of the {study} survey between roles{n}: "
+        "each role minus the {reference}, on the item's response scale as worded, with 95% "
+        "confidence intervals (Welch); one panel per scale; the dashed line marks no "
+        "difference."
     ),
     "themes-by-role": (
         "Percentage of the coded participants of each role who raised each theme in the "
@@ -340,6 +363,11 @@ def default_captions(
         else shape.label(by)
     )
     dependent = (shape.dependent_label() if shape is not None else "") or "the dependent"
+    reference = (
+        _in_sentence(shape.role_label(shape.role_names[0], plural=True))
+        if shape is not None and shape.roles
+        else "first role"
+    )
     rows = []
     for kind, name in dict.fromkeys(_requested(names)):
         order = _TABLE_ORDER if kind == "table" else FIGURE_NAMES
@@ -373,6 +401,7 @@ def default_captions(
                 by=by_text,
                 site=site,
                 ordinal=ordinal,
+                reference=reference,
             )
         rank = order.index(pattern) if pattern else len(order)
         rows.append({"kind": kind, "name": name, "caption": caption, "_rank": rank})
@@ -780,6 +809,14 @@ def not_applicable(
         out.append(
             "Regression: the codebook declares one scale, so there is nothing to regress it on."
         )
+    by_role = tables.get("scales-by-role")
+    if shape.has_survey and (len(shape.roles) < 2 or (by_role is not None and not len(by_role))):
+        who = f"the study has one role ({shape.role_list()})" if len(shape.roles) < 2 else ""
+        out.append(
+            "Scales by role (scores, reliability and items compared between roles): "
+            + (who or "the survey was answered in one role only")
+            + "."
+        )
     if not shape.has_qualitative:
         out.append(
             "Qualitative results (codes, agreement, quotations): the codebook declares no "
@@ -846,6 +883,8 @@ def _first_sentence(caption: str) -> str:
 PAPER_TABLES: tuple[str, ...] = (
     "characteristics",
     "reliability",
+    "scales-by-role",
+    "items-by-role",
     *REGRESSION_TABLES,
     "codes",
     "agreement",
@@ -1047,6 +1086,9 @@ def caption_counts(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
     - ``characteristics``: participants per role (Table 1's column headers).
     - ``likert`` and ``likert-<scale>``: per role, the largest number of answers to one
       item (of every scale, or of that scale), as the printed counts and percentages tell it.
+    - ``scales-by-role``: per role, the largest number of respondents with a score (its
+      ``n`` column); ``items-by-role`` and ``item-differences`` the same, for the roles
+      they compare (they compare the respondents with a score).
     - ``reliability``, ``regression``, ``regression-forest``, ``regression-sensitivity``:
       the largest n of the table's rows (its n column gives each row's).
     - ``codes``, ``cooccurrence``, ``quotes``, ``themes-by-role``, ``joint-display``:
@@ -1079,6 +1121,18 @@ def caption_counts(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
         for scale, rows in per_item.groupby("scale", sort=False):
             counts = _str_keys(rows.groupby("role", sort=False)["n"].max())
             out[f"likert-{scale}"] = _by_role(counts)
+    by_role = tables.get("scales-by-role")
+    if by_role is not None and len(by_role) and "n" in by_role.columns:
+        n = pd.to_numeric(by_role["n"], errors="coerce")
+        most = n.groupby(by_role["role"].astype(str), sort=False).max().dropna()
+        per_role = _by_role(_str_keys(most))
+        if per_role:
+            out["scales-by-role"] = per_role
+            items = tables.get("items-by-role")
+            if items is not None and len(items):
+                compared = set(items["role"].astype(str))
+                counts = {r: v for r, v in per_role.items() if r in compared}
+                out["items-by-role"] = out["item-differences"] = counts
     for name in ("reliability", "regression", "regression-sensitivity"):
         frame = tables.get(name)
         if frame is not None and len(frame) and "n" in frame.columns:

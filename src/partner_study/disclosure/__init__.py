@@ -22,6 +22,7 @@ Small counts in tables:
 
 - :mod:`~partner_study.disclosure.suppress`: what each stage calls to release its count
   tables (:func:`suppress_characteristics`, :func:`suppress_likert`,
+  :func:`suppress_scales_by_role`,
   :func:`suppress_codes`, :func:`suppress_cooccurrence`, :func:`suppress_statistics`,
   :func:`hide_like_codes`);
 - :mod:`~partner_study.disclosure.pooling`: sites too small for a by-site analysis are
@@ -52,6 +53,7 @@ from partner_study.disclosure.suppress import (
     suppress_codes,
     suppress_cooccurrence,
     suppress_likert,
+    suppress_scales_by_role,
     suppress_statistics,
 )
 
@@ -72,6 +74,7 @@ __all__ = [
     "printed_total",
     "suppress_characteristics",
     "suppress_likert",
+    "suppress_scales_by_role",
     "suppress_codes",
     "suppress_cooccurrence",
     "suppress_statistics",

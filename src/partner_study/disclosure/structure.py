@@ -15,6 +15,9 @@ Table 1 (``characteristics``)
 Likert (``likert``)
     A cell per item, group and response; the responses add up to the group's answers to
     the item (a percentage is of those), the groups to ``all``.
+Scales by role (``scales-by-role``)
+    Two cells per scale and role: respondents with a score and complete rows (at most
+    as many); the roles' complete rows add up to the reliability table's ``n``.
 
 A percentage printed with at most one decimal everywhere in its column is read as
 rounded to one decimal (``52.3``: from 52.25 to 52.35); otherwise as the CSV's 8
@@ -40,6 +43,9 @@ __all__ = [
     "apply_characteristics",
     "describe_likert",
     "apply_likert",
+    "describe_scales_by_role",
+    "apply_scales_by_role",
+    "scales_by_role_key",
     "t1_key",
     "likert_key",
     "percent_decimals",
@@ -272,6 +278,72 @@ def apply_likert(release: Release, table: pd.DataFrame) -> pd.DataFrame:
     return t
 
 
+# --------------------------------------------------------------------------- scales by role
+
+
+def scales_by_role_key(column: str, scale: Any, role: Any) -> tuple:
+    """Key of a count of the scales-by-role table: ``column`` is ``n`` (respondents with a
+    score) or ``n_complete`` (rows answering every item)."""
+    return ("scales-by-role", column, scale, role)
+
+
+def describe_scales_by_role(
+    release: Release, table: pd.DataFrame, reliability: pd.DataFrame | None = None
+) -> None:
+    """Add the scales-by-role table (``scale, role, n, n_complete, ...``) to ``release``.
+
+    Each role's two counts are cells (``n_complete <= n``). With ``reliability`` (its
+    ``scale`` and ``n``, printed whatever happens), the roles' complete rows of a scale
+    add up to that ``n``: every respondent has one role.
+    """
+    name = "scales-by-role"
+    t = table.assign(
+        scale=_text(table["scale"]),
+        role=_text(table["role"]),
+        n=pd.to_numeric(table["n"], errors="coerce"),
+        n_complete=pd.to_numeric(table["n_complete"], errors="coerce"),
+    )
+    totals: dict[str, float] = {}
+    if reliability is not None and {"scale", "n"} <= set(reliability.columns):
+        n = pd.to_numeric(reliability["n"], errors="coerce")
+        totals = dict(zip(_text(reliability["scale"]), n, strict=True))
+    for scale, rows in t.groupby("scale", sort=False):
+        parts = []
+        for row in rows.itertuples(index=False):
+            scored = scales_by_role_key("n", scale, row.role)
+            complete = scales_by_role_key("n_complete", scale, row.role)
+            release.unit(scored, row.n, (name, f"{scale}: n", row.role))
+            release.unit(complete, row.n_complete, (name, f"{scale}: n_complete", row.role))
+            release.at_most(complete, [scored])
+            parts.append(complete)
+        total = totals.get(str(scale))
+        if total is not None and not math.isnan(total):
+            key = ("reliability", "n", scale)
+            release.unit(key, total, ("reliability", scale, "n"), fixed=True)
+            release.equal(key, parts)
+
+
+def apply_scales_by_role(release: Release, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with hidden counts empty, with what goes with them: the mean and SD of
+    ``n``; alpha, its interval, omega and the note of ``n_complete``."""
+    t = table.copy()
+    hidden = release.suppressed()
+    scale, role = _text(t["scale"]), _text(t["role"])
+    for column, stats in (
+        ("n", ["n", "mean", "sd"]),
+        ("n_complete", ["n_complete", "alpha", "alpha_ci_low", "alpha_ci_high", "omega"]),
+    ):
+        mask = np.array(
+            [scales_by_role_key(column, s, r) in hidden for s, r in zip(scale, role, strict=True)],
+            dtype=bool,
+        )
+        t[stats] = t[stats].astype("float64")
+        t.loc[mask, stats] = np.nan
+        if column == "n_complete" and "note" in t.columns:
+            t.loc[mask, "note"] = ""
+    return t.astype({"n": "Int64", "n_complete": "Int64"})
+
+
 # --------------------------------------------------------------------------- a run
 
 
@@ -279,6 +351,7 @@ def apply_likert(release: Release, table: pd.DataFrame) -> pd.DataFrame:
 AUDITED_TABLES: tuple[str, ...] = (
     "characteristics",
     "likert",
+    "scales-by-role",
     "codes",
     "codes-by-site",
     "cooccurrence",
@@ -298,6 +371,7 @@ def describe_released(tables: Mapping[str, pd.DataFrame], *, threshold: int) -> 
     describers = {
         "characteristics": describe_characteristics,
         "likert": describe_likert,
+        "scales-by-role": lambda r, t: describe_scales_by_role(r, t, tables.get("reliability")),
         "codes": lambda r, t: coded.describe_codes(r, t, name="codes"),
         "codes-by-site": lambda r, t: coded.describe_codes(r, t, name="codes-by-site"),
         "cooccurrence": coded.describe_cooccurrence,

@@ -31,6 +31,7 @@ __all__ = [
     "PERCENT_DECIMALS",
     "suppress_characteristics",
     "suppress_likert",
+    "suppress_scales_by_role",
     "suppress_codes",
     "suppress_cooccurrence",
     "suppress_statistics",
@@ -77,6 +78,22 @@ def suppress_likert(table: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
     survey.describe_likert(release, rounded)
     protect(release)
     return survey.apply_likert(release, rounded)
+
+
+def suppress_scales_by_role(
+    table: pd.DataFrame, totals: pd.DataFrame | None = None, *, threshold: int
+) -> pd.DataFrame:
+    """The scales-by-role table (:func:`partner_study.scales_by_role.table_scales_by_role`)
+    as it may be released: a role's respondents or complete rows from 1 to
+    ``threshold - 1`` hidden with the statistics computed on them, and further counts
+    until none can be derived, with ``totals`` (``scale, n``: the reliability table's
+    complete rows, which the roles' add up to) printed. Returns a copy."""
+    if threshold <= 1 or table.empty:
+        return table.copy()
+    release = Release(threshold=threshold, released=False)
+    survey.describe_scales_by_role(release, table, totals)
+    protect(release)
+    return survey.apply_scales_by_role(release, table)
 
 
 def suppress_codes(

@@ -15,6 +15,7 @@ from partner_study.figures.regression import (
     plot_forest,
     plot_site_effects,
 )
+from partner_study.figures.scales_by_role import plot_item_differences
 from partner_study.figures.style import (
     DOUBLE_COLUMN_MM,
     OKABE_ITO,
@@ -69,6 +70,7 @@ __all__ = [
     "new_figure",
     "plot_likert",
     "plot_likert_scales",
+    "plot_item_differences",
     "plot_joint_display",
     "plot_themes_by_role",
     "pretty_label",

@@ -63,6 +63,7 @@ from partner_study.tables.regression import (
     _site_heterogeneity,
     regression_displays,
 )
+from partner_study.tables.scales_by_role import _items_by_role, _scales_by_role
 from partner_study.tables.word import docx_bytes, to_docx
 
 __all__ = [
@@ -98,6 +99,8 @@ _FORMATTERS: dict[str, tuple[Callable[..., pd.DataFrame], int, list[str], list[s
     ),
     "likert": (_likert, 1, ["scale", "item", "role", "response", "n"], ["Scale", "Item", "Group"]),
     "reliability": (_reliability, 2, ["scale", "alpha"], []),
+    "scales-by-role": (_scales_by_role, 2, ["scale", "role", "n"], []),
+    "items-by-role": (_items_by_role, 2, ["scale", "item", "role", "reference"], []),
     "codes": (_codes, 1, ["theme", "code", "n_participants"], ["Theme", "Code"]),
     "cooccurrence": (_cooccurrence, 0, ["code_a", "code_b", "n_segments"], []),
     "agreement": (_agreement, 2, ["code"], []),
@@ -167,7 +170,11 @@ def format_table(
           ``Mean (SD)`` and ``Median [Q1, Q3]`` rows per numeric variable, a ``Missing``
           row (count) where a group has missing answers.
         - likert: ``Scale, Item, Group`` then one column per response value, ``n (%)``.
-        - reliability: ``Scale, Items, n, α [95% CI], ω``.
+        - reliability: ``Scale, Items, n, α [95% CI], ω`` (``Note`` when any).
+        - scales-by-role: ``Scale, Group, n, Mean (SD), n, every item answered,
+          α [95% CI], ω`` (``Note`` when any), one row per scale and role.
+        - items-by-role: ``Scale, Item``, then ``Item-rest r, <Role>`` per role and
+          ``<Role> − <Reference> [95% CI]`` per other role (``Note`` when any).
         - codes: ``Theme, Code`` then ``n (%)`` of participants per group (header with the
           group's coded n), ``Segments``.
         - cooccurrence: ``Code, Co-occurring code, Segments, Participants``.

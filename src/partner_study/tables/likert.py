@@ -248,6 +248,10 @@ def _reliability(
     ]
     if "omega" in frame.columns:
         data["ω"] = frame["omega"].map(lambda v: _num(v, digits))
+    if "note" in frame.columns and _text(frame["note"]).ne("").any():
+        data["Note"] = _text(frame["note"])
     return _display(
-        data, "α: Cronbach's alpha with 95% confidence interval; ω: McDonald's omega (total)."
+        data,
+        "α: Cronbach's alpha with 95% confidence interval; ω: McDonald's omega (total), "
+        "from a one-factor model of the item covariances.",
     )
