@@ -140,6 +140,7 @@ def test_cli_bad_params_fails_before_any_notebook(project, tmp_path):
         ),
         ("regression: {standardize: maybe}", "regression.standardize", "'maybe'"),
         ("regression: {cov_type: HC9}", "regression.cov_type", "'HC9'"),
+        ("regression: {ordinal_site: random}", "regression.ordinal_site", "'random'"),
         ("regression: {covariates: age}", "regression.covariates", "'age'"),
         ("regression: {sensitivity: 20}", "regression.sensitivity", "20"),
     ],

@@ -33,11 +33,16 @@ __all__ = [
     "TABLE_NAMES",
     "FIGURE_FORMATS",
     "MODEL_KINDS",
+    "ORDINAL_SITES",
     "POOLED_SITES",
 ]
 
 #: Model kinds a params file may ask for (see :mod:`partner_study.models`).
 MODEL_KINDS: tuple[str, ...] = ("ols", "mixed", "joint", "ordinal")
+
+#: How site (the groups column) may enter the ordinal model: cluster-robust errors, a
+#: fixed effect, or not at all (params ``regression.ordinal_site``).
+ORDINAL_SITES: tuple[str, ...] = ("cluster", "fixed", "none")
 
 #: Seed of the bundled example study.
 SEED: int = 20231121

@@ -26,6 +26,7 @@ from partner_study.codebook import Codebook, read_codebook
 from partner_study.config import (
     FIGURE_FORMATS,
     MODEL_KINDS,
+    ORDINAL_SITES,
     StudyPaths,
     check_study_name,
     find_root,
@@ -58,6 +59,7 @@ DEFAULTS: dict[str, Any] = {
         "models": list(MODEL_KINDS),
         "ordinal_dependent": None,  # default: the codebook's engagement_level, if declared
         "ordinal_levels": None,  # default: the order the codebook declares
+        "ordinal_site": None,  # default: cluster under cov_type cluster, else none
         "cov_type": "HC3",
         "standardize": False,
         "sensitivity": {"imputations": 20},
@@ -169,6 +171,12 @@ SCHEMA: dict[str, Any] = {
                     ],
                     "x-expected": "the ordinal dependent's levels from lowest to highest, e.g. "
                     "[low, medium, high] (or nothing: the codebook's order)",
+                },
+                "ordinal_site": {
+                    "anyOf": [{"type": "null"}, {"enum": list(ORDINAL_SITES)}],
+                    "x-expected": "how site (regression.groups) enters the ordinal model: "
+                    "cluster (cluster-robust errors), fixed (a fixed effect) or none (or "
+                    "nothing: cluster under cov_type cluster, else none)",
                 },
                 "cov_type": {"enum": list(_COV_TYPES), "x-expected": f"one of {list(_COV_TYPES)}"},
                 "standardize": {"type": "boolean", "x-expected": "true or false"},

@@ -23,7 +23,9 @@ Conventions follow R and Stata:
   (as Stata ``mixed``).
 - Ordinal models: proportional-odds (cumulative link) models; cut points are
   reported on the original scale as ``MASS::polr`` reports them (term
-  ``"information|consultation"``), not as statsmodels' log-increments.
+  ``"information|consultation"``), not as statsmodels' log-increments; optionally
+  clustered by site (sandwich, t on G - 1 df) or with site as a fixed effect;
+  Brant's test checks proportional odds.
 - Missing data: complete-case analysis (``n_dropped`` says how many rows were
   dropped); :func:`fit_mice` gives the multiple-imputation sensitivity analysis.
 
@@ -38,6 +40,8 @@ Modules, from the bottom up (imports within the package go one way):
 - :mod:`~partner_study.models._tidy`: the tidy regression frame and its columns;
 - :mod:`~partner_study.models.ols`, :mod:`~partner_study.models.mixed`,
   :mod:`~partner_study.models.ordinal`: the three kinds of model;
+- :mod:`~partner_study.models.proportional_odds`: Brant's test of the ordinal model
+  (:func:`brant_test`);
 - :mod:`~partner_study.models.multitest`: adjusted p values (:func:`adjust_pvalues`);
 - :mod:`~partner_study.models.spec`: the params ``regression`` spec;
 - :mod:`~partner_study.models.impute`: multiple imputation and Rubin's rules;
@@ -72,6 +76,7 @@ from partner_study.models.mixed import fit_mixed
 from partner_study.models.multitest import adjust_pvalues
 from partner_study.models.ols import fit_ols
 from partner_study.models.ordinal import fit_ordinal, odds_ratios
+from partner_study.models.proportional_odds import BRANT_COLUMNS, BRANT_OMNIBUS, brant_test
 
 __all__ = [
     "BY_SITE_COLUMNS",
@@ -88,6 +93,9 @@ __all__ = [
     "fit_mixed",
     "fit_ordinal",
     "odds_ratios",
+    "brant_test",
+    "BRANT_COLUMNS",
+    "BRANT_OMNIBUS",
     "adjust_pvalues",
     "vif",
     "residual_diagnostics",

@@ -1,5 +1,6 @@
-"""Model checks: collinearity (variance inflation factors), residual tests, and the
-notes a reader must know about the fits.
+"""Model checks: collinearity (variance inflation factors), residual tests, the
+proportional-odds check of the ordinal model, and the notes a reader must know about the
+fits.
 
 Layer 3 (analysis), part of :mod:`partner_study.models`; never reads or writes files.
 """
@@ -17,6 +18,7 @@ from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.diagnostic import het_breuschpagan
 from statsmodels.stats.stattools import jarque_bera
 
+from partner_study.errors import StudyDataError
 from partner_study.models._formula import (
     _ENV,
     _by_name,
@@ -31,7 +33,8 @@ from partner_study.models._formula import (
     _rhs,
 )
 from partner_study.models._tidy import _join, _messages
-from partner_study.models.spec import _no_dependent, _read_spec
+from partner_study.models.proportional_odds import BRANT_OMNIBUS, brant_test
+from partner_study.models.spec import _no_dependent, _read_spec, _Spec
 
 __all__ = ["DIAGNOSTIC_COLUMNS", "vif", "residual_diagnostics", "table_diagnostics", "model_notes"]
 
@@ -203,7 +206,10 @@ def table_diagnostics(
     DataFrame
         ``test, term, statistic, df, p_value, n, note``: one ``vif`` row per predictor term
         (variance inflation factor) of the joint model, then the residual tests of
-        :func:`residual_diagnostics` (Breusch-Pagan, Jarque-Bera, Shapiro-Wilk).
+        :func:`residual_diagnostics` (Breusch-Pagan, Jarque-Bera, Shapiro-Wilk), then,
+        when the spec fits an ordinal model, the proportional-odds check of the joint
+        ordinal model: ``brant`` rows of :func:`brant_test` (omnibus, then per term; the
+        note says when proportional odds is doubtful at 0.05).
     """
     no_dependent = _no_dependent(spec.get("dependent"))
     # without a continuous dependent the predictors are those of the ordinal model
@@ -223,7 +229,8 @@ def table_diagnostics(
         }
     )
     if s.dependent is None:  # no linear model, so no residuals to check
-        return v.reset_index(drop=True)
+        frames = [v, *_proportional_odds(scored, spec, s, predictors)]
+        return pd.concat(frames, ignore_index=True)
     formula = f"{_quote(s.dependent)} ~ {_rhs(scored, predictors)}"
     r = residual_diagnostics(scored, formula)
     r = pd.DataFrame(
@@ -237,7 +244,40 @@ def table_diagnostics(
             "note": r["note"],
         }
     )
-    return pd.concat([v, r], ignore_index=True)
+    return pd.concat([v, r, *_proportional_odds(scored, spec, s, predictors)], ignore_index=True)
+
+
+def _proportional_odds(
+    scored: pd.DataFrame, spec: Mapping, s: _Spec, predictors: list[str]
+) -> list[pd.DataFrame]:
+    """``brant`` rows of :func:`table_diagnostics` for the joint ordinal model of the spec
+    (none when the spec fits no ordinal model or has no ordinal dependent)."""
+    ordinal = s.ordinal_dependent
+    if "ordinal" not in (spec.get("models") or ()) or not ordinal or ordinal not in scored:
+        return []
+    rhs = _rhs(scored, predictors)
+    note = ""
+    if s.ordinal_site == "fixed" and s.groups is not None and s.groups not in predictors:
+        rhs += f" + C({_quote(s.groups)})"  # as the ordinal model fitted
+    elif s.ordinal_site == "cluster":
+        note = f"test assumes independent respondents (the model clusters by {s.groups!r})"
+    try:
+        b = brant_test(scored, ordinal, rhs, levels=s.ordinal_levels)
+    except StudyDataError as exc:  # the ordinal model itself is skipped with this reason
+        problem = exc.problems[0]
+        b = pd.DataFrame(
+            {
+                "term": [BRANT_OMNIBUS],
+                "statistic": np.nan,
+                "df": np.nan,
+                "p_value": np.nan,
+                "n": pd.array([pd.NA], dtype="Int64"),
+                "note": f"not computable: {problem.found}",
+            }
+        )
+    b.insert(0, "test", "brant")
+    b["note"] = [_join(n, note) for n in b["note"]]
+    return [b]
 
 
 def model_notes(regression: pd.DataFrame) -> pd.DataFrame:

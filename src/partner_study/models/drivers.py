@@ -50,6 +50,9 @@ def fit_models(
                           # optional; default: the data's Categorical order, else the
                           # order of the <ordinal_dependent>_code column (1-4)
             ordinal_link: logit                       # optional
+            ordinal_site: cluster   # optional: cluster (robust errors by groups), fixed
+                                    # (groups as a fixed effect) or none; default:
+                                    # cluster under cov_type cluster, else none
             cov_type: HC3                             # or HC0-HC2, nonrobust, cluster
             standardize: false
 
@@ -179,13 +182,17 @@ def _fit_ordinal_spec(
 ) -> pd.DataFrame:
     """The ordinal model of the spec; skipped with the reason when the data cannot
     identify it (fewer than 2 observed levels, fewer complete rows than parameters)."""
+    rhs: list[str] | str = predictors
+    if s.ordinal_site == "fixed" and s.groups not in predictors:  # one indicator per site
+        rhs = f"{_rhs(scored, predictors)} + C({_quote(str(s.groups))})"
     try:
         return fit_ordinal(
             scored,
             str(s.ordinal_dependent),
-            predictors,
+            rhs,
             link=s.ordinal_link,
             levels=s.ordinal_levels,
+            groups=s.groups if s.ordinal_site == "cluster" else None,
             outcome=outcome,
         )
     except StudyDataError as exc:
@@ -240,7 +247,10 @@ def fit_sensitivity(
     Notes
     -----
     Agreement of the two supports the complete-case analysis under MCAR/MAR given
-    the covariates (White, Royston & Wood 2011).
+    the covariates (White, Royston & Wood 2011). ``groups`` (site) enters the imputation
+    model as a fixed effect (:func:`fit_mice`); under ``cov_type: cluster`` the pooled
+    intervals start from G - 1 complete-data degrees of freedom, as the complete-case
+    ones (:func:`pool_imputations`).
 
     References
     ----------
@@ -265,7 +275,7 @@ def fit_sensitivity(
     completed, n_dropped, notes = _impute(
         scored,
         variables,
-        groups=kwargs.get("groups"),
+        groups=s.groups,  # site enters the imputation model (whatever the cov_type)
         n_imputations=n_imputations,
         seed=seed,
         n_burnin=n_burnin,

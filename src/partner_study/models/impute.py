@@ -112,8 +112,8 @@ def pool_imputations(fits: Sequence[pd.DataFrame], *, alpha: float = 0.05) -> pd
     DataFrame
         Columns of :data:`REGRESSION_COLUMNS`; model is the input model + "_mice";
         estimate = mean, std_error = sqrt(T), t-based CI and p-value on the
-        Barnard-Rubin degrees of freedom; note gives m and the fraction of missing
-        information (fmi).
+        Barnard-Rubin degrees of freedom; note gives m, the fraction of missing
+        information (fmi) and the degrees of freedom.
 
     Raises
     ------
@@ -127,9 +127,16 @@ def pool_imputations(fits: Sequence[pd.DataFrame], *, alpha: float = 0.05) -> pd
     (Rubin 1987, eq. 3.1.2-3.1.5). :math:`\\lambda = (1+\\frac1m)B/T`,
     :math:`\\nu_{old} = (m-1)/\\lambda^2`,
     :math:`\\nu_{obs} = \\frac{\\nu_{com}+1}{\\nu_{com}+3}\\nu_{com}(1-\\lambda)`,
-    :math:`\\nu = \\nu_{old}\\nu_{obs}/(\\nu_{old}+\\nu_{obs})` with
-    :math:`\\nu_{com} = n - k` (Barnard & Rubin 1999; R ``mice::pool``);
-    :math:`r = (1+\\frac1m)B/\\bar U`, fmi :math:`= (r + 2/(\\nu+3))/(1+r)`.
+    :math:`\\nu = \\nu_{old}\\nu_{obs}/(\\nu_{old}+\\nu_{obs})` (Barnard & Rubin 1999;
+    R ``mice::pool``; van Buuren 2018, §2.3.6); :math:`r = (1+\\frac1m)B/\\bar U`,
+    fmi :math:`= (r + 2/(\\nu+3))/(1+r)`.
+
+    The complete-data degrees of freedom :math:`\\nu_{com}` are those of the
+    complete-data inference: :math:`G - 1` for cluster-robust fits (``cov_type``
+    ``"cluster(...)"`` with G = ``n_groups`` clusters: :func:`fit_ols` refers them to t on
+    G - 1 df), else :math:`n - k`. So pooled and complete-case intervals are like for
+    like: with few clusters the pooled interval is at least as wide as one complete-data
+    interval of the same standard error.
 
     References
     ----------
@@ -138,6 +145,9 @@ def pool_imputations(fits: Sequence[pd.DataFrame], *, alpha: float = 0.05) -> pd
 
     Barnard, J., & Rubin, D. B. (1999). Small-sample degrees of freedom with multiple
     imputation. Biometrika, 86(4), 948-955. https://doi.org/10.1093/biomet/86.4.948
+
+    van Buuren, S. (2018). Flexible Imputation of Missing Data (2nd ed.), §2.3.6.
+    Chapman & Hall/CRC. https://doi.org/10.1201/9780429492259
     """
     fits = list(fits)
     if len(fits) < 2:
@@ -169,7 +179,7 @@ def _pool(
     b = q.var(axis=0, ddof=1)
     t = ubar + (1 + 1 / m) * b
     n = int(first["n"].iloc[0])
-    nu_com = max(n - len(terms), 1)
+    nu_com, basis = _complete_data_df(first)
     lam = np.divide((1 + 1 / m) * b, t, out=np.zeros_like(t), where=t > 0)
     nu_obs = (nu_com + 1) / (nu_com + 3) * nu_com * (1 - lam)
     with np.errstate(divide="ignore"):
@@ -182,8 +192,12 @@ def _pool(
     with np.errstate(divide="ignore", invalid="ignore"):
         p = 2 * stats.t.sf(np.abs(qbar / se), nu)
     notes = [
-        _join(str(first["note"].iloc[0]), f"pooled over m = {m} imputations; fmi = {f:.3f}")
-        for f in fmi
+        _join(
+            str(first["note"].iloc[0]),
+            f"pooled over m = {m} imputations; fmi = {f:.3f}; Barnard-Rubin df = {df:.1f} "
+            f"(complete-data df {nu_com} = {basis})",
+        )
+        for f, df in zip(fmi, nu, strict=True)
     ]
     return _tidy(
         model=f"{first['model'].iloc[0]}_mice",
@@ -202,6 +216,16 @@ def _pool(
         converged=converged,
         note=notes,
     )
+
+
+def _complete_data_df(first: pd.DataFrame) -> tuple[int, str]:
+    """Complete-data degrees of freedom of the fits pooled, and what they are: clusters - 1
+    for a cluster-robust fit (its t reference), else rows - coefficients."""
+    n, k = int(first["n"].iloc[0]), len(first)
+    n_groups = first["n_groups"].iloc[0]
+    if str(first["cov_type"].iloc[0]).startswith("cluster") and pd.notna(n_groups):
+        return max(int(n_groups) - 1, 1), "clusters - 1"
+    return max(n - k, 1), "rows - coefficients"
 
 
 def _stable_argsort(values: np.ndarray) -> np.ndarray:
@@ -235,7 +259,8 @@ class _ChainedEquations:
     observed value of a donor whose predicted mean is among the ``k`` nearest (``k = 5``).
     Written on numpy arrays because ``MICEData`` rebuilds patsy design matrices for every
     variable in every cycle, which dominates run time at survey scale; donors are found by
-    sorting (``searchsorted``), never by all-pairs distances.
+    sorting (``searchsorted``, then the ``k`` nearest of the ``2k`` ranks around it), never
+    by all-pairs distances.
 
     References
     ----------
@@ -280,9 +305,16 @@ class _ChainedEquations:
         order = _stable_argsort(pred_obs)
         sorted_pred = pred_obs[order]
         pos = np.searchsorted(sorted_pred, pred_mis)
-        k = min(self.k_donors, len(sorted_pred))
-        lo = np.clip(pos - k // 2 - (k % 2), 0, len(sorted_pred) - k)
-        pick = lo + self.rng.integers(0, k, size=len(pos))
+        # the k nearest predicted means lie among the k on either side of the insertion
+        # point: take those 2k, keep the k nearest (ties to the lower rank), draw one
+        n_obs = len(sorted_pred)
+        k = min(self.k_donors, n_obs)
+        width = min(2 * k, n_obs)
+        window = np.clip(pos - k, 0, n_obs - width)[:, None] + np.arange(width)[None, :]
+        distance = np.abs(sorted_pred[window] - pred_mis[:, None])
+        nearest = np.argsort(distance, axis=1, kind="stable")[:, :k]
+        rows = np.arange(len(pos))
+        pick = window[rows, nearest[rows, self.rng.integers(0, k, size=len(pos))]]
         self.data[miss, j] = y_obs[order[pick]]
 
 
@@ -299,16 +331,20 @@ def _impute(
     """Completed copies of ``data[variables]`` by chained equations (:class:`_ChainedEquations`).
 
     Rows with none of ``variables`` observed (or no group) are dropped; categorical
-    variables are imputed on their codes and decoded back. One imputation model can serve
-    every analysis model fitted on these variables.
+    variables are imputed on their codes and decoded back. ``groups`` (e.g. site) enters
+    every imputation model as a fixed effect, one indicator per group but the first, so
+    the imputations keep the differences between groups that a cluster-robust or
+    mixed analysis allows for; it is never imputed. One imputation model can serve every
+    analysis model fitted on these variables.
     """
     if groups is not None and groups not in data.columns:
         raise ParamsError(f"groups {groups!r} is not a column of the data.")
-    keep = data[variables].notna().any(axis=1)
+    imputed = [v for v in variables if v != groups]
+    keep = data[imputed].notna().any(axis=1) if imputed else pd.Series(True, data.index)
     if groups is not None:
         keep &= data[groups].notna()
-    sub = data.loc[keep, variables].reset_index(drop=True)
-    if sub.empty:
+    sub = data.loc[keep, imputed].reset_index(drop=True)
+    if sub.empty or not imputed:
         raise _data_error(
             found=f"no row with any of {', '.join(variables)} observed",
             expected="some observed values",
@@ -317,7 +353,7 @@ def _impute(
     n_dropped = int(len(data) - len(sub))
     coded = pd.DataFrame(index=sub.index)
     decoders: dict[str, pd.Index] = {}
-    for i, var in enumerate(variables):
+    for i, var in enumerate(imputed):
         col = f"v{i}"
         if _is_categorical(sub[var]):
             codes, uniques = pd.factorize(sub[var], sort=True)
@@ -325,17 +361,24 @@ def _impute(
             coded[col] = np.where(codes < 0, np.nan, codes.astype(float))
         else:
             coded[col] = sub[var].astype(float)
-    names = dict(zip(coded.columns, variables, strict=True))
+    names = dict(zip(coded.columns, imputed, strict=True))
+    values = coded.to_numpy(dtype=float)
+    group_values = None if groups is None else data.loc[keep, groups].to_numpy()
+    if group_values is not None:
+        g_codes, g_levels = pd.factorize(group_values, sort=True)
+        indicators = (g_codes[:, None] == np.arange(1, len(g_levels))[None, :]).astype(float)
+        values = np.hstack([values, indicators])  # complete: predictors, never imputed
     completed = []
     rng = np.random.default_rng(seed)
-    values = coded.to_numpy(dtype=float)
+    order = [*variables, *([groups] if groups is not None and groups not in variables else [])]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         chain = _ChainedEquations(values, rng)
         chain.cycle(n_burnin)
         for _ in range(n_imputations):
             chain.cycle(n_skip + 1)
-            done = pd.DataFrame(chain.data.copy(), columns=coded.columns).rename(columns=names)
+            done = pd.DataFrame(chain.data[:, : coded.shape[1]].copy(), columns=coded.columns)
+            done = done.rename(columns=names)
             for var, uniques in decoders.items():
                 codes = np.clip(done[var].to_numpy().round(), 0, len(uniques) - 1).astype(int)
                 values_ = np.asarray(uniques)[codes]
@@ -344,8 +387,8 @@ def _impute(
                     values_ = pd.Categorical(values_, dtype=dtype)
                 done[var] = values_
             if groups is not None:
-                done[groups] = data.loc[keep, groups].to_numpy()
-            completed.append(done)
+                done[groups] = group_values
+            completed.append(done[order])
     return completed, n_dropped, list(caught)
 
 
@@ -378,7 +421,9 @@ def fit_mice(
         Imputation cycles before the first data set and between data sets.
     cov_type, groups : str
         Covariance of the analysis model on each imputed data set (see
-        :func:`fit_ols`). ``groups`` is carried along but not used to impute.
+        :func:`fit_ols`). ``groups`` also enters the imputation model as a fixed effect
+        (one indicator per group but the first); the pooled degrees of freedom then
+        start from G - 1 (:func:`pool_imputations`).
     outcome : str
         Value of the ``outcome`` column.
 
@@ -398,7 +443,9 @@ def fit_mice(
     -----
     Chained equations as statsmodels' ``MICEData`` (vectorised, :class:`_ChainedEquations`):
     each incomplete variable is imputed in turn by predictive mean matching from an OLS
-    model on all other variables, with parameters drawn from their approximate posterior.
+    model on all other variables (and the indicators of ``groups``, so imputations
+    respect the clustering: fixed-effects imputation, Lüdtke, Robitzsch & Grund 2017),
+    with parameters drawn from their approximate posterior.
     Categorical variables are imputed as integer codes (PMM only draws observed
     codes); nominal variables with more than two levels thus enter the imputation
     models as numeric codes, a simplification. The analysis model is then
@@ -409,6 +456,10 @@ def fit_mice(
     van Buuren, S., & Groothuis-Oudshoorn, K. (2011). mice: Multivariate imputation by
     chained equations in R. Journal of Statistical Software, 45(3), 1-67.
     https://doi.org/10.18637/jss.v045.i03
+
+    Lüdtke, O., Robitzsch, A., & Grund, S. (2017). Multiple imputation of missing data in
+    multilevel designs: A comparison of different strategies. Psychological Methods,
+    22(1), 141-165. https://doi.org/10.1037/met0000096
     """
     if n_imputations < 2:
         raise ParamsError(f"n_imputations must be at least 2, got {n_imputations}.")

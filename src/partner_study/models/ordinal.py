@@ -96,6 +96,7 @@ def fit_ordinal(
     *,
     link: str = "logit",
     levels: Sequence | None = None,
+    groups: str | None = None,
     exponentiate: bool = False,
     outcome: str = "",
     alpha: float = 0.05,
@@ -116,6 +117,10 @@ def fit_ordinal(
         Link function (``MASS::polr(method = "logistic" | "probit")``).
     levels : sequence, optional
         Levels from lowest to highest; overrides the data's order.
+    groups : str, optional
+        Column to cluster on (e.g. site): cluster-robust (sandwich) covariance with the
+        small-sample factor and a t reference on G - 1 df, as :func:`fit_ols` with
+        ``groups``. For site as a fixed effect instead, add the column to ``predictors``.
     exponentiate : bool
         Report odds ratios for the coefficients (logit only), see :func:`odds_ratios`.
     outcome : str
@@ -132,6 +137,8 @@ def fit_ordinal(
         ``"<lower>|<upper>"`` on the original scale, as ``MASS::polr`` reports them;
         Wald z inference (delta method for the cut points); n_groups NA; cov_type
         "model-based"; converged (optimizer); note (warnings, dropped empty levels).
+        With ``groups``: cov_type "cluster(<groups>)", n_groups = G, Wald t inference on
+        G - 1 df, and a note when G < 30 (few clusters).
 
     Raises
     ------
@@ -139,7 +146,7 @@ def fit_ordinal(
         Unknown ``link``, no predictors, or names that are not columns.
     StudyDataError
         Labels outside ``levels``, labels without order, fewer than 2 observed levels,
-        no complete rows.
+        no complete rows, fewer than 2 clusters.
 
     Notes
     -----
@@ -149,6 +156,15 @@ def fit_ordinal(
     Levels absent from the complete cases are dropped (their cut points are not
     identified) and named in the note.
 
+    Cluster-robust covariance: :math:`V = c\\,H^{-1} (\\sum_g s_g s_g') H^{-1}`, with
+    :math:`H` the Hessian of the log-likelihood, :math:`s_g` the sum of the score
+    contributions of cluster g and :math:`c = G/(G-1)\\cdot(N-1)/(N-K)` (K = coefficients
+    and cut points), as statsmodels ``OrderedModel.fit(cov_type="cluster")`` and R
+    ``sandwich::vcovCL(type = "HC1")``; t on G - 1 df as Stata ``regress, vce(cluster)``.
+    With fewer than about 30 clusters the sandwich is biased downward (Cameron & Miller
+    2015); the note says so and suggests site as a fixed effect. A random-intercept
+    cumulative link model (R ``ordinal::clmm``) is not offered.
+
     References
     ----------
     McCullagh, P. (1980). Regression models for ordinal data. Journal of the Royal
@@ -156,12 +172,18 @@ def fit_ordinal(
 
     Venables, W. N., & Ripley, B. D. (2002). Modern Applied Statistics with S (4th ed.),
     §7.3. Springer. https://doi.org/10.1007/978-0-387-21706-2
+
+    Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust
+    inference. Journal of Human Resources, 50(2), 317-372.
+    https://doi.org/10.3368/jhr.50.2.317
     """
     _check_frame(data)
     if link not in _LINKS:
         raise ParamsError(f"link {link!r} is not one of {', '.join(_LINKS)}.")
     if dependent not in data.columns:
         raise ParamsError(f"dependent {dependent!r} is not a column of the data.")
+    if groups is not None and groups not in data.columns:
+        raise ParamsError(f"groups {groups!r} is not a column of the data.")
     if isinstance(predictors, str):
         rhs = predictors
     else:
@@ -171,7 +193,7 @@ def fit_ordinal(
     formula = f"{_quote(dependent)} ~ {rhs}"
     parsed = _read_formula(formula, data)
     ordered = _ordered_levels(data[dependent], levels, dependent)
-    sample = _complete_cases(data, parsed.variables)
+    sample = _complete_cases(data, parsed.variables, keep=[groups] if groups else [])
     codes_all = _level_codes(sample.frame[dependent], ordered, dependent)
     observed = np.unique(codes_all)
     notes = list(sample.notes)
@@ -202,15 +224,28 @@ def fit_ordinal(
             fix="drop predictors or collect more data",
         )
     params, cov, converged, messages = _fit_ordered(y_codes, x.to_numpy(), link)
+    n_groups, df, label = None, 0, _MODEL_BASED
+    if groups is not None:
+        clusters = sample.frame[groups].to_numpy()
+        cov, n_groups = _cluster_cov(y_codes, x.to_numpy(), link, params, cov, clusters, groups)
+        df, label = n_groups - 1, f"cluster({groups})"
+        if n_groups < _FEW_CLUSTERS:
+            notes.append(
+                f"cluster-robust errors from {n_groups} clusters of {groups!r} (t on {df} "
+                f"df): with fewer than about {_FEW_CLUSTERS} clusters they tend to be too "
+                f"small; consider {groups!r} as a fixed effect (params: "
+                "regression.ordinal_site: fixed)"
+            )
     cuts, cut_cov = _cut_points(params, cov, k)
     estimate = np.concatenate([params[:k], cuts])
     with np.errstate(invalid="ignore"):
         se = np.sqrt(np.concatenate([np.diag(cov)[:k], np.diag(cut_cov)]))
     if not np.all(np.isfinite(se)):
         messages.append("some standard errors are not available (singular information matrix)")
-    z = stats.norm.ppf(1 - alpha / 2)
+    reference = stats.norm if groups is None else stats.t(df)  # Wald z, or t on G - 1 df
+    z = reference.ppf(1 - alpha / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = 2 * stats.norm.sf(np.abs(estimate / se))
+        p = 2 * reference.sf(np.abs(estimate / se))
     terms = [*x.columns, *(f"{a}|{b}" for a, b in zip(labels[:-1], labels[1:], strict=True))]
     out = _tidy(
         model="ordinal" if link == "logit" else f"ordinal_{link}",
@@ -222,14 +257,46 @@ def fit_ordinal(
         ci_high=estimate + z * se,
         p_value=p,
         n=len(sample.frame),
-        n_groups=None,
-        cov_type=_MODEL_BASED,
+        n_groups=n_groups,
+        cov_type=label,
         outcome=outcome,
         n_dropped=sample.n_dropped,
         converged=converged,
         note=_join(notes, messages),
     )
     return odds_ratios(out) if exponentiate else out
+
+
+#: Below this many clusters a note warns that cluster-robust errors are too small.
+_FEW_CLUSTERS = 30
+
+
+def _cluster_cov(
+    y_codes: np.ndarray,
+    x: np.ndarray,
+    link: str,
+    params: np.ndarray,
+    cov: np.ndarray,
+    group_values: np.ndarray,
+    groups: str,
+) -> tuple[np.ndarray, int]:
+    """Cluster-robust covariance of the fitted parameters (statsmodels' parametrisation)
+    and the number of clusters; ``cov`` is the model-based one, the inverse of -H."""
+    codes, uniques = pd.factorize(group_values, sort=True)
+    n_groups = len(uniques)
+    if n_groups < 2:
+        raise _data_error(
+            found=f"{n_groups} value of {groups!r} in the complete cases",
+            expected="at least 2 clusters for cluster-robust errors",
+            fix="leave the ordinal model unclustered (params: regression.ordinal_site: none)",
+            column=groups,
+        )
+    scores = _CumulativeLink(y_codes, x, distr=link).score_obs(params)
+    by_cluster = np.zeros((n_groups, scores.shape[1]))
+    np.add.at(by_cluster, codes, scores)
+    n, n_params = scores.shape
+    factor = n_groups / (n_groups - 1) * (n - 1) / (n - n_params)
+    return factor * cov @ (by_cluster.T @ by_cluster) @ cov, n_groups
 
 
 class _CumulativeLink(OrderedModel):
@@ -292,6 +359,16 @@ class _CumulativeLink(OrderedModel):
             lo, weights=gl * has_lo, minlength=m
         )
         return np.concatenate([g_beta, self._jacobian(raw).T @ g_zeta])
+
+    def score_obs(self, params: np.ndarray) -> np.ndarray:
+        """Score of each observation (n x parameters); its column sums are :meth:`score`."""
+        x, k, m, raw, up, lo, has_up, has_lo, prob, fu, fl, *_ = self._pieces(params)
+        gu, gl = fu / prob, -fl / prob
+        g_zeta = np.zeros((len(prob), m))
+        rows = np.arange(len(prob))
+        g_zeta[rows[has_up], up[has_up]] += gu[has_up]
+        g_zeta[rows[has_lo], lo[has_lo]] += gl[has_lo]
+        return np.hstack([-x * (gu + gl)[:, None], g_zeta @ self._jacobian(raw)])
 
     def hessian(self, params: np.ndarray) -> np.ndarray:
         x, k, m, raw, up, lo, has_up, has_lo, prob, fu, fl, du, dl = self._pieces(params)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from partner_study.config import MODEL_KINDS
+from partner_study.config import MODEL_KINDS, ORDINAL_SITES
 from partner_study.errors import ParamsError
 from partner_study.models._formula import _check_frame, _is_categorical
 
@@ -29,6 +29,7 @@ class _Spec:
     ordinal_dependent: str | None
     ordinal_levels: tuple | None
     ordinal_link: str
+    ordinal_site: str  # how groups enter the ordinal model: cluster, fixed or none
     cov_type: str
     standardize: bool
 
@@ -72,6 +73,7 @@ def _read_spec(scored: pd.DataFrame, spec: Mapping) -> _Spec:
         ordinal_dependent=ordinal_dependent,
         ordinal_levels=tuple(levels) if levels is not None else None,
         ordinal_link=str(spec.get("ordinal_link", "logit")),
+        ordinal_site=_ordinal_site(spec),
         cov_type=str(spec.get("cov_type", "HC3")),
         standardize=bool(spec.get("standardize", False)),
     )
@@ -94,6 +96,8 @@ def _read_spec(scored: pd.DataFrame, spec: Mapping) -> _Spec:
         )
     if parsed.cov_type == "cluster" and parsed.groups is None:
         raise ParamsError("cov_type 'cluster' needs 'groups' (the cluster column).")
+    if parsed.ordinal_site != "none" and parsed.groups is None:
+        raise ParamsError(f"ordinal_site {parsed.ordinal_site!r} needs 'groups' (e.g. site).")
     named = [*([parsed.dependent] if parsed.dependent else []), *parsed.outcomes]
     named += list(parsed.covariates)
     named += [c for c in (parsed.groups,) if c]
@@ -112,6 +116,20 @@ def _read_spec(scored: pd.DataFrame, spec: Mapping) -> _Spec:
 def _no_dependent(value: object) -> bool:
     """``dependent: none`` (or ``false``): no continuous dependent, only the ordinal one."""
     return value is False or (isinstance(value, str) and value.strip().lower() == "none")
+
+
+def _ordinal_site(spec: Mapping) -> str:
+    """``ordinal_site`` of the spec; by default the ordinal model follows ``cov_type``
+    (clustered by ``groups`` under ``cluster``, else no site term)."""
+    value = spec.get("ordinal_site")
+    if value is None:
+        return "cluster" if spec.get("cov_type") == "cluster" else "none"
+    if value not in ORDINAL_SITES:
+        raise ParamsError(
+            f"ordinal_site {value!r} is not one of {', '.join(ORDINAL_SITES)}: cluster "
+            "(cluster-robust errors by groups), fixed (groups as a fixed effect) or none."
+        )
+    return str(value)
 
 
 def _levels_from_codes(scored: pd.DataFrame, dependent: str) -> list | None:
