@@ -322,15 +322,26 @@ def test_the_joint_display_compares_no_hidden_share(tmp_path):
     joint = table_joint_display(by_role, roles=["patient", "professional"])
     row = joint.set_index("theme").loc["b"]
     assert math.isnan(row["pct_b"]) and math.isnan(row["difference_pp"])
-    assert math.isnan(row["p_value"]) and row["label"] == "suppressed"
-    # a difference printed beside the hidden share gives it away: the audit says so
+    assert math.isnan(row["ci_low"]) and math.isnan(row["ci_high"])
+    assert pd.isna(row["meta_inference"]) and row["label"] == "suppressed"
+    # the hidden share's own interval is hidden with it
+    hidden = by_role.set_index(["theme", "role"]).loc[("b", "professional")]
+    assert hidden[["pct_mentioning", "ci_low", "ci_high"]].isna().all()
+    # a difference or an interval printed beside the hidden share gives it away: the
+    # audit says so
     leaky = joint.copy()
-    leaky.loc[leaky["theme"] == "b", "difference_pp"] = 12.3
+    leaky.loc[leaky["theme"] == "b", ["difference_pp", "ci_low"]] = [12.3, -4.0]
+    leaky_roles = by_role.copy()
+    leaky_roles.loc[(by_role["theme"] == "b") & (by_role["role"] == "professional"), "ci_low"] = 9
     audit = disclosure.audit_tables(
-        released({"joint-display-roles": by_role, "joint-display": leaky}, tmp_path), threshold=T
+        released({"joint-display-roles": leaky_roles, "joint-display": leaky}, tmp_path),
+        threshold=T,
     )
-    found = audit[audit["released_as"].str.contains("difference_pp")]
-    assert len(found) == 1 and not found["ok"].any()
+    for column in ("difference_pp", "ci_low"):
+        found = audit[audit["released_as"].str.contains(column)]
+        assert not found["ok"].any(), column
+    assert len(audit[audit["released_as"].str.contains("difference_pp")]) == 1
+    assert len(audit[audit["released_as"].str.contains("ci_low")]) == 2
 
 
 def test_cooccurrence_small_pairs_are_hidden():

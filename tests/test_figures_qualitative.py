@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 from partner_study.codebook import parse_codebook
@@ -61,8 +62,13 @@ def joint() -> pd.DataFrame:
             "pct_a": [90.0, 80.0, 60.0, 35.0],
             "pct_b": [86.7, 30.0, 58.0, 60.0],
             "difference_pp": [3.3, 50.0, 2.0, -25.0],
-            "p_value": [0.9, 0.001, 0.9, 0.04],
+            "ci_low": [-6.0, 28.0, -15.0, -45.0],
+            "ci_high": [14.0, 66.0, 18.0, -2.0],
+            "margin_pp": 20.0,
             "label": ["convergence", "divergence", "convergence", "divergence"],
+            "collection_a": "focus_group",
+            "collection_b": "interview",
+            "mode_confounded": True,
             "quote_a": ["“…” (P-BE-01)"] * 4,
             "quote_b": ["“…” (H-BE-01)"] * 4,
         }
@@ -138,19 +144,35 @@ def test_plot_joint_display(joint):
     ]
     bold = [t.get_text() for t in ax.get_yticklabels() if t.get_fontweight() == "bold"]
     assert bold == ["Information sharing", "Power sharing"]
-    marks = [t.get_text() for t in ax.texts if t.get_gid() == "divergence-label"]
-    assert marks == ["+50 pp", "\u221225 pp"]
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["Patients", "Professionals", "Divergence"]
+    # right panel: each difference with its interval, at the rows of the left panel
+    right = fig.axes[1]
+    assert right.get_xlabel() == "Patients minus Professionals, pp (95% CI)"
+    (intervals,) = [c for c in right.collections if isinstance(c, LineCollection)]
+    spans = [(s[0][0], s[1][0], s[0][1]) for s in intervals.get_segments()]
+    assert spans == [(28.0, 66.0, 0.0), (-6.0, 14.0, 1.0), (-15.0, 18.0, 2.0), (-45.0, -2.0, 3.0)]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == [
+        "Patients (focus groups)",  # role and mode coincide: the mode beside the role
+        "Professionals (interviews)",
+        "Divergence",
+        "Convergence",
+        "Equivalence margin (\u00b120 pp)",
+    ]
 
 
 def test_plot_joint_display_without_divergence(joint):
     fig = fq.plot_joint_display(
-        joint.assign(label="convergence").drop(columns="difference_pp"), SHAPE
+        joint.assign(label="convergence", mode_confounded=False).drop(columns="difference_pp"),
+        SHAPE,
     )
     ax = fig.axes[0]
-    assert not [t for t in ax.texts if t.get_gid() == "divergence-label"]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Patients", "Professionals"]
+    assert not [t for t in ax.get_yticklabels() if t.get_fontweight() == "bold"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "Patients",
+        "Professionals",
+        "Convergence",
+        "Equivalence margin (\u00b120 pp)",
+    ]
 
 
 def test_plot_errors(themes, joint):

@@ -5,15 +5,21 @@ Guetterman, Fetters & Creswell 2015, doi:10.1370/afm.1865.
 
 from __future__ import annotations
 
-from math import comb
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from partner_study import integrate as ig
 from partner_study import qualitative as q
+from partner_study.codebook import parse_codebook
+from partner_study.designs.focus_groups import (
+    BELGIAN_THEMES,
+    draw_mentions,
+    simulate_focus_group_study,
+)
 from partner_study.errors import ParamsError, StudyDataError
+from partner_study.shape import study_shape
+from partner_study.tables import format_table
 
 LEVELS = ["information", "consultation", "collaboration", "partnership"]
 
@@ -61,12 +67,13 @@ def planted():
 
 
 ROLES = ["patient", "professional"]
-
-
-def _joint(segments, roster, quotes=None, **rule) -> pd.DataFrame:
-    """The wide joint display, indexed by theme."""
-    long = ig.joint_display_roles(segments, roster, quotes, roles=ROLES, **rule)
-    return ig.table_joint_display(long, roles=ROLES).set_index("theme")
+SHAPE = study_shape(
+    parse_codebook(
+        "study: demo\nid: participant_id\nrole:\n  column: role\n  levels:\n"
+        "    patient: {label: Patient, plural: Patients}\n"
+        "    professional: {label: Professional, plural: Professionals}\nsite: site\n"
+    )
+)
 
 
 def test_joint_display_roles_planted_divergence(planted):
@@ -76,9 +83,14 @@ def test_joint_display_roles_planted_divergence(planted):
     assert list(long.columns) == [
         "theme",
         "role",
+        "collection",
         "n_coded",
+        "n_units",
         "n_mentioning",
         "pct_mentioning",
+        "ci_low",
+        "ci_high",
+        "stance",
         "quote",
     ]
     # one row per theme x role, themes sorted, roles in declared order
@@ -89,11 +101,14 @@ def test_joint_display_roles_planted_divergence(planted):
     assert info["pct_mentioning"].tolist() == [80.0, 30.0]
     assert info["n_mentioning"].tolist() == [8, 3]
     assert info["n_coded"].tolist() == [10, 10]
-    assert long.attrs["divergence_rule"] == {
-        "threshold": 20.0,
-        "min_difference": 10.0,
-        "alpha": 0.05,
-    }
+    assert info["n_units"].tolist() == [10, 10]  # no focus group: each participant a unit
+    assert long["collection"].isna().all() and long["stance"].isna().all()
+    # independent participants: the Wilson score interval (Wilson 1927) of 8/10, by hand
+    # with z = 1.959964: z^2/n = 0.3841459, centre (0.8 + 0.1920729) / 1.3841459 =
+    # 0.7167402, half 1.959964 * sqrt(0.016 + 0.0096036) / 1.3841459 = 0.2265777
+    assert info.loc["patient", ["ci_low", "ci_high"]].tolist() == pytest.approx(
+        [49.01625, 94.33178], abs=1e-4
+    )
     # quote: the first quote of the theme and role, with its pseudonym
     first = quotes.query("theme == 'information_sharing' and role == 'patient'").iloc[0]
     assert info.loc["patient", "quote"] == f"\u201c{first.quote}\u201d ({first.pseudonym})"
@@ -103,53 +118,230 @@ def test_joint_display_roles_planted_divergence(planted):
     row = joint.loc["information_sharing"]
     assert (row.role_a, row.role_b) == ("patient", "professional")
     assert (row.pct_a, row.pct_b, row.difference_pp) == (80.0, 30.0, 50.0)
-    assert row.label == "divergence"
-    assert row.quote_a == info.loc["patient", "quote"]
+    assert row.label == "divergence" and row.quote_a == info.loc["patient", "quote"]
+    assert row.margin_pp == 20.0 and not row.mode_confounded
+    # 10 participants a role: 60% vs 60% and 100% vs 100% are compatible with no
+    # difference and with one beyond 20 points: inconclusive, not "convergence"
     assert joint["label"].to_dict() == {
-        "common_language": "convergence",
+        "common_language": "inconclusive",
         "information_sharing": "divergence",
-        "teamwork": "convergence",
+        "teamwork": "inconclusive",
+    }
+    assert joint["meta_inference"].to_dict() == {
+        "common_language": "confirmation",
+        "information_sharing": "expansion",
+        "teamwork": "confirmation",
     }
 
 
-def test_fisher_p_value_matches_hypergeometric(planted):
-    segments, roster = planted
-    roles = _joint(segments, roster)
-    # R: fisher.test(matrix(c(8, 3, 2, 7), 2))$p.value == 0.06978 (two-sided: sum of the
-    # hypergeometric probabilities <= that of the observed table; 11 mentions among 20)
-    prob = [comb(10, k) * comb(10, 11 - k) / comb(20, 11) for k in range(1, 11)]
-    observed = comb(10, 8) * comb(10, 3) / comb(20, 11)
-    expected = sum(p for p in prob if p <= observed * (1 + 1e-7))
-    assert expected == pytest.approx(0.06978, abs=5e-6)
-    assert roles.loc["information_sharing", "p_value"] == pytest.approx(expected, rel=1e-9)
-    assert roles.loc["common_language", "p_value"] == pytest.approx(1.0)
+def test_difference_interval_matches_newcombe():
+    # Newcombe (1998), Stat Med 17:873-890, Table II, method 10 (hybrid score):
+    # (a) 56/70 - 48/80: 0.0524 to 0.3339; (b) 9/10 - 3/10: 0.1705 to 0.8090;
+    # (d) 5/56 - 0/29: -0.0381 to 0.1926
+    cases = [((56, 70, 48, 80), (5.24, 33.39)), ((9, 10, 3, 10), (17.05, 80.90))]
+    cases += [((5, 56, 0, 29), (-3.81, 19.26))]
+    for (xa, na, xb, nb), expected in cases:
+        a = ig.share_interval(np.array([[1] * xa + [0] * (na - xa)]), np.ones(na))
+        b = ig.share_interval(np.array([[1] * xb + [0] * (nb - xb)]), np.ones(nb))
+        _, low, high = ig.difference_interval(*a, *b)
+        assert [low[0], high[0]] == pytest.approx(expected, abs=0.006)
+    # Fagerland, Lydersen & Laake (2015), Stat Methods Med Res 24:224-254: 7/34 - 1/34,
+    # Newcombe hybrid score 0.019 to 0.34
+    a = ig.share_interval(np.array([[1] * 7 + [0] * 27]), np.ones(34))
+    b = ig.share_interval(np.array([[1] + [0] * 33]), np.ones(34))
+    assert [v[0] for v in ig.difference_interval(*a, *b)[1:]] == pytest.approx(
+        [1.9, 34.0], abs=0.06
+    )
 
 
-def test_divergence_rule_test_arm():
-    # 200 per role: 60% vs 45% (15 pp) -> Fisher p = 0.0036 < 0.05 and |15| >= 10
-    roster = _roster(200, 200)
-    mentions = {pid: ["listening"] for pid in roster.participant_id}
-    for i in range(120):
-        mentions[f"pat-{i:03d}"].append("power_sharing")
-    for i in range(90):
-        mentions[f"pro-{i:03d}"].append("power_sharing")
-    segments = _segments(mentions)
-    roles = _joint(segments, roster)
-    assert roles.loc["power_sharing", "difference_pp"] == pytest.approx(15.0)
-    assert roles.loc["power_sharing", "p_value"] < 0.01
-    assert roles.loc["power_sharing", "label"] == "divergence"
-    stricter = _joint(segments, roster, min_difference=20.0)
-    assert stricter.loc["power_sharing", "label"] == "convergence"
-    # same 15 pp in 20 per role: p = 0.52, below the 20 pp threshold -> convergence
-    small = _roster(20, 20)
-    mentions = {pid: ["listening"] for pid in small.participant_id}
-    for i in range(10):
-        mentions[f"pat-{i:03d}"].append("power_sharing")
-    for i in range(7):
-        mentions[f"pro-{i:03d}"].append("power_sharing")
-    roles = _joint(_segments(mentions), small)
-    assert roles.loc["power_sharing", "p_value"] > 0.5
-    assert roles.loc["power_sharing", "label"] == "convergence"
+def test_share_interval_of_focus_groups_by_hand():
+    # Three focus groups of two; 2, 0 and 1 members raise the theme: n = 6, p = 0.5.
+    # CR2 variance: residuals y_g - m_g p = 1, -1, 0, leverage 1 - 2/6 = 2/3:
+    #   V = (1 + 1 + 0) / (2/3) / 36 = 1/12; simple random sampling: 0.25 / 5 = 1/20;
+    #   design effect 5/3, effective size 6 / (5/3) = 3.6.
+    # Wilson on 3.6 with t(0.975, 3 - 1 = 2) = 4.302653 (R: qt(0.975, 2)):
+    #   z2 = 4.302653^2 / 3.6 = 5.142366; centre 0.5;
+    #   half = 4.302653 * sqrt(0.25 / 3.6 + 5.142366 / 14.4) / 6.142366 = 0.457493
+    share, low, high = ig.share_interval(np.array([[2, 0, 1]]), np.array([2, 2, 2]))
+    assert share[0] == 50.0
+    assert [low[0], high[0]] == pytest.approx([4.2507, 95.7493], abs=1e-3)
+    # the same counts from six independent participants: the plain Wilson interval, by
+    # hand: z^2/n = 0.6402432, centre 0.5, half 1.959964 * sqrt(0.25/6 + 0.6402432/24)
+    # / 1.6402432 = 0.3123837
+    plain = ig.share_interval(np.array([[1, 1, 0, 0, 1, 0]]), np.ones(6))
+    assert [plain[1][0], plain[2][0]] == pytest.approx([18.76163, 81.23837], abs=1e-4)
+    # a single focus group has no between-group variation to measure: no interval
+    one = ig.share_interval(np.array([[3]]), np.array([5]))
+    assert one[0][0] == 60.0 and np.isnan(one[1][0]) and np.isnan(one[2][0])
+
+
+def test_labels_follow_from_the_interval():
+    low = np.array([0.5, -19.0, -19.0, -25.0, np.nan])
+    high = np.array([30.0, 19.0, -0.1, 15.0, np.nan])
+    assert ig.label_difference(low, high, margin=20).tolist() == [
+        "divergence",
+        "convergence",
+        "divergence",
+        "inconclusive",
+        None,
+    ]
+    assert ig.label_difference(low, high, margin=10).tolist()[1] == "inconclusive"
+    with pytest.raises(ParamsError, match=r"margin must be a number of percentage points"):
+        ig.label_difference(low, high, margin=-1)
+
+
+def _focus_group_study():
+    """Six patients in two focus groups of three (the second group's third member says
+    nothing that is coded), four professionals interviewed."""
+    roster = _roster(6, 4).assign(
+        collection=["focus_group"] * 6 + ["interview"] * 4,
+        group_id=["FG-1"] * 3 + ["FG-2"] * 3 + [""] * 4,
+    )
+    mentions = {
+        "pat-000": ["teamwork"],
+        "pat-001": ["teamwork"],
+        "pat-002": ["teamwork", "listening"],
+        "pat-003": ["listening"],
+        "pat-004": ["listening"],
+        # pat-005: silent member of FG-2
+        "pro-000": ["teamwork"],
+        "pro-001": ["listening"],
+        "pro-002": ["listening"],
+        "pro-003": ["listening"],
+    }
+    return _segments(mentions), roster
+
+
+def test_silent_members_count_and_focus_groups_are_units():
+    segments, roster = _focus_group_study()
+    long = ig.joint_display_roles(segments, roster, roles=ROLES)
+    rows = long.set_index(["theme", "role"])
+    # 3 of 6 patients raise listening: the silent member is in the denominator
+    assert rows.loc[("listening", "patient"), ["n_mentioning", "n_coded"]].tolist() == [3, 6]
+    assert rows.loc[("listening", "patient"), "pct_mentioning"] == 50.0
+    assert rows.loc[("listening", "patient"), "n_units"] == 2  # two focus groups
+    assert rows.loc[("listening", "professional"), "n_units"] == 4
+    assert rows.xs("patient", level="role")["collection"].unique().tolist() == ["focus_group"]
+    assert rows.xs("professional", level="role")["collection"].unique().tolist() == ["interview"]
+    # groups of 3 and 3 with 1 and 2 members raising listening: CR2 variance
+    # (0.5^2 + 0.5^2) / (1 - 3/6) / 36 = 1/36 against 0.25 / 5: design effect 1 (at least
+    # 1), Wilson on 6 with t(0.975, 1) = 12.7062
+    t1 = 12.706205
+    z2 = t1**2 / 6
+    half = t1 * np.sqrt(0.25 / 6 + z2 / 24) / (1 + z2)
+    assert rows.loc[("listening", "patient"), ["ci_low", "ci_high"]].tolist() == pytest.approx(
+        [100 * (0.5 - half), 100 * (0.5 + half)], abs=1e-6
+    )
+
+
+def test_mode_beside_the_role_when_they_coincide():
+    segments, roster = _focus_group_study()
+    long = ig.joint_display_roles(segments, roster, roles=ROLES)
+    joint = ig.table_joint_display(long, roles=ROLES)
+    assert joint["mode_confounded"].all()
+    assert set(joint["collection_a"]) == {"focus_group"}
+    assert set(joint["collection_b"]) == {"interview"}
+    display = format_table(joint, "joint-display", shape=SHAPE)
+    assert "Patients (focus groups), %" in display.columns
+    assert "Professionals (interviews), %" in display.columns
+    assert display["Finding"].str.endswith("\u2020").all()
+    note = display.attrs["note"]
+    assert "Patients took part in focus groups and Professionals in interviews" in note
+    assert "cannot be separated from the mode of data collection" in note
+    # one professional also met in a focus group: the modes no longer coincide
+    mixed = roster.assign(
+        collection=roster["collection"].where(roster["participant_id"] != "pro-000", "focus_group"),
+        group_id=roster["group_id"].where(roster["participant_id"] != "pro-000", "FG-3"),
+    )
+    long = ig.joint_display_roles(segments, mixed, roles=ROLES)
+    joint = ig.table_joint_display(long, roles=ROLES)
+    assert not joint["mode_confounded"].any() and set(joint["collection_b"]) == {"mixed"}
+    display = format_table(joint, "joint-display", shape=SHAPE)
+    assert "Professionals, %" in display.columns
+    assert "mode of data collection" not in display.attrs["note"]
+
+
+def test_stance_and_meta_inference():
+    segments, roster = _focus_group_study()
+    valence = {
+        ("pat-000", "teamwork"): "positive",
+        ("pat-001", "teamwork"): "Positive",
+        ("pat-002", "teamwork"): "positive",
+        ("pro-000", "teamwork"): "negative",
+        ("pat-002", "listening"): "positive",
+        ("pat-003", "listening"): "negative",
+        ("pat-004", "listening"): "mixed",
+        ("pro-001", "listening"): "positive",
+        ("pro-002", "listening"): "positive",
+    }
+    keys = zip(segments["participant_id"], segments["theme"], strict=True)
+    coded = segments.assign(valence=[valence.get(k, "") for k in keys])
+    long = ig.joint_display_roles(coded, roster, roles=ROLES)
+    stance = long.set_index(["theme", "role"])["stance"]
+    # teamwork: all patients positive, the professional negative; listening: patients
+    # positive, negative and mixed (no majority: mixed), professionals 2 of 2 positive
+    assert stance.to_dict() == {
+        ("listening", "patient"): "mixed",
+        ("listening", "professional"): "positive",
+        ("teamwork", "patient"): "positive",
+        ("teamwork", "professional"): "negative",
+    }
+    joint = ig.table_joint_display(long, roles=ROLES).set_index("theme")
+    assert joint["meta_inference"].to_dict() == {
+        "listening": "expansion",  # one role adds a facet (mixed against positive)
+        "teamwork": "discordance",  # opposite stances
+    }
+    bad = coded.assign(valence=coded["valence"].replace("mixed", "ambivalent"))
+    with pytest.raises(StudyDataError, match=r"row 7, column 'valence': found 'ambivalent'"):
+        ig.joint_display_roles(bad, roster, roles=ROLES)
+
+
+def test_meta_inference_rules():
+    yes, no = np.ones(5, bool), np.zeros(5, bool)
+    out = ig.meta_inference(
+        yes,
+        np.array([False, True, True, True, True]),
+        np.array([None, None, "positive", "negative", "positive"], dtype=object),
+        np.array([None, None, "positive", "positive", "neutral"], dtype=object),
+        np.array([False, True, False, False, False]),
+        yes,
+    )
+    assert out.tolist() == ["silence", "expansion", "confirmation", "discordance", "expansion"]
+    assert ig.meta_inference(yes, yes, out, out, no, no).tolist() == [None] * 5
+
+
+def test_null_simulation_rarely_calls_chance_a_divergence():
+    """Seeded simulation with known truth (no difference): 30 members in 6 focus groups
+    of 5 against 30 interviewed, 4000 comparisons, shares 0.5 and 0.2, members alike
+    (ICC 0.3; beta-binomial group propensities, partner_study.designs.focus_groups)."""
+    rng = np.random.default_rng(20240915)
+    group = np.r_[np.repeat(np.arange(6), 5), np.full(30, -1)]
+    for p in (0.5, 0.2):
+        prevalence = np.full((60, 4000), p)
+        raised = draw_mentions(rng, prevalence, group, icc=0.3).T.astype(int)
+        a = ig.share_interval(raised[:, :30].reshape(4000, 6, 5).sum(axis=2), np.full(6, 5))
+        b = ig.share_interval(raised[:, 30:], np.ones(30))
+        _, low, high = ig.difference_interval(*a, *b)
+        false = np.mean((low > 0) | (high < 0))
+        assert false <= 0.05, (p, false)  # 0.032 and 0.025 with this seed
+        # the same members treated as independent: chance called a divergence too often
+        c = ig.share_interval(raised[:, :30], np.ones(30))
+        _, low, high = ig.difference_interval(*c, *b)
+        assert np.mean((low > 0) | (high < 0)) > 0.08  # 0.126 and 0.112
+
+
+def test_belgian_design_finds_the_gap_and_not_the_equal_themes():
+    # true equal view on three themes, 0.8 vs 0.3 on information sharing (DESIGN §1);
+    # members of a focus group alike (ICC 0.3); seed fixed
+    for icc in (0.0, 0.3):
+        sim = simulate_focus_group_study(BELGIAN_THEMES, icc=icc, seed=1)
+        segments = sim.segments.assign(theme=sim.segments["code"])
+        long = ig.joint_display_roles(segments, sim.participants, roles=ROLES)
+        joint = ig.table_joint_display(long, roles=ROLES).set_index("theme")
+        assert joint.loc["information_sharing", "label"] == "divergence"
+        equal = ["common_language", "listening_skills", "teamwork"]
+        assert not joint.loc[equal, "label"].eq("divergence").any()
+        assert joint.loc[equal + ["information_sharing"], "mode_confounded"].all()
 
 
 def test_a_declared_role_nobody_coded_is_not_comparable():
@@ -158,37 +350,18 @@ def test_a_declared_role_nobody_coded_is_not_comparable():
     long = ig.joint_display_roles(segments, roster, roles=ROLES)
     assert long["role"].tolist() == ROLES
     assert long["n_coded"].tolist() == [0, 6] and np.isnan(long["pct_mentioning"].iloc[0])
+    assert long["n_units"].tolist() == [0, 6]
     row = ig.table_joint_display(long, roles=ROLES).iloc[0]
     assert row.label == "not_comparable"
     assert (row.role_a, row.role_b) == ("patient", "professional")
     assert np.isnan(row.pct_a) and row.pct_b == 100.0
-    assert pd.isna(row.quote_a) and np.isnan(row.p_value)
-
-
-def test_rule_given_to_the_table_overrides_the_rule_kept_with_the_roles(planted):
-    segments, roster = planted
-    long = ig.joint_display_roles(segments, roster, roles=ROLES, threshold=60.0)
-    assert (
-        ig.table_joint_display(long).set_index("theme").loc["information_sharing", "label"]
-        == "convergence"
-    )  # 50 pp < 60 pp and p = 0.07
-    again = ig.table_joint_display(long, threshold=40.0).set_index("theme")
-    assert again.loc["information_sharing", "label"] == "divergence"
-    # read back from CSV the rule is gone: the defaults (20 pp) apply
-    bare = long.copy()
-    bare.attrs = {}
-    plain = ig.table_joint_display(bare)
-    assert plain.set_index("theme").loc["information_sharing", "label"] == "divergence"
-    with pytest.raises(ParamsError, match=r"threshold must be between 0 and 100"):
-        ig.table_joint_display(long, threshold=-1)
+    assert pd.isna(row.quote_a) and np.isnan(row.ci_low) and pd.isna(row.meta_inference)
 
 
 def test_joint_display_roles_errors(planted):
     segments, roster = planted
-    with pytest.raises(ParamsError, match=r"threshold must be between 0 and 100"):
-        ig.joint_display_roles(segments, roster, threshold=150)
-    with pytest.raises(ParamsError, match=r"alpha must be between 0 and 1"):
-        ig.joint_display_roles(segments, roster, alpha=5)
+    with pytest.raises(ParamsError, match=r"margin must be a number of percentage points"):
+        ig.table_joint_display(ig.joint_display_roles(segments, roster), margin=150)
     with pytest.raises(StudyDataError, match=r"participants \(data frame\).*'role'"):
         ig.joint_display_roles(segments, roster.drop(columns="role"))
     ghost = _segments({"ghost": ["teamwork"]})
@@ -275,11 +448,19 @@ def test_table_joint_display(planted):
         "theme",
         "role_a",
         "role_b",
+        "collection_a",
+        "collection_b",
         "pct_a",
         "pct_b",
         "difference_pp",
-        "p_value",
+        "ci_low",
+        "ci_high",
+        "margin_pp",
         "label",
+        "mode_confounded",
+        "stance_a",
+        "stance_b",
+        "meta_inference",
         "quote_a",
         "quote_b",
         "pct_level_information",
@@ -299,7 +480,7 @@ def test_table_joint_display(planted):
     assert info.mean_trust_mentioned == pytest.approx(trust[[*range(8), 10, 11, 12]].mean())
     assert info.mean_trust_not_mentioned == pytest.approx(trust[[8, 9, *range(13, 20)]].mean())
     plain = ig.table_joint_display(roles)
-    assert list(plain.columns) == list(table.columns[:10])
+    assert list(plain.columns) == list(table.columns[:18])
 
 
 def test_table_joint_display_errors(planted):

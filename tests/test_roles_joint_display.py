@@ -87,21 +87,33 @@ def _figure_text(fig) -> str:
 
 
 def _legend(fig) -> list[str]:
-    return [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    """The figure's legend: above the axes, or above both panels of a joint display."""
+    legend = fig.axes[0].get_legend() or fig.legends[0]
+    return [t.get_text() for t in legend.get_texts()]
 
 
 JOINT_COLUMNS = [
     "theme",
     "role_a",
     "role_b",
+    "collection_a",
+    "collection_b",
     "pct_a",
     "pct_b",
     "difference_pp",
-    "p_value",
+    "ci_low",
+    "ci_high",
+    "margin_pp",
     "label",
+    "mode_confounded",
+    "stance_a",
+    "stance_b",
+    "meta_inference",
     "quote_a",
     "quote_b",
 ]
+#: The markers of the difference panel after the roles, and the margin's band.
+MARKS = ["Divergence", "Inconclusive", "Equivalence margin (\u00b120 pp)"]
 
 
 # ------------------------------------------------------------------------- two roles
@@ -125,9 +137,14 @@ def test_roles_named_staff_and_resident_are_compared(staff_study):
     assert list(long.columns) == [
         "theme",
         "role",
+        "collection",
         "n_coded",
+        "n_units",
         "n_mentioning",
         "pct_mentioning",
+        "ci_low",
+        "ci_high",
+        "stance",
         "quote",
     ]
     assert pd.unique(long["role"]).tolist() == ["staff", "resident"]  # declared order
@@ -137,7 +154,8 @@ def test_roles_named_staff_and_resident_are_compared(staff_study):
     # not_comparable with NaN percentages; now the real shares are compared
     assert (row.role_a, row.role_b) == ("staff", "resident")
     assert (row.pct_a, row.pct_b, row.difference_pp) == (80.0, 30.0, 50.0)
-    assert row.label == "divergence" and 0 < row.p_value < 0.1
+    # Newcombe's interval of 8/10 - 3/10: 6.6 to 74.0 points, so divergence
+    assert row.label == "divergence" and 6 < row.ci_low < 7 and 73 < row.ci_high < 75
     assert row.quote_a.startswith("\u201c") and row.quote_b.startswith("\u201c")
     assert not joint["label"].eq("not_comparable").any()
     assert joint["pct_a"].notna().all() and joint["pct_b"].notna().all()
@@ -154,21 +172,19 @@ def test_staff_display_headers_and_note_from_the_shape(staff_study):
         "Theme",
         "Staff members, %",
         "Residents, %",
-        "Difference, pp",
-        "p",
+        "Difference, pp [95% CI]",
         "Finding",
+        "Meta-inference",
         "Quote (Staff member)",
         "Quote (Resident)",
     ]
     note = display.attrs["note"]
     assert "difference in percentage points (pp), Staff members minus Residents" in note
+    assert "convergence: the CI lies within plus or minus 20 pp" in note
     info = display.set_index("Theme").loc["Sharing what matters, how and with whom"]
-    assert info[["Staff members, %", "Residents, %", "Difference, pp", "Finding"]].tolist() == [
-        "80.0",
-        "30.0",
-        "+50.0",
-        "Divergence",
-    ]
+    shown = ["Staff members, %", "Residents, %", "Difference, pp [95% CI]", "Finding"]
+    assert info[shown].tolist() == ["80.0", "30.0", "+50.0 [6.6, 74.0]", "Divergence"]
+    assert info["Meta-inference"] == "Expansion"
     assert "Staff members, %" in to_markdown(display)
 
 
@@ -219,7 +235,8 @@ def test_one_role_study_has_shares_and_no_comparison(one_role):
     assert list(joint.columns) == JOINT_COLUMNS  # stable: the _b columns are empty
     assert set(joint["label"]) == {"not_applicable"}
     assert (joint["role_a"] == "facilitator").all() and joint["role_b"].isna().all()
-    assert joint[["pct_b", "difference_pp", "p_value"]].isna().all().all()
+    assert joint[["pct_b", "difference_pp", "ci_low", "ci_high"]].isna().all().all()
+    assert joint["meta_inference"].isna().all() and not joint["mode_confounded"].any()
     shares = joint.set_index("theme")["pct_a"]
     assert shares["management_support"] == pytest.approx(500 / 6)
     display = format_table(joint, "joint-display", shape=ONE)
@@ -273,12 +290,13 @@ def test_three_roles_compare_the_most_different_pair(three_roles):
     assert (info.role_a, info.role_b, info.difference_pp) == ("patient", "professional", 70.0)
     # teamwork: carers differ most; patients come first (declared order, first maximum)
     assert (team.role_a, team.role_b, team.pct_a, team.pct_b) == ("patient", "carer", 50.0, 10.0)
-    assert team.label == "divergence"
-    # all equal: the first two declared roles, convergence
+    # 5/10 - 1/10: Newcombe's interval -0.2 to 67.6 points holds 0, and more than 20
+    assert team.label == "inconclusive" and info.label == "divergence"
+    # all equal: the first two declared roles; 4/10 each cannot show agreement within 20
     assert (common.role_a, common.role_b, common.label) == (
         "patient",
         "professional",
-        "convergence",
+        "inconclusive",
     )
 
 
@@ -299,7 +317,7 @@ def test_three_roles_figures(three_roles):
     segments, roster = three_roles
     long, joint = _joint(segments, roster, THREE)
     fig = fq.plot_joint_display(joint, THREE, shares=long)
-    assert _legend(fig) == ["Patients", "Professionals", "Carers", "Divergence"]
+    assert _legend(fig) == ["Patients", "Professionals", "Carers", *MARKS]
     ax = fig.axes[0]
     colours = {
         c.get_label(): to_hex(c.get_facecolor()[0]).upper()
@@ -307,9 +325,10 @@ def test_three_roles_figures(three_roles):
         if c.get_label() in ("Patients", "Professionals", "Carers")
     }
     assert colours == {"Patients": "#0072B2", "Professionals": "#E69F00", "Carers": "#009E73"}
-    # pairs change from theme to theme: differences are unsigned (the line spans the two)
-    marks = {t.get_text() for t in ax.texts if t.get_gid() == "divergence-label"}
-    assert marks == {"70 pp", "40 pp"}
+    # pairs change from theme to theme: the right panel says first minus second compared
+    assert fig.axes[1].get_xlabel() == "First minus second role compared, pp (95% CI)"
+    bold = [t.get_text() for t in ax.get_yticklabels() if t.get_fontweight() == "bold"]
+    assert bold == ["Information sharing"]
     themes = q.themes_by_role(segments, roster, roles=THREE.role_names)
     assert _legend(fq.plot_themes_by_role(themes, THREE)) == ["Patients", "Professionals", "Carers"]
 
@@ -338,7 +357,7 @@ def test_declared_role_without_coded_participant(three_roles):
     assert themes["role"].iloc[:4].tolist() == ["patient", "professional", "carer", "all"]
     assert _legend(fq.plot_themes_by_role(themes, THREE)) == ["Patients", "Professionals"]
     fig = fq.plot_joint_display(joint, THREE, shares=long)
-    assert _legend(fig) == ["Patients", "Professionals", "Divergence"]
+    assert _legend(fig) == ["Patients", "Professionals", *MARKS]
 
 
 def test_two_declared_roles_one_coded_is_not_comparable(staff_study):
@@ -399,7 +418,7 @@ def test_colours_and_markers_go_by_declared_position():
 @pytest.mark.parametrize(
     "module",
     [
-        "integrate.py",
+        *(f"integrate/{p.name}" for p in sorted((SRC / "integrate").glob("*.py"))),
         "figures/qualitative.py",
         "figures/style.py",
         "tables/joint_display.py",

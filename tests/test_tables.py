@@ -409,8 +409,11 @@ def test_joint_display_signs_labels_and_extra_columns():
             "pct_a": [94.73, 46.49, 75.44],
             "pct_b": [62.26, 50.94, 75.47],
             "difference_pp": [32.47, -4.45, -0.03],
-            "p_value": [3e-7, 0.62, 1.0],
+            "ci_low": [20.04, -15.97, nan],
+            "ci_high": [44.71, 7.42, nan],
+            "margin_pp": 20.0,
             "label": ["divergence", "convergence", "not_comparable"],
+            "meta_inference": ["expansion", "confirmation", nan],
             "quote_a": ["\u201cA.\u201d (P-BE-090)", nan, "x"],
             "quote_b": ["\u201cB.\u201d (P-NO-112)", "y", nan],
             "pct_level_consultation": [50.0, 25.0, nan],
@@ -422,9 +425,9 @@ def test_joint_display_signs_labels_and_extra_columns():
         "Theme",
         "Patients, %",
         "Professionals, %",
-        "Difference, pp",
-        "p",
+        "Difference, pp [95% CI]",
         "Finding",
+        "Meta-inference",
         "Quote (Patient)",
         "Quote (Professional)",
         "Consultation, %",
@@ -434,17 +437,20 @@ def test_joint_display_signs_labels_and_extra_columns():
         "Information sharing",
         "94.7",
         "62.3",
-        "+32.5",
-        "<0.001",
+        "+32.5 [20.0, 44.7]",
         "Divergence",
+        "Expansion",
         "\u201cA.\u201d (P-BE-090)",
         "\u201cB.\u201d (P-NO-112)",
         "50.0",
         "3.46",
     ]
-    assert out.loc[1, "Difference, pp"] == "-4.5" and out.loc[1, "Quote (Patient)"] == ""
-    assert out.loc[2, "Difference, pp"] == "0.0" and out.loc[2, "Finding"] == "Not comparable"
+    assert out.loc[1, "Difference, pp [95% CI]"] == "-4.5 [-16.0, 7.4]"
+    assert out.loc[1, "Quote (Patient)"] == "" and out.loc[1, "Finding"] == "Convergence"
+    assert out.loc[2, "Difference, pp [95% CI]"] == "0.0"
+    assert out.loc[2, "Finding"] == "Not comparable"
     assert "Patients minus Professionals" in out.attrs["note"]
+    assert "the CI lies within plus or minus 20 pp" in out.attrs["note"]
 
 
 def test_likert_cooccurrence_and_quotes_displays():

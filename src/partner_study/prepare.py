@@ -93,7 +93,9 @@ def prepare_study(study: Study) -> Study:
         ``participants`` with a ``pseudonym`` column (after ``participant_id``); ``scored``:
         participant columns + items + one score per scale + ``engagement_level`` (ordered
         categorical) and ``engagement_level_code`` (1..k); ``segments`` with ``site``,
-        ``role`` and ``theme``.
+        ``role``, ``collection`` and ``group_id`` (the unit of data collection: a focus
+        group is one), ``theme`` and, when the segments have one, their ``valence``
+        (stance code).
     """
     cb = study.codebook
     participants = study.participants.copy()
@@ -119,25 +121,31 @@ def prepare_study(study: Study) -> Study:
     segments = None
     if study.segments is not None:
         themes = {name: code.theme for name, code in cb.codes.items()}
+        # The unit of data collection travels with each segment: how its speaker took part
+        # (focus group, interview) and in which focus group (DESIGN §3, §8).
+        unit = [c for c in ("collection", "group_id") if c in participants.columns]
         segments = study.segments.merge(
-            participants[["participant_id", "site", "role"]],
+            participants[["participant_id", "site", "role", *unit]],
             on="participant_id",
             how="left",
             validate="many_to_one",
         )
         segments["theme"] = segments["code"].map(themes)
+        stance = ["valence"] if "valence" in segments.columns else []
         segments = segments[
             [
                 "segment_id",
                 "participant_id",
                 "site",
                 "role",
+                *unit,
                 "document",
                 "start",
                 "end",
                 "coder",
                 "code",
                 "theme",
+                *stance,
                 "text",
             ]
         ]

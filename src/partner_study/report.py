@@ -187,11 +187,14 @@ _TABLE_TEXT = {
         "who did not."
     ),
     "joint-display": (
-        "Joint display of the {study} study{n}: for each theme, the percentage of the coded "
-        "participants of each role who raised it and, when the study has two roles or more, "
-        "the two roles compared (with three or more, the two whose percentages differ most), "
-        "the difference in percentage points, whether they converge or diverge, and an "
-        "exemplar quotation from each."
+        "Joint display of the {study} study{n}: for each theme, the percentage of the "
+        "participants of each role who raised it (silent focus-group members included) and, "
+        "when the study has two roles or more, the two roles compared (with three or more, "
+        "the two whose percentages differ most): the difference in percentage points with "
+        "its 95% confidence interval counted by unit (a focus group is one unit), the "
+        "finding that follows from the interval (divergence, convergence or inconclusive), "
+        "the mode of data collection where it coincides with the role, the meta-inference "
+        "and an exemplar quotation from each."
     ),
 }
 _FIGURE_TEXT = {
@@ -231,11 +234,14 @@ _FIGURE_TEXT = {
         "the vertical line marks no association."
     ),
     "joint-display": (
-        "Joint display of the {study} study{n}: percentage of the coded participants of each "
+        "Joint display of the {study} study{n}: percentage of the participants of each "
         "role raising each theme, one marker per role, joined by a line, sorted by the "
-        "difference between the roles compared; shaded rows mark themes where the roles "
-        "diverge, with the difference in percentage points. A percentage hidden by disclosure "
-        "control is not drawn."
+        "difference between the roles compared; where the study has two roles or more, "
+        "that difference with its 95% confidence interval counted by unit (a focus group is "
+        "one unit), the equivalence margin shaded. Shaded rows mark themes where the "
+        "interval excludes zero (divergence); a role's mode of data collection is "
+        "named beside it where the two coincide. A percentage hidden by disclosure control "
+        "is not drawn."
     ),
 }
 

@@ -93,6 +93,14 @@ class Shape:
         Title of the codebook (default: a generic one in ``language``).
     role_counts : tuple of int
         Participants of each role (default: about 55/45 or 45/35/20 of ``n_participants``).
+    icc : float
+        With ``focus_groups``: intraclass correlation of what members of a focus group
+        raise (a group-level random effect on the mention probability; 0, the default,
+        keeps the fixed shares of the known truth). See
+        :mod:`partner_study.designs.focus_groups`.
+    speaking_effect : float
+        With ``focus_groups``: odds ratio of raising a code in a group rather than alone
+        (1, the default, is none).
     """
 
     roles: tuple[RoleSpec, ...] = field(default_factory=lambda: role_set(2, "en"))
@@ -115,9 +123,15 @@ class Shape:
     roster: bool = False
     title: str = ""
     role_counts: tuple[int, ...] = ()
+    icc: float = 0.0
+    speaking_effect: float = 1.0
 
     def __post_init__(self) -> None:
         problems = []
+        if not 0.0 <= self.icc < 1.0:
+            problems.append(f"icc: found {self.icc!r}, expected 0 to below 1")
+        if not self.speaking_effect > 0.0:
+            problems.append(f"speaking_effect: found {self.speaking_effect!r}, expected > 0")
         if not 1 <= len(self.roles) <= 3:
             problems.append(f"roles: found {len(self.roles)}, expected 1 to 3")
         if not 1 <= self.n_scales <= len(_SCALE_ORDER):

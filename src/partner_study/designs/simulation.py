@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from partner_study.config import check_study_name
+from partner_study.designs.focus_groups import draw_mentions
 from partner_study.designs.shape import Shape
 from partner_study.designs.texts import _codebook_text, _scale_specs
 from partner_study.designs.vocabulary import (
@@ -277,6 +278,20 @@ def _simulate_segments(shape: Shape, rng, pid, role, in_qual, collection, group_
         k = np.rint(prevalence[:, r] * (len(members) - silent[members].sum())).astype(int)
         ranks = np.argsort(np.argsort(-priority[members], axis=0, kind="stable"), axis=0)
         mentions[members] = ranks < k
+    if shape.focus_groups and (shape.icc > 0.0 or shape.speaking_effect != 1.0):
+        # focus groups as they are: drawn, members of a group alike, speaking in a group
+        # changing what is raised (the fixed shares above are the default's known truth)
+        groups = np.unique(group_id[q][in_group], return_inverse=True)[1]
+        index = np.full(len(q), -1)
+        index[in_group] = groups
+        mentions = draw_mentions(
+            rng,
+            prevalence[:, role[q]].T,
+            index,
+            icc=shape.icc,
+            speaking_effect=shape.speaking_effect,
+        )
+        mentions[silent] = False
     who, code_idx = np.nonzero(mentions)
     m = len(who)
     participant = q[who]
@@ -349,6 +364,8 @@ def _simulate_segments(shape: Shape, rng, pid, role, in_qual, collection, group_
         "planted_divergence": "information_sharing" if len(shape.roles) > 1 else None,
         "silent_members": sorted(str(p) for p in pid[q[silent]]),
     }
+    if shape.focus_groups and (shape.icc > 0.0 or shape.speaking_effect != 1.0):
+        truth["focus_groups"] = {"icc": shape.icc, "speaking_effect": shape.speaking_effect}
     return segments, truth
 
 

@@ -13,7 +13,8 @@ Co-occurrence (``cooccurrence``)
     A cell per pair of codes: participants (protected) and segments, at least as many.
 Joint display (``joint-display-roles``, ``joint-display``)
     The shares of the codes table's theme rows by role again, with each role's coded
-    participants; a difference or test printed beside a hidden share gives it away.
+    participants; an interval, stance, difference, test or meta-inference printed beside
+    a hidden share gives it away.
 Survey side of the joint display (``joint-display-statistics``)
     The participants of each engagement level (and of all levels) raising a theme, as a
     percentage of the level's printed size; the participants with a score who did and did
@@ -53,6 +54,16 @@ __all__ = [
 #: ``code`` of a theme row (as :data:`partner_study.qualitative.THEME_ROW`).
 THEME_ROW = "(theme)"
 _STATISTICS = "joint-display-statistics"
+#: Columns of the wide joint display that compare two shares (empty beside a hidden one).
+_COMPARISONS = (
+    "difference_pp",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "stance_a",
+    "stance_b",
+    "meta_inference",
+)
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -207,8 +218,16 @@ def apply_cooccurrence(release: Release, table: pd.DataFrame) -> pd.DataFrame:
 
 def describe_joint_roles(release: Release, table: pd.DataFrame) -> None:
     """Add the joint display by role (``theme, role, n_coded, n_mentioning,
-    pct_mentioning``): the codes table's theme shares by role again."""
+    pct_mentioning``): the codes table's theme shares by role again; the interval and
+    stance of a share, which must be empty where the share is hidden."""
     name = "joint-display-roles"
+    coded_role = _num(table["n_coded"]) > 0
+    hidden = coded_role & _num(table["pct_mentioning"]).isna()
+    for column in ("ci_low", "ci_high", "stance"):
+        if column in table.columns:
+            leak = hidden & table[column].notna() & _text(table[column]).ne("")
+            for t, r in zip(_text(table["theme"])[leak], _text(table["role"])[leak], strict=True):
+                release.finding((name, f"{t} / {r}", column), f"{column} beside a suppressed share")
     for t, r, size, n, pct in zip(
         _text(table["theme"]),
         _text(table["role"]),
@@ -247,10 +266,10 @@ def describe_joint_display(release: Release, table: pd.DataFrame) -> None:
     if {"pct_a", "pct_b", "role_b"} <= set(table.columns):
         two = _text(table["role_b"]).ne("")
         one_hidden = _num(table["pct_a"]).isna() | _num(table["pct_b"]).isna()
-        for column in ("difference_pp", "p_value"):
+        for column in _COMPARISONS:
             if column not in table.columns:
                 continue
-            leak = two & one_hidden & _num(table[column]).notna()
+            leak = two & one_hidden & table[column].notna() & _text(table[column]).ne("")
             for t in theme[leak]:
                 release.finding((name, t, column), f"{column} beside a suppressed share")
     for column in table.columns:

@@ -151,9 +151,11 @@ def hide_like_codes(
     count: str,
     percent: str,
     role: str = "role",
+    also: tuple[str, ...] = ("ci_low", "ci_high", "stance"),
 ) -> pd.DataFrame:
     """``frame`` (one row per theme and role) with ``count`` and ``percent`` empty where the
-    released codes table hides the theme row of that role.
+    released codes table hides the theme row of that role, and the columns ``also`` that
+    ``frame`` has (what is printed beside the share: its interval, the role's stance).
 
     For the tables and figures that show the codes table's theme shares again: the joint
     display by role (``n_mentioning``, ``pct_mentioning``) and the themes-by-role figure
@@ -178,4 +180,6 @@ def hide_like_codes(
     out[percent] = out[percent].astype("float64")
     out.loc[mask, [count, percent]] = np.nan
     out[count] = out[count].astype("Int64")
+    for column in (c for c in also if c in out.columns):
+        out[column] = out[column].where(~mask)
     return out

@@ -21,6 +21,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from partner_study.arrays import published
 from partner_study.errors import Problem, StudyDataError
 from partner_study.figures.style import (
     ROLE_MARKERS,
@@ -248,13 +249,14 @@ def plot_joint_display(
     *,
     shares: pd.DataFrame | None = None,
 ) -> Figure:
-    """Dumbbell plot of the roles' shares per theme, divergences marked.
+    """The roles' shares per theme, and the difference of the two compared with its 95% CI.
 
     Parameters
     ----------
     frame : DataFrame
         Output of :func:`partner_study.integrate.table_joint_display` (theme, role_a,
-        pct_a, label and, with two roles or more, role_b and pct_b; difference_pp is
+        pct_a, label and, with two roles or more, role_b, pct_b, ci_low, ci_high,
+        margin_pp, collection_a, collection_b and mode_confounded; difference_pp is
         recomputed as ``pct_a - pct_b``).
     shape : StudyShape, optional
         The study's shape: roles in declared order with their plural labels in the
@@ -267,42 +269,44 @@ def plot_joint_display(
     Returns
     -------
     Figure
-        Double column, long theme labels wrapped. One row per theme; one dot per role
-        (any number), joined by a grey line. Sorted by the difference (``role_a``
-        higher at the top) when every theme compares the same two roles, else by the
-        size of the difference. Divergent themes have a shaded band, a bold label and
-        the difference written at the right (``"+50 pp"``; unsigned when the compared
-        pair changes from theme to theme: the line then runs between the two roles
-        compared). A study with one role shows that role's shares, highest at the top,
-        with no difference.
+        Double column, long theme labels wrapped. Left: one row per theme, one dot per
+        role (any number), joined by a grey line. Right (two roles or more): the
+        difference of the two roles compared (``role_a`` minus ``role_b``) with its 95%
+        confidence interval, a line at 0 and the equivalence margin shaded; a filled
+        marker for a divergence (the interval excludes 0), an open one for a
+        convergence (it lies within the margin), a grey one when inconclusive. Rows are
+        sorted by the difference (``role_a`` higher at the top) when every theme
+        compares the same two roles, else by its size; divergent themes have a shaded
+        band and a bold label. When each role took part in one way and not the same
+        way, the legend names the mode beside the role. A study with one role shows
+        that role's shares, highest at the top.
     """
     _require(frame, ["theme", "role_a", "pct_a", "label"], name="table_joint_display")
-    data = frame.assign(theme=frame["theme"].astype(str))
+    data = published(frame.assign(theme=frame["theme"].astype(str)))
     has_b = "role_b" in data.columns and "pct_b" in data.columns and data["role_b"].notna().any()
-    if has_b:
-        data = data.assign(
-            difference_pp=pd.to_numeric(data["pct_a"], errors="coerce")
-            - pd.to_numeric(data["pct_b"], errors="coerce")
-        )
-    else:
-        data = data.assign(difference_pp=np.nan)
+    difference = (
+        pd.to_numeric(data["pct_a"], errors="coerce")
+        - pd.to_numeric(data["pct_b"], errors="coerce")
+        if has_b
+        else pd.Series(np.nan, index=data.index)
+    )
+    data = data.assign(difference_pp=published(difference))
     pairs = data.loc[data["role_b"].notna(), ["role_a", "role_b"]] if has_b else data[[]]
     fixed = has_b and len(pairs.drop_duplicates()) == 1
     if not has_b:
-        key, ascending = pd.to_numeric(data["pct_a"], errors="coerce"), False
-    elif fixed:
-        key, ascending = data["difference_pp"], False
+        key = pd.to_numeric(data["pct_a"], errors="coerce")
     else:
-        key, ascending = data["difference_pp"].abs(), False
+        key = data["difference_pp"] if fixed else data["difference_pp"].abs()
     data = (
         data.assign(_key=key)
         .sort_values(
-            ["_key", "theme"], ascending=[ascending, True], kind="mergesort", na_position="last"
+            ["_key", "theme"], ascending=[False, True], kind="mergesort", na_position="last"
         )
         .drop(columns="_key")
         .reset_index(drop=True)
     )
-    wide = _shares_by_theme(data, shares).reindex(index=data["theme"])
+    wide = _shares_by_theme(data, published(shares) if shares is not None else None)
+    wide = wide.reindex(index=data["theme"])
     roles = _roles_in_order(list(wide.columns), shape)
     if not roles:
         raise StudyDataError(
@@ -313,16 +317,26 @@ def plot_joint_display(
                 fix="check that the study has coded segments before drawing",
             )
         )
-    labels = [_wrap(_theme_text(t, shape), 40) for t in data["theme"]]
+    compared = has_b and bool(data["difference_pp"].notna().any())
+    labels = [_wrap(_theme_text(t, shape), 34 if compared else 40) for t in data["theme"]]
     lines = sum(label.count("\n") + 1 for label in labels)
-    fig, ax = new_figure("double", height_mm=max(40.0, 16.0 + 4.0 * lines + 2.0 * len(labels)))
+    height = max(40.0, 16.0 + 4.0 * lines + 2.0 * len(labels))
+    if compared:
+        fig, (ax, right) = new_figure(
+            "double", height_mm=height, ncols=2, sharey=True, width_ratios=[3, 2]
+        )
+    else:
+        fig, ax = new_figure("double", height_mm=height)
+        right = None
     y = np.arange(len(data))
     values = wide[roles].to_numpy(dtype=float)
     divergent = (data["label"].astype(str) == "divergence").to_numpy()
     style = _role_style(roles, shape)
+    modes = _legend_modes(data) if fixed else {}
     with journal_style():
-        for yi in y[divergent]:
-            ax.axhspan(yi - 0.45, yi + 0.45, color=_HIGHLIGHT, alpha=0.12, linewidth=0, zorder=0)
+        for axis in (ax, right):
+            for yi in y[divergent] if axis is not None else ():
+                axis.axhspan(yi - 0.45, yi + 0.45, color=_HIGHLIGHT, alpha=0.12, linewidth=0)
         if len(roles) > 1:
             ax.hlines(
                 y,
@@ -334,6 +348,7 @@ def plot_joint_display(
             )
         for i, role in enumerate(roles):
             colour, marker = style[role]
+            name = _role_text(role, shape)
             ax.scatter(
                 values[:, i],
                 y,
@@ -342,37 +357,105 @@ def plot_joint_display(
                 marker=marker,
                 zorder=2,
                 clip_on=False,  # a 100% dot is drawn whole
-                label=_role_text(role, shape),
-            )
-        for yi, diff in zip(y[divergent], data["difference_pp"].to_numpy()[divergent], strict=True):
-            if np.isnan(diff):
-                continue
-            text = f"{diff:+.0f} pp" if fixed else f"{abs(diff):.0f} pp"
-            ax.text(
-                103,
-                yi,
-                text.replace("-", "\u2212"),
-                va="center",
-                ha="left",
-                color=_HIGHLIGHT,
-                fontweight="bold",
-                gid="divergence-label",
+                label=f"{name} ({modes[role]})" if role in modes else name,
             )
         ax.set_yticks(y, labels)
         for tick, flag in zip(ax.get_yticklabels(), divergent, strict=True):
             if flag:
                 tick.set_fontweight("bold")
         ax.set_ylim(len(data) - 0.5, -0.5)
-        ax.set_xlim(0, 118 if has_b else 100)
+        ax.set_xlim(0, 100)
         ax.set_xticks([0, 20, 40, 60, 80, 100])
-        ax.spines["bottom"].set_bounds(0, 100)
         ax.set_xlabel("Participants mentioning the theme (%)")
         ax.grid(axis="x", color="#E5E5E5", linewidth=0.5)
         ax.set_axisbelow(True)
         ax.tick_params(axis="y", length=0)
         handles, names = ax.get_legend_handles_labels()
-        if divergent.any():
+        if right is None:
+            _legend(ax, handles, names, width="double")
+            return fig
+        more = _plot_differences(right, data, y, shape, fixed=fixed)
+        handles, names = handles + more[0], names + more[1]
+        if divergent.any() and "Divergence" not in names:
             handles.append(Patch(color=_HIGHLIGHT, alpha=0.25, linewidth=0))
             names.append("Divergence")
-        _legend(ax, handles, names, width="double", anchor=0.45 if has_b else 0.5)
+        names = [_wrap(n, _LEGEND_WRAP) for n in names]
+        longest = max(max(len(line) for line in n.split("\n")) for n in names)
+        fig.legend(
+            handles,
+            names,
+            loc="outside upper center",
+            ncol=max(1, min(len(names), _LEGEND_CHARS["double"] // (longest + 5))),
+            handletextpad=0.3,
+            columnspacing=1.2,
+        )
     return fig
+
+
+def _legend_modes(data: pd.DataFrame) -> dict[str, str]:
+    """Each role's mode of data collection, for the legend, when role and mode coincide."""
+    if "mode_confounded" not in data.columns:
+        return {}
+    flag = data["mode_confounded"].astype(str).str.lower().isin(["true", "1", "1.0"])
+    if not flag.any():
+        return {}
+    words = {"focus_group": "focus groups", "interview": "interviews"}
+    row = data.loc[flag].iloc[0]
+    out = {}
+    for side in ("a", "b"):
+        mode = row.get(f"collection_{side}")
+        if isinstance(mode, str) and mode:
+            out[str(row[f"role_{side}"])] = words.get(mode, mode.replace("_", " "))
+    return out
+
+
+def _floats(data: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in data.columns:
+        return np.full(len(data), np.nan)
+    return pd.to_numeric(data[column], errors="coerce").to_numpy(dtype=float)
+
+
+def _plot_differences(ax, data: pd.DataFrame, y: np.ndarray, shape, *, fixed: bool):
+    """The right panel: each difference with its 95% CI, 0 and the equivalence margin.
+    Returns the legend handles and names of the label markers drawn."""
+    diff, low, high, margins = (
+        _floats(data, c) for c in ("difference_pp", "ci_low", "ci_high", "margin_pp")
+    )
+    margin = float(margins[~np.isnan(margins)][0]) if (~np.isnan(margins)).any() else None
+    label = data["label"].astype(str).to_numpy()
+    reach = np.nanmax(np.abs(np.r_[low, high, diff, margin or 0.0, 10.0]))
+    limit = float(min(100.0, 10.0 * np.ceil((reach + 2.0) / 10.0)))
+    if margin is not None:
+        ax.axvspan(-margin, margin, color="#EFEFEF", linewidth=0, zorder=0)
+    ax.axvline(0, color="#707070", linewidth=0.8, zorder=1)
+    has_ci = ~np.isnan(low) & ~np.isnan(high)
+    ax.hlines(y[has_ci], low[has_ci], high[has_ci], color="#404040", linewidth=1.2, zorder=2)
+    kinds = (
+        ("divergence", dict(facecolors="#202020", edgecolors="#202020"), "Divergence"),
+        ("convergence", dict(facecolors="white", edgecolors="#202020"), "Convergence"),
+        ("inconclusive", dict(facecolors=_GREY, edgecolors=_GREY), "Inconclusive"),
+    )
+    handles, names = [], []
+    for kind, colours, name in kinds:
+        rows = (label == kind) & ~np.isnan(diff)
+        if rows.any():
+            handles.append(
+                ax.scatter(
+                    diff[rows], y[rows], s=22, marker="o", linewidths=0.9, zorder=3, **colours
+                )
+            )
+            names.append(name)
+    if margin is not None:
+        handles.append(Patch(color="#E5E5E5", linewidth=0))
+        names.append(f"Equivalence margin (\u00b1{margin:g} pp)")
+    ax.set_xlim(-limit, limit)
+    a, b = str(data["role_a"].dropna().iloc[0]), str(data["role_b"].dropna().iloc[0])
+    ax.set_xlabel(
+        f"{_role_text(a, shape)} minus {_role_text(b, shape)}, pp (95% CI)"
+        if fixed
+        else "First minus second role compared, pp (95% CI)"
+    )
+    ax.grid(axis="x", color="#E5E5E5", linewidth=0.5)
+    ax.set_axisbelow(True)
+    ax.tick_params(axis="y", length=0, labelleft=False)
+    return handles, names
