@@ -386,3 +386,33 @@ def test_an_unknown_likert_text_is_never_told_to_go_to_missing(tmp_path, data_di
     seven = next(ln for ln in lines if "found '7'" in ln)
     assert "declare the scale's labels" in often and "add it to 'missing'" not in often
     assert "widen scales.communication.range" in seven
+
+
+def test_segments_may_carry_a_stance_code(tmp_path, data_dir):
+    """An optional `valence` column (positive, negative, mixed, neutral; any case; empty:
+    none) is checked cell by cell and kept for the joint display's meta-inference."""
+    import pandas as pd
+
+    folder = _copy_small(tmp_path, data_dir)
+    path = folder / "segments.csv"
+    segments = pd.read_csv(path, dtype=str, keep_default_na=False)
+    stances = ["Positive", "negative", "", "mixed", "neutral"]
+    segments["valence"] = [stances[i % len(stances)] for i in range(len(segments))]
+    segments.to_csv(path, index=False)
+    study = validate_study(folder)
+    assert study.segments["valence"].tolist()[:5] == [
+        "positive",
+        "negative",
+        "",
+        "mixed",
+        "neutral",
+    ]
+    segments.loc[3, "valence"] = "supportive"
+    segments.to_csv(path, index=False)
+    with pytest.raises(StudyDataError) as info:
+        validate_study(folder)
+    (problem,) = info.value.problems
+    assert (Path(problem.file).name, problem.row, problem.column) == ("segments.csv", 5, "valence")
+    assert (
+        "supportive" in problem.found and "positive, negative, mixed, neutral" in problem.expected
+    )

@@ -35,7 +35,12 @@ __all__ = [
     "MODEL_KINDS",
     "ORDINAL_SITES",
     "POOLED_SITES",
+    "VALENCES",
 ]
+
+#: Stance codes a coded segment's optional ``valence`` column may hold (the joint display's
+#: meta-inference reads them; validation checks them).
+VALENCES: tuple[str, ...] = ("positive", "negative", "mixed", "neutral")
 
 #: Model kinds a params file may ask for (see :mod:`partner_study.models`).
 MODEL_KINDS: tuple[str, ...] = ("ols", "mixed", "joint", "ordinal")

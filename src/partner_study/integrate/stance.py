@@ -42,6 +42,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from partner_study.config import VALENCES
 from partner_study.errors import Problem, StudyDataError
 
 __all__ = [
@@ -54,8 +55,6 @@ __all__ = [
     "meta_inference",
 ]
 
-#: Stance codes a segment's ``valence`` may hold.
-VALENCES = ("positive", "negative", "mixed", "neutral")
 CONFIRMATION = "confirmation"
 EXPANSION = "expansion"
 DISCORDANCE = "discordance"

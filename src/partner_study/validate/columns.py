@@ -17,7 +17,7 @@ from partner_study.codebook import Codebook
 from partner_study.io import escape_invisible
 from partner_study.validate._collect import _Collector
 
-__all__ = ["PARTICIPANT_COLUMNS", "SEGMENT_COLUMNS", "template_columns"]
+__all__ = ["PARTICIPANT_COLUMNS", "SEGMENT_COLUMNS", "SEGMENT_OPTIONAL", "template_columns"]
 
 PARTICIPANT_COLUMNS = ("collection", "group_id")
 SEGMENT_COLUMNS = (
@@ -31,6 +31,8 @@ SEGMENT_COLUMNS = (
     "text",
 )
 _SEGMENT_REQUIRED = ("segment_id", "participant_id", "code")
+#: Columns a segments table may have beyond the template's: a stance code per segment.
+SEGMENT_OPTIONAL = ("valence",)
 
 
 def template_columns(codebook: Codebook) -> dict[str, list[str]]:

@@ -12,8 +12,14 @@ import numpy as np
 import pandas as pd
 
 from partner_study.codebook import Codebook
+from partner_study.config import VALENCES
 from partner_study.validate._collect import _Collector, _invisible, _isin, _unknown_ids
-from partner_study.validate.columns import _SEGMENT_REQUIRED, SEGMENT_COLUMNS, _check_columns
+from partner_study.validate.columns import (
+    _SEGMENT_REQUIRED,
+    SEGMENT_COLUMNS,
+    SEGMENT_OPTIONAL,
+    _check_columns,
+)
 
 __all__: list[str] = []
 
@@ -28,7 +34,13 @@ def _validate_segments(
     pfile: str,
 ) -> pd.DataFrame:
     if not _check_columns(
-        col, file, raw, _SEGMENT_REQUIRED, SEGMENT_COLUMNS, cb_name, "required by the data contract"
+        col,
+        file,
+        raw,
+        _SEGMENT_REQUIRED,
+        (*SEGMENT_COLUMNS, *SEGMENT_OPTIONAL),
+        cb_name,
+        "required by the data contract",
     ):
         return pd.DataFrame()
     get = {
@@ -113,7 +125,7 @@ def _validate_segments(
             "give segments of different participants different ids",
             found="segment '{}' also assigned to another participant",
         )
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "segment_id": get["segment_id"],
             "participant_id": ids,
@@ -125,3 +137,15 @@ def _validate_segments(
             "text": raw["text"].astype(str) if "text" in raw.columns else "",
         }
     )
+    if "valence" in raw.columns:  # a stance code per segment (optional; empty: none)
+        valence = raw["valence"].astype(str).str.strip().str.lower()
+        col.rows(
+            file,
+            valence.ne("") & ~_isin(valence, list(VALENCES)),
+            raw["valence"].astype(str),
+            "valence",
+            f"a stance code: one of {', '.join(VALENCES)}, or an empty cell (no stance coded)",
+            "correct the stance code (case does not matter), or leave the cell empty",
+        )
+        out["valence"] = valence
+    return out
