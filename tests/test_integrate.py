@@ -127,10 +127,11 @@ def test_joint_display_roles_planted_divergence(planted):
         "information_sharing": "divergence",
         "teamwork": "inconclusive",
     }
+    # and so is the meta-inference: without stances, no confirmation from an open interval
     assert joint["meta_inference"].to_dict() == {
-        "common_language": "confirmation",
+        "common_language": "inconclusive",
         "information_sharing": "expansion",
-        "teamwork": "confirmation",
+        "teamwork": "inconclusive",
     }
 
 
@@ -308,6 +309,17 @@ def test_meta_inference_rules():
     )
     assert out.tolist() == ["silence", "expansion", "confirmation", "discordance", "expansion"]
     assert ig.meta_inference(yes, yes, out, out, no, no).tolist() == [None] * 5
+    # both raise it, no stance coded: a confirmation only when the interval shows convergence
+    blank = np.full(5, None, dtype=object)
+    shown = ig.meta_inference(yes, yes, blank, blank, no, yes, convergent=yes)
+    assert shown.tolist() == ["confirmation"] * 5
+    unclear = ig.meta_inference(yes, yes, blank, blank, no, yes, convergent=no)
+    assert unclear.tolist() == ["inconclusive"] * 5
+    # stances coded and alike confirm whatever the interval says
+    alike = np.array(["positive"] * 5, dtype=object)
+    assert set(ig.meta_inference(yes, yes, alike, alike, no, yes, convergent=no)) == {
+        "confirmation"
+    }
 
 
 def test_null_simulation_rarely_calls_chance_a_divergence():

@@ -393,7 +393,8 @@ def test_not_applicable_says_why_in_one_sentence_each():
     assert sentences == [
         "Survey results (Likert responses, reliability, regression): the codebook declares "
         "no survey scales.",
-        "Joint displays: they need both a survey and coded interviews.",
+        "Joint display of themes with survey scores: the study has no survey strand.",
+        "Comparison of roles in the joint display: the study has one role (facilitator).",
         "Inter-coder agreement: a single coder: no agreement to compute.",
     ]
     regression = pd.DataFrame(

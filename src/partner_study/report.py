@@ -828,9 +828,11 @@ def not_applicable(
             "Qualitative results (codes, agreement, quotations): the codebook declares no "
             "qualitative codes."
         )
-    if not (shape.has_survey and shape.has_qualitative):
-        out.append("Joint displays: they need both a survey and coded interviews.")
-    elif len(shape.roles) < 2:
+    if not shape.has_qualitative:
+        out.append("Joint displays: they need coded interviews or focus groups.")
+    elif not shape.has_survey:
+        out.append("Joint display of themes with survey scores: the study has no survey strand.")
+    if shape.has_qualitative and len(shape.roles) < 2:
         out.append(
             f"Comparison of roles in the joint display: the study has one role "
             f"({shape.role_list()})."

@@ -72,7 +72,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("03-qualitative", ("01-prepare",), ("codes",), cost=1.5, reads_raw=("roster",)),
     # regresses the dependent scale on the others: a study with one scale has nothing to do
     Stage("04-regression", ("01-prepare",), ("scales", "outcomes"), cost=5.0),
-    Stage("05-integrate", ("01-prepare", "03-qualitative"), ("scales", "codes")),
+    # the roles joint display needs codes only; the theme-by-survey one says when it has none
+    Stage("05-integrate", ("01-prepare", "03-qualitative"), ("codes",)),
     Stage(
         "06-report",
         ("01-prepare", "02-describe", "03-qualitative", "04-regression", "05-integrate"),

@@ -59,6 +59,8 @@ CONFIRMATION = "confirmation"
 EXPANSION = "expansion"
 DISCORDANCE = "discordance"
 SILENCE = "silence"
+#: Both roles raise the theme, but neither the interval nor the stances tell how they relate.
+INCONCLUSIVE = "inconclusive"
 
 
 def _valences(segments: pd.DataFrame) -> pd.Series:
@@ -149,6 +151,7 @@ def meta_inference(
     stance_b: np.ndarray,
     divergent: np.ndarray,
     comparable: np.ndarray,
+    convergent: np.ndarray | None = None,
 ) -> np.ndarray:
     """The meta-inference column (module rules), one value per theme.
 
@@ -163,11 +166,17 @@ def meta_inference(
     comparable : array of bool
         The two shares can be compared (two roles with coded participants, no share
         hidden).
+    convergent : array of bool, optional
+        The interval of the difference lies within the equivalence margin. Where both
+        roles raise a theme with no stance coded, only then is the finding a
+        confirmation; else ``inconclusive`` (the data cannot tell confirmation from
+        expansion). Left out: every theme counts as convergent.
 
     Returns
     -------
     array of object
-        ``silence``, ``discordance``, ``expansion``, ``confirmation`` or None.
+        ``silence``, ``discordance``, ``expansion``, ``confirmation``, ``inconclusive``
+        or None.
 
     Examples
     --------
@@ -187,7 +196,10 @@ def meta_inference(
     differ = known & (sa.fillna("") != sb.fillna("")).to_numpy()
     out = np.full(len(a), None, dtype=object)
     both = a & b
-    out[both] = CONFIRMATION
+    alike = known & ~differ  # both stances coded, and the same
+    agree = np.ones(len(a), bool) if convergent is None else np.asarray(convergent, dtype=bool)
+    out[both] = INCONCLUSIVE
+    out[both & (agree | alike)] = CONFIRMATION
     out[both & (np.asarray(divergent, dtype=bool) | differ)] = EXPANSION
     out[both & opposite] = DISCORDANCE
     out[a ^ b] = SILENCE

@@ -39,7 +39,7 @@ def _level_order(scored: pd.DataFrame, level: str) -> list[str]:
 
 def joint_display_statistics(
     segments: pd.DataFrame,
-    scored: pd.DataFrame,
+    scored: pd.DataFrame | None,
     *,
     scales: Sequence[str],
     level: str | None = "engagement_level",
@@ -91,6 +91,10 @@ def joint_display_statistics(
     ----------
     Guetterman, Fetters & Creswell (2015), doi:10.1370/afm.1865
     """
+    if scored is None:  # a qualitative-only study: the roles display is all there is
+        out = pd.DataFrame({c: pd.Series(dtype=_stat_dtype(c)) for c in STAT_COLUMNS})
+        out.attrs["note"] = "No theme-by-survey joint display: the study has no survey strand."
+        return out
     scales = [scales] if isinstance(scales, str) else list(scales)
     if not scales:
         raise ParamsError("scales is empty; name at least one scale score column")

@@ -14,6 +14,7 @@ import pandas as pd
 
 from partner_study.integrate._frames import _require, _role_names, _snake
 from partner_study.integrate.intervals import (
+    CONVERGENCE,
     DIVERGENCE,
     INCONCLUSIVE,
     check_margin,
@@ -159,6 +160,7 @@ def _compare(long: pd.DataFrame, roles: list[str], margin: float) -> pd.DataFram
         stance_b,
         label == DIVERGENCE,
         shown,
+        convergent=label == CONVERGENCE,
     )
     names = np.asarray(roles, dtype=object)
     return pd.DataFrame(

@@ -197,8 +197,10 @@ def _compared_columns(frame, data, pct, shape, firsts, seconds, note) -> str:
         )
         note += (
             "; meta-inference (Fetters, Curry & Creswell 2013): confirmation, both roles "
-            "raise the theme alike; expansion, their frequencies diverge or their stances "
-            "differ; discordance, opposite stances; silence, one role does not raise it"
+            "raise the theme alike (the interval shows convergence, or their stances agree); "
+            "expansion, their frequencies diverge or their stances differ; discordance, "
+            "opposite stances; silence, one role does not raise it; inconclusive, both raise "
+            "it but the data cannot tell confirmation from expansion"
         )
     if "quote_a" in frame.columns:
         data[quote_a] = _text(frame["quote_a"])
