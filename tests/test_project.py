@@ -65,6 +65,7 @@ LAYERS = {
     "runlock": 5,
     "provenance": 5,
     "cli": 5,
+    "importing": 5,
     "scaffold": 5,
     "bench": 5,
 }

@@ -204,7 +204,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         )
     out = Path(args.out)
     _check_new_folder(out)
-    for given in (args.file, args.dictionary):
+    for given in (args.file, args.dictionary, args.lss):
         if given and not Path(given).is_file():
             raise PartnerStudyError(
                 f"{given}: found no such file, expected the export to import. Fix: check the "
@@ -246,6 +246,29 @@ def _cmd_import(args: argparse.Namespace) -> int:
             encoding=args.encoding,
             **common,
         )
+    elif args.source == "limesurvey":
+        from partner_study.io.limesurvey import import_limesurvey
+
+        raw = import_limesurvey(
+            args.file,
+            args.lss,
+            keep_incomplete=args.keep_incomplete,
+            study=study,
+            site_column=args.site_column,
+            role_column=args.role_column,
+            **common,
+        )
+    elif args.source == "surveymonkey":
+        from partner_study.io.surveymonkey import import_surveymonkey
+
+        raw = import_surveymonkey(
+            args.file,
+            labels=[[x.strip() for x in s.split(";")] for s in args.labels or []],
+            study=study,
+            site_column=args.site_column,
+            role_column=args.role_column,
+            **common,
+        )
     elif args.source == "qdpx":
         from partner_study.io.qdpx import import_qdpx
 
@@ -257,15 +280,24 @@ def _cmd_import(args: argparse.Namespace) -> int:
             {"participant_pattern": args.participant_pattern} if args.participant_pattern else {}
         )
         raw = import_taguette(args.file, study=study, **kwargs, **common)
+    from partner_study.importing import draft_params, dry_run, with_record
+
+    raw = with_record(raw, args.source, [args.file, args.dictionary])
+    if args.dry_run:
+        print(dry_run(raw, out), end="")
+        return 0
     written, checked = _write_and_validate(raw, out)
     print(f"wrote {len(written)} files to {out}:")
     for name in written:
         print(f"  {name}")
     for note in raw.notes:
         print(f"note: {note}")
+    params = draft_params(out, study, checked)
+    if params:
+        print(f"wrote {params}: the analysis parameters, defaults for every choice.")
     print(
         f"{out}: valid. {len(checked.participants)} participants. Review the draft "
-        f"codebook ({out / 'codebook.yaml'}) before analysing."
+        f"codebook ({out / 'codebook.yaml'}) and {out / 'IMPORT.md'} before analysing."
     )
     return 0
 
@@ -523,10 +555,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "import",
-        help="turn a REDCap, SPSS/Stata, REFI-QDA or Taguette export "
+        help="turn a REDCap, SPSS/Stata, LimeSurvey, SurveyMonkey, REFI-QDA or Taguette export "
         "into a study folder with a draft codebook",
     )
-    p.add_argument("source", choices=["redcap", "spss", "stata", "qdpx", "taguette"])
+    p.add_argument(
+        "source",
+        choices=["redcap", "spss", "stata", "qdpx", "taguette", "limesurvey", "surveymonkey"],
+    )
     p.add_argument(
         "file", nargs="?", help="the export (REDCap: the data CSV or .xlsx); or --data FILE"
     )
@@ -542,12 +577,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site-column", dest="site_column")
     p.add_argument("--role-column", dest="role_column")
     p.add_argument("--id-column", dest="id_column")
+    p.add_argument(
+        "--labels",
+        action="append",
+        metavar="'LOW;...;HIGH'",
+        help="survey, surveymonkey: response labels of rating questions, low to high, "
+        "separated by ';' "
+        "(repeatable)",
+    )
+    p.add_argument(
+        "--dry-run",
+        dest="dry_run",
+        action="store_true",
+        help="print what would be imported (IMPORT.md) and write nothing",
+    )
     p.add_argument("--encoding", help="text encoding of an SPSS/Stata file (e.g. latin1)")
     p.add_argument(
         "--participant-pattern",
         dest="participant_pattern",
         help="Taguette: regex whose first group is the participant id in a "
         "document name (default ^(P\\d+))",
+    )
+    p.add_argument("--lss", help="LimeSurvey: the survey structure (.lss) of the export")
+    p.add_argument(
+        "--keep-incomplete",
+        dest="keep_incomplete",
+        action="store_true",
+        help="LimeSurvey: keep responses without a submit date",
     )
     p.set_defaults(func=_cmd_import)
 

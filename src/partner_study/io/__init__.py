@@ -63,7 +63,9 @@ class RawStudy:
     ``participants``, ``survey`` and ``segments`` hold text cells exactly as they will be
     written to ``participants.csv``, ``survey.csv`` and ``segments.csv`` (``survey`` or
     ``segments`` may be ``None`` for a single-strand study); ``codebook_text`` is the YAML of
-    ``codebook.yaml``; ``notes`` are messages for the user (what was assumed, what to check).
+    ``codebook.yaml``; ``notes`` are messages for the user (what was assumed, what to check);
+    ``import_record`` is the text of ``IMPORT.md`` (see :mod:`partner_study.io.record`), empty
+    when there is none.
     """
 
     codebook_text: str
@@ -72,6 +74,7 @@ class RawStudy:
     segments: pd.DataFrame | None = None
     roster: pd.DataFrame | None = None
     notes: tuple[str, ...] = ()
+    import_record: str = ""
 
 
 @dataclass(frozen=True)
@@ -501,7 +504,7 @@ def _header_problems(
     return problems, keep
 
 
-def _read_delimited(path: Path, name: str) -> tuple[pd.DataFrame, TableRows]:
+def _read_delimited(path: Path, name: str, header: bool = True) -> tuple[pd.DataFrame, TableRows]:
     raw = path.read_bytes()
     empty = Problem(
         file=name,
@@ -571,22 +574,28 @@ def _read_delimited(path: Path, name: str) -> tuple[pd.DataFrame, TableRows]:
         problems = _rows_problems(data, n, sep, name)
         if problems:
             raise StudyDataError(problems)
-    return _frame_of(table, name, blank + 1, nul=data.find(b"\x00", skip) >= 0)
+    return _frame_of(table, name, blank + 1, nul=data.find(b"\x00", skip) >= 0, header=header)
 
 
 def _frame_of(
-    table: pa.Table, name: str, header_row: int, *, nul: bool
+    table: pa.Table, name: str, header_row: int, *, nul: bool, header: bool = True
 ) -> tuple[pd.DataFrame, TableRows]:
     """The frame of a parsed table whose first row is the header: blank rows dropped, the
-    header checked, NUL bytes reported."""
-    header = [str(table.column(j)[0].as_py()).strip() for j in range(table.num_columns)]
-    body = table.slice(1)
-    problems, keep = _header_problems(
-        name,
-        header_row,
-        header,
-        lambda j: bool(pc.any(pc.not_equal(body.column(j), "")).as_py()),
-    )
+    header checked, NUL bytes reported. ``header=False``: every row is data and the columns
+    are named by their position ("1", "2", ...)."""
+    if header:
+        names = [str(table.column(j)[0].as_py()).strip() for j in range(table.num_columns)]
+        body = table.slice(1)
+        problems, keep = _header_problems(
+            name,
+            header_row,
+            names,
+            lambda j: bool(pc.any(pc.not_equal(body.column(j), "")).as_py()),
+        )
+    else:
+        names = [str(j + 1) for j in range(table.num_columns)]
+        body, problems, keep = table, [], list(range(table.num_columns))
+        header_row -= 1
     if nul:
         hits = [
             (int(i), j)
@@ -599,8 +608,8 @@ def _frame_of(
         for k, (i, j) in enumerate(sorted(hits)):  # only the first few are shown
             shown = k < _ROWS_LISTED
             value = _shown(table.column(j)[i].as_py()) if shown else ""
-            column = escape_invisible(header[j]) if shown and i > 0 and header[j] else None
-            places.append((header_row + i, column, f"a NUL byte in '{value}'"))
+            column = escape_invisible(names[j]) if shown and i > 0 and header else None
+            places.append((header_row + i + (not header), column, f"a NUL byte in '{value}'"))
         problems += _each_row(
             name,
             places,
@@ -618,7 +627,7 @@ def _frame_of(
         if blank.any():
             positions = np.flatnonzero(~blank)
             body = body.filter(pa.array(~blank))
-    frame = pd.DataFrame({header[j]: pd.array(body.column(j), dtype=_TEXT) for j in keep})
+    frame = pd.DataFrame({names[j]: pd.array(body.column(j), dtype=_TEXT) for j in keep})
     return frame, TableRows(header=header_row, data=header_row + 1 + positions)
 
 
@@ -658,7 +667,7 @@ def _unreadable_xlsx(name: str, why: str) -> StudyDataError:
     )
 
 
-def _read_xlsx(path: Path, name: str) -> tuple[pd.DataFrame, TableRows]:
+def _read_xlsx(path: Path, name: str, header: bool = True) -> tuple[pd.DataFrame, TableRows]:
     # openpyxl is imported here, when a workbook is read: most studies are CSV, and every
     # command imports this module.
     import openpyxl
@@ -703,18 +712,24 @@ def _read_xlsx(path: Path, name: str) -> tuple[pd.DataFrame, TableRows]:
                 fix="fill the first sheet (the header row names the columns)",
             )
         )
-    top = filled[0]
+    top = filled[0] if header else filled[0] - 1  # the header row (-1: none)
     width = max(len(texts[i]) for i in filled)
-    header = [v.strip() for v in texts[top]] + [""] * (width - len(texts[top]))
+    if header:
+        names = [v.strip() for v in texts[top]] + [""] * (width - len(texts[top]))
+    else:
+        names = [str(j + 1) for j in range(width)]
     records = [row + [""] * (width - len(row)) for row in texts[top + 1 :]]
     data_at = [i for i in filled if i > top]
-    problems, keep = _header_problems(
-        name, top + 1, header, lambda j: any(records[i - top - 1][j] for i in data_at)
-    )
+    if header:
+        problems, keep = _header_problems(
+            name, top + 1, names, lambda j: any(records[i - top - 1][j] for i in data_at)
+        )
+    else:
+        problems, keep = [], list(range(width))
     places = [
         (
             r + 1,
-            escape_invisible(header[c]) if c < width and header[c] else None,
+            escape_invisible(names[c]) if header and c < width and names[c] else None,
             f"a formula without a saved value in cell {coordinate} ('{_shown(formula)}')",
         )
         for r, c, coordinate, formula in pending
@@ -729,7 +744,7 @@ def _read_xlsx(path: Path, name: str) -> tuple[pd.DataFrame, TableRows]:
     if problems:
         raise StudyDataError(problems)
     kept = [records[i - top - 1] for i in data_at]
-    frame = pd.DataFrame({header[j]: pd.array([row[j] for row in kept], dtype=_TEXT) for j in keep})
+    frame = pd.DataFrame({names[j]: pd.array([row[j] for row in kept], dtype=_TEXT) for j in keep})
     return frame, TableRows(header=top + 1, data=np.asarray(data_at, dtype=np.int64) + 1)
 
 
@@ -753,7 +768,7 @@ def _formulas_without_values(openpyxl, path: Path, values: list[tuple]) -> list[
 
 
 def read_table_rows(
-    path: Path | str, *, display: str | None = None
+    path: Path | str, *, display: str | None = None, header: bool = True
 ) -> tuple[pd.DataFrame, TableRows]:
     """Read a raw table as text, exactly as stored, with the row numbers a spreadsheet shows.
 
@@ -764,6 +779,11 @@ def read_table_rows(
         UTF-16 and UTF-32 are converted) or ``.xlsx`` file (its first sheet).
     display : str, optional
         How to name the file in messages.
+    header : bool
+        ``False``: the file has no header row of unique names (a survey export whose first
+        rows hold question texts): every row is data, the columns are named by their
+        position (``"1"``, ``"2"``, ...) and ``TableRows.header`` is the row before the
+        first (0 when no blank row comes first).
 
     Returns
     -------
@@ -802,10 +822,10 @@ def read_table_rows(
             )
         )
     if path.suffix.lower() == ".xlsx":
-        frame, rows = _read_xlsx(path, name)
+        frame, rows = _read_xlsx(path, name, header)
         where = "the first sheet"
     else:
-        frame, rows = _read_delimited(path, name)
+        frame, rows = _read_delimited(path, name, header)
         where = "the file"
     if len(frame) == 0:
         raise StudyDataError(
