@@ -204,7 +204,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         )
     out = Path(args.out)
     _check_new_folder(out)
-    for given in (args.file, args.dictionary):
+    for given in (args.file, args.dictionary, args.lss):
         if given and not Path(given).is_file():
             raise PartnerStudyError(
                 f"{given}: found no such file, expected the export to import. Fix: check the "
@@ -244,6 +244,29 @@ def _cmd_import(args: argparse.Namespace) -> int:
             role_column=args.role_column,
             id_column=args.id_column,
             encoding=args.encoding,
+            **common,
+        )
+    elif args.source == "limesurvey":
+        from partner_study.io.limesurvey import import_limesurvey
+
+        raw = import_limesurvey(
+            args.file,
+            args.lss,
+            keep_incomplete=args.keep_incomplete,
+            study=study,
+            site_column=args.site_column,
+            role_column=args.role_column,
+            **common,
+        )
+    elif args.source == "surveymonkey":
+        from partner_study.io.surveymonkey import import_surveymonkey
+
+        raw = import_surveymonkey(
+            args.file,
+            labels=[[x.strip() for x in s.split(";")] for s in args.labels or []],
+            study=study,
+            site_column=args.site_column,
+            role_column=args.role_column,
             **common,
         )
     elif args.source == "qdpx":
@@ -557,11 +580,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "import",
-        help="turn a REDCap, SPSS/Stata, Qualtrics, other survey, REFI-QDA or Taguette export "
-        "into a study folder with a draft codebook and IMPORT.md",
+        help="turn a REDCap, SPSS/Stata, Qualtrics, LimeSurvey, SurveyMonkey, other survey, "
+        "REFI-QDA or Taguette export into a study folder with a draft codebook and IMPORT.md",
     )
     p.add_argument(
-        "source", choices=["redcap", "spss", "stata", "qualtrics", "survey", "qdpx", "taguette"]
+        "source",
+        choices=[
+            "redcap",
+            "spss",
+            "stata",
+            "qualtrics",
+            "limesurvey",
+            "surveymonkey",
+            "survey",
+            "qdpx",
+            "taguette",
+        ],
     )
     p.add_argument(
         "file", nargs="?", help="the export (REDCap: the data CSV or .xlsx); or --data FILE"
@@ -602,7 +636,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--labels",
         action="append",
         metavar="'LOW;...;HIGH'",
-        help="survey: response labels of rating questions, low to high, separated by ';' "
+        help="survey, surveymonkey: response labels of rating questions, low to high, "
+        "separated by ';' "
         "(repeatable)",
     )
     p.add_argument(
@@ -617,6 +652,13 @@ def build_parser() -> argparse.ArgumentParser:
         dest="participant_pattern",
         help="Taguette: regex whose first group is the participant id in a "
         "document name (default ^(P\\d+))",
+    )
+    p.add_argument("--lss", help="LimeSurvey: the survey structure (.lss) of the export")
+    p.add_argument(
+        "--keep-incomplete",
+        dest="keep_incomplete",
+        action="store_true",
+        help="LimeSurvey: keep responses without a submit date",
     )
     p.set_defaults(func=_cmd_import)
 
