@@ -440,7 +440,8 @@ def write_raw_study(study, folder: Path | str) -> list[Path]:
     """Write a study in the raw data contract (:class:`partner_study.io.RawStudy` or
     :class:`partner_study.simulate.SimulatedStudy`) as a study folder: ``codebook.yaml``,
     ``participants.csv``, ``survey.csv``, ``segments.csv`` and ``roster.csv`` when present,
-    and ``truth.json`` for a simulated study."""
+    ``truth.json`` for a simulated study, and ``IMPORT.md`` for an imported one (what the
+    import did, :mod:`partner_study.io.record`)."""
     folder = Path(folder)
     paths = [
         write_text(folder / "codebook.yaml", study.codebook_text),
@@ -453,6 +454,9 @@ def write_raw_study(study, folder: Path | str) -> list[Path]:
     truth = getattr(study, "truth", None)
     if truth:
         paths.append(write_json(folder / "truth.json", truth))
+    record = getattr(study, "import_record", "")
+    if record:
+        paths.append(write_text(folder / "IMPORT.md", record))
     return paths
 
 

@@ -63,7 +63,9 @@ class RawStudy:
     ``participants``, ``survey`` and ``segments`` hold text cells exactly as they will be
     written to ``participants.csv``, ``survey.csv`` and ``segments.csv`` (``survey`` or
     ``segments`` may be ``None`` for a single-strand study); ``codebook_text`` is the YAML of
-    ``codebook.yaml``; ``notes`` are messages for the user (what was assumed, what to check).
+    ``codebook.yaml``; ``notes`` are messages for the user (what was assumed, what to check);
+    ``import_record`` is the text of ``IMPORT.md`` (see :mod:`partner_study.io.record`), empty
+    when there is none.
     """
 
     codebook_text: str
@@ -72,6 +74,7 @@ class RawStudy:
     segments: pd.DataFrame | None = None
     roster: pd.DataFrame | None = None
     notes: tuple[str, ...] = ()
+    import_record: str = ""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,10 @@ import pandas as pd
 
 from partner_study.errors import Problem, StudyDataError
 from partner_study.io import RawStudy
-from partner_study.io.qdpx import _code_ids, _CodeEntry, _drop_repeats, _qualitative_study
+from partner_study.io.qdpx.draft import CodeEntry as _CodeEntry
+from partner_study.io.qdpx.draft import code_ids as _code_ids
+from partner_study.io.qdpx.draft import drop_repeats as _drop_repeats
+from partner_study.io.qdpx.draft import qualitative_study as _qualitative_study
 from partner_study.io.redcap import _read_source, _shown, _site_role
 
 __all__ = ["import_taguette", "TAGUETTE_COLUMNS"]
