@@ -204,7 +204,11 @@ def test_malformed_xml(tmp_path):
 def test_wrong_root(tmp_path):
     path = tmp_path / "codebook.qde"
     path.write_text('<CodeBook xmlns="urn:QDA-XML:codebook:1.0"/>', encoding="utf-8")
-    with pytest.raises(StudyDataError, match=r"found an XML root <CodeBook>"):
+    with pytest.raises(
+        StudyDataError,
+        match=r"found a REFI-QDA codebook \(root <CodeBook>\), not a project, .*Fix: to draft "
+        r"the codes of a codebook from it run `partner-study import qdc FILE",
+    ):
         import_qdpx(path)
 
 
@@ -471,3 +475,129 @@ def test_command_line_prints_one_error_and_exits_2(tmp_path, secret, capsys):
     assert code == 2
     assert err.startswith(f"error: 1 problem found in the study data:\n  {path}: found a source")
     assert "Traceback" not in err and SECRET not in err
+
+
+# --- how each program writes REFI-QDA (fixtures: tests/data/import/qdpx/tools/make_tools.py) ----
+TOOLS = DATA / "tools"
+
+
+def tool_project(name, tmp_path):
+    path = tmp_path / f"{name}.qdpx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.write(TOOLS / name / "project.qde", "project.qde")
+        for source in sorted((TOOLS / name / "sources").iterdir()):
+            zf.write(source, f"sources/{source.name}")
+    return path
+
+
+def test_atlasti_flat_codes_groups_and_facesheet_speakers(tmp_path):
+    raw = import_qdpx(tool_project("atlasti", tmp_path), participants=TOOLS / "facesheet.csv")
+    study = validated(raw, tmp_path)
+    cb = parse_codebook(raw.codebook_text)
+    # flat codes: 'Communication: shared words' -> theme Communication; a code group
+    # (<Set><MemberCode guid=...>) -> theme; an in-vivo code (quoted) is its own theme
+    assert (cb.codes["shared_words"].theme, cb.codes["shared_words"].label) == (
+        "communication",
+        "shared words",
+    )
+    assert (
+        cb.codes["trust"].theme == "relationship" and cb.codes["time_pressure"].theme == "barriers"
+    )
+    parts = study.participants.set_index("participant_id")
+    # the facesheet's Pseudonym names the documents' and the focus group's speakers
+    assert parts.index.tolist() == ["Amal", "Bruno", "Carla", "Dev"]
+    assert parts["role"].tolist() == ["patient", "nurse", "patient", "patient"]
+    assert parts.loc["Carla", "collection"] == "focus_group"
+    assert parts.loc["Dev", "group_id"] == "Focus group 1"
+    assert "email" not in parts.columns  # names or reaches a person: left out, and said so
+    seg = study.segments
+    assert seg.loc[seg["text"].str.startswith("My family"), "participant_id"].tolist() == ["Dev"]
+    assert "And do you feel heard?" not in set(seg["text"])  # the moderator's turn
+    record = raw.import_record
+    assert "| `Email` | names or reaches a person |" in record
+    assert "1: said by someone who is not a participant ('Moderator')" in record
+    # two coders on one selection: one segment, two rows
+    amal = seg[seg["text"] == "We found words that both of us use."]
+    assert amal["segment_id"].nunique() == 1 and sorted(amal["coder"]) == ["Marie", "Tom"]
+
+
+def test_maxqda_document_variables_utf16_and_parent_codes(tmp_path):
+    raw = import_qdpx(tool_project("maxqda", tmp_path), site_column="document_group")
+    study = validated(raw, tmp_path)
+    parts = study.participants.set_index("participant_id")
+    # <VariableValue> of each TextSource; document groups (sets) as the site
+    assert parts.loc["P01 patient interview", "age"] == 57
+    assert parts["role"].tolist() == ["patient", "patient", "professional"]
+    assert parts["site"].tolist() == ["site_a", "site_b", "site_a"]
+    seg = study.segments
+    # UTF-16 positions after an emoji cut the exact text
+    assert "Deciding together \U0001f91d with my doctor." in set(seg["text"])
+    assert "I want my results the same day." in set(seg["text"])
+    assert set(seg.loc[seg["text"].str.startswith("I want"), "code"]) == {
+        "test_results",
+        "partnership",  # a parent code applied itself is kept as a code
+    }
+    assert "1 selection(s) without a code (memos, annotations)" in raw.import_record
+
+
+def test_qualcoder_code_points_and_categories(tmp_path):
+    raw = import_qdpx(tool_project("qualcoder", tmp_path))
+    study = validated(raw, tmp_path)
+    cb = parse_codebook(raw.codebook_text)
+    # positions in code points after an emoji (QualCoder counts so)
+    assert study.segments["text"].tolist()[0] == "the tutor listened to us."
+    assert cb.codes["assignments"].theme == "teaching"  # categories are isCodable="false"
+    assert "workload" not in cb.codes and "teaching" not in cb.codes
+    assert study.participants["gender"].tolist() == ["f", "m"]  # case attributes
+
+
+def test_codebook_exchange_files(tmp_path):
+    from partner_study.io.qdpx import codes_section, read_code_list
+
+    atlas = read_code_list(TOOLS / "codebook-atlasti.qdc")
+    assert [(e.name, e.theme) for e in atlas.entries][2:] == [
+        ("Trust", "Relationship"),
+        ("Time pressure", "Barriers"),
+        ("Hospital rules", "Barriers"),
+    ]
+    text, _ = codes_section(TOOLS / "codebook-nvivo.qdc")  # namespace urn:...:codebook:1:0
+    section = parse_codebook(
+        "study: s\nid: participant_id\nrole: {column: role, levels: [p]}\nsite: site\n" + text
+    )
+    assert section.codes["test_results"].theme == "partnership"
+    assert section.codes["barriers"].label == "Barriers"
+
+
+def test_project_without_codings_points_to_the_codebook_import(tmp_path):
+    qde = project_xml().replace('<Coding guid="k0"><CodeRef targetGUID="c1"/></Coding>', "")
+    path = archive(tmp_path / "codes-only.qdpx", qde, {"sources/doc.txt": "Hello"})
+    with pytest.raises(
+        StudyDataError,
+        match=r"codes-only\.qdpx: found no coded text selections \(1 code\(s\), no codings\).*"
+        r"Fix: code the documents first.*`partner-study import qdc FILE --out codes\.yaml`",
+    ):
+        import_qdpx(path)
+
+
+def test_truncated_project(tmp_path):
+    data = archive(tmp_path / "a.qdpx", project_xml(), {"sources/doc.txt": "x" * 500}).read_bytes()
+    path = tmp_path / "cut.qdpx"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(
+        StudyDataError,
+        match=r"cut\.qdpx: found a damaged or truncated zip archive .*Fix: copy or download",
+    ):
+        import_qdpx(path)
+
+
+def test_speaker_turns():
+    from partner_study.io.qdpx.people import leading_label, speaker_at, turns
+
+    text = "Interviewer: Hi?\nAna: Yes. Note: a one-off\nInterviewer: And?\n[id2] Fine.\n"
+    starts, labels, repeated = turns(text)
+    assert labels == ["Interviewer", "Ana", "Interviewer", "id2"]
+    assert repeated == {"Interviewer"}
+    assert speaker_at(starts, labels, text.index("Yes")) == "Ana"
+    assert speaker_at(starts, labels, text.index("Fine")) == "id2"
+    assert leading_label("#00:01:02-3# Ana: hello") == "Ana"
+    assert leading_label("However, I think: no") == ""  # not a name

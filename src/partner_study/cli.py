@@ -202,9 +202,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
             f"import {args.source}: found no export file, expected the file to import. Fix: "
             f"partner-study import {args.source} FILE --out data/raw/<study> (or --data FILE)."
         )
+    if args.source == "qdc":
+        return _import_codes(args)
     out = Path(args.out)
     _check_new_folder(out)
-    for given in (args.file, args.dictionary, args.lss):
+    for given in (args.file, args.dictionary, args.lss, args.participants, args.codebook):
         if given and not Path(given).is_file():
             raise PartnerStudyError(
                 f"{given}: found no such file, expected the export to import. Fix: check the "
@@ -269,10 +271,6 @@ def _cmd_import(args: argparse.Namespace) -> int:
             role_column=args.role_column,
             **common,
         )
-    elif args.source == "qdpx":
-        from partner_study.io.qdpx import import_qdpx
-
-        raw = import_qdpx(args.file, study=study, **common)
     elif args.source == "qualtrics":
         from partner_study.io.qualtrics import import_qualtrics
 
@@ -298,6 +296,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
             role_column=args.role_column,
             **common,
         )
+    elif args.source in _QDA_IMPORTERS:
+        raw = _import_qda(args, study, common)
     else:
         from partner_study.io.taguette import import_taguette
 
@@ -324,6 +324,65 @@ def _cmd_import(args: argparse.Namespace) -> int:
         f"{out}: valid. {len(checked.participants)} participants. Review the draft "
         f"codebook ({out / 'codebook.yaml'}) and {out / 'IMPORT.md'} before analysing."
     )
+    return 0
+
+
+#: The importers of coded segments: module and function (REFI-QDA, MAXQDA, ATLAS.ti).
+_QDA_IMPORTERS = {
+    "qdpx": ("partner_study.io.qdpx", "import_qdpx"),
+    "maxqda": ("partner_study.io.maxqda", "import_maxqda"),
+    "atlasti": ("partner_study.io.atlasti", "import_atlasti"),
+}
+
+
+def _import_qda(args: argparse.Namespace, study: str, common: dict):
+    """Run the importer of coded segments ``args.source`` with the options it takes."""
+    import importlib
+
+    module, function = _QDA_IMPORTERS[args.source]
+    options = {
+        "participants": args.participants,
+        "codebook": args.codebook,
+        "site_column": args.site_column,
+        "role_column": args.role_column,
+    }
+    if args.source != "qdpx":
+        options["participant_pattern"] = args.participant_pattern
+    elif args.participant_pattern:
+        raise PartnerStudyError(
+            "import qdpx: found --participant-pattern, expected it only with maxqda, atlasti "
+            "or taguette (a project's cases or documents are its participants). Fix: leave it "
+            "out, or pass --participants FILE to name the participants."
+        )
+    kwargs = {k: v for k, v in options.items() if v is not None}
+    return getattr(importlib.import_module(module), function)(
+        args.file, study=study, **kwargs, **common
+    )
+
+
+def _import_codes(args: argparse.Namespace) -> int:
+    """``import qdc FILE --out codes.yaml``: the themes and codes of a codebook file."""
+    from partner_study.io.qdpx import codes_section
+    from partner_study.writer import write_text
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".yaml", ".yml") or out.exists() or out.is_symlink():
+        raise PartnerStudyError(
+            f"{out}: found {'an existing file' if out.exists() else 'a name without .yaml'}, "
+            "expected a new .yaml file for the drafted codes. Fix: choose another --out, e.g. "
+            "--out codes.yaml."
+        )
+    if not Path(args.file).is_file():
+        raise PartnerStudyError(
+            f"{args.file}: found no such file, expected the codebook to import. Fix: check "
+            "the path (relative to the current folder)."
+        )
+    text, notes = codes_section(args.file)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_text(out, text)
+    print(f"wrote {out}: the themes: and codes: sections to put in a codebook.yaml.")
+    for note in notes:
+        print(f"note: {note}")
     return 0
 
 
@@ -581,7 +640,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "import",
         help="turn a REDCap, SPSS/Stata, Qualtrics, LimeSurvey, SurveyMonkey, other survey, "
-        "REFI-QDA or Taguette export into a study folder with a draft codebook and IMPORT.md",
+        "REFI-QDA, MAXQDA, ATLAS.ti or Taguette export into a study folder with a draft "
+        "codebook and IMPORT.md (qdc: a codebook's codes only)",
     )
     p.add_argument(
         "source",
@@ -594,6 +654,9 @@ def build_parser() -> argparse.ArgumentParser:
             "surveymonkey",
             "survey",
             "qdpx",
+            "maxqda",
+            "atlasti",
+            "qdc",
             "taguette",
         ],
     )
@@ -650,8 +713,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--participant-pattern",
         dest="participant_pattern",
-        help="Taguette: regex whose first group is the participant id in a "
-        "document name (default ^(P\\d+))",
+        help="Taguette, MAXQDA, ATLAS.ti: regex whose first group is the participant id in a "
+        "document name (Taguette default ^(P\\d+); others: the whole name)",
+    )
+    p.add_argument(
+        "--participants",
+        metavar="FILE",
+        help="qdpx, MAXQDA, ATLAS.ti: facesheet (CSV/Excel, one row per participant) "
+        "matched to documents or speakers",
+    )
+    p.add_argument(
+        "--codebook",
+        metavar="FILE",
+        help="qdpx, MAXQDA, ATLAS.ti: codebook (.qdc, .qdpx or code list) for themes and labels",
     )
     p.add_argument("--lss", help="LimeSurvey: the survey structure (.lss) of the export")
     p.add_argument(

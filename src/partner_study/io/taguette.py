@@ -24,7 +24,10 @@ from partner_study.errors import Problem, StudyDataError
 from partner_study.io import RawStudy
 from partner_study.io._naming import _shown
 from partner_study.io._source import _read_source, _site_role
-from partner_study.io.qdpx import _code_ids, _CodeEntry, _drop_repeats, _qualitative_study
+from partner_study.io.qdpx.draft import CodeEntry as _CodeEntry
+from partner_study.io.qdpx.draft import code_ids as _code_ids
+from partner_study.io.qdpx.draft import drop_repeats as _drop_repeats
+from partner_study.io.qdpx.draft import qualitative_study as _qualitative_study
 
 __all__ = ["import_taguette", "TAGUETTE_COLUMNS"]
 
