@@ -189,3 +189,19 @@ def test_all_is_complete():
         if not name.startswith("_") and getattr(obj, "__module__", None) == fq.__name__
     }
     assert public <= set(fq.__all__)
+
+
+def test_no_figure_when_disclosure_control_hides_every_share(themes):
+    """A study too small for any share to be shown (2 participants coded): no figure, no
+    error; the notebook and the report say why."""
+    from partner_study import report
+
+    hidden = themes.assign(pct_participants=float("nan"))
+    assert fq.plot_themes_by_role(hidden, SHAPE) is None
+    joint = pd.DataFrame(
+        {"theme": ["a", "b"], "role_a": "x", "pct_a": float("nan"), "label": "suppressed"}
+    )
+    assert fq.plot_joint_display(joint, SHAPE) is None
+    shares = pd.DataFrame({"theme": ["a"], "role": ["x"], "pct_mentioning": [float("nan")]})
+    sentences = report.not_applicable(SHAPE, {"joint-display-roles": shares}, suppress_below=5)
+    assert any(s.startswith("Figures of themes by role") and "fewer than 5" in s for s in sentences)

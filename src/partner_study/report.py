@@ -837,6 +837,14 @@ def not_applicable(
             f"Comparison of roles in the joint display: the study has one role "
             f"({shape.role_list()})."
         )
+    shares = tables.get("joint-display-roles")
+    if shares is not None and len(shares) and "pct_mentioning" in shares.columns:
+        if pd.to_numeric(shares["pct_mentioning"], errors="coerce").isna().all():
+            out.append(
+                "Figures of themes by role and of the joint display: disclosure control "
+                f"hides every share (fewer than {suppress_below} coded participants in a "
+                "role, or shares from which such a count could be derived)."
+            )
     agreement = tables.get("agreement")
     if agreement is not None and len(agreement) and "note" in agreement.columns:
         notes = agreement["note"].dropna().astype(str)

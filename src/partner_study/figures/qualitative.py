@@ -126,7 +126,7 @@ def _legend(ax, handles: list, names: list[str], *, width: str, anchor: float = 
     )
 
 
-def plot_themes_by_role(frame: pd.DataFrame, shape: StudyShape | None = None) -> Figure:
+def plot_themes_by_role(frame: pd.DataFrame, shape: StudyShape | None = None) -> Figure | None:
     """Dot plot of the share of each role mentioning each theme.
 
     Parameters
@@ -145,8 +145,11 @@ def plot_themes_by_role(frame: pd.DataFrame, shape: StudyShape | None = None) ->
         per theme, sorted by the overall share (role ``"all"``, else the mean over
         roles), highest at the top; one dot per role (any number of roles), joined by a
         grey line. Roles with no coded participant (no percentage) are left out.
+        None when every percentage is hidden by disclosure control: nothing to draw.
     """
     _require(frame, ["theme", "role", "pct_participants"], name="themes_by_role")
+    if len(frame) and pd.to_numeric(frame["pct_participants"], errors="coerce").isna().all():
+        return None
     data = frame.assign(
         theme=frame["theme"].astype(str),
         role=frame["role"].astype(str),
@@ -248,7 +251,7 @@ def plot_joint_display(
     shape: StudyShape | None = None,
     *,
     shares: pd.DataFrame | None = None,
-) -> Figure:
+) -> Figure | None:
     """The roles' shares per theme, and the difference of the two compared with its 95% CI.
 
     Parameters
@@ -279,9 +282,15 @@ def plot_joint_display(
         compares the same two roles, else by its size; divergent themes have a shaded
         band and a bold label. When each role took part in one way and not the same
         way, the legend names the mode beside the role. A study with one role shows
-        that role's shares, highest at the top.
+        that role's shares, highest at the top. None when every share is hidden by
+        disclosure control: nothing to draw.
     """
     _require(frame, ["theme", "role_a", "pct_a", "label"], name="table_joint_display")
+    pct = [frame["pct_a"], *([frame["pct_b"]] if "pct_b" in frame.columns else [])]
+    if shares is not None and "pct_mentioning" in shares.columns:
+        pct.append(shares["pct_mentioning"])
+    if len(frame) and all(pd.to_numeric(p, errors="coerce").isna().all() for p in pct):
+        return None
     data = published(frame.assign(theme=frame["theme"].astype(str)))
     has_b = "role_b" in data.columns and "pct_b" in data.columns and data["role_b"].notna().any()
     difference = (
