@@ -376,8 +376,8 @@ def ensure_kernel() -> None:
 def _data_key(size: str, dims: dict[str, int], seed: int) -> str:
     src = (SNAPSHOT if _snapshot_on() else ROOT / "src") / "partner_study"
     h = hashlib.sha256(json.dumps({"size": size, "seed": seed, **dims}, sort_keys=True).encode())
-    for name in ("simulate.py", "writer.py", "templates/codebook.yaml"):
-        p = src / name
+    simulator = sorted((src / "simulate").glob("*.py"))
+    for p in [*simulator, src / "writer.py", src / "templates" / "codebook.yaml"]:
         h.update(p.read_bytes() if p.is_file() else b"")
     if size == "S":
         for p in sorted((ROOT / "data" / "raw" / "example").iterdir()):

@@ -195,8 +195,9 @@ def test_one_scale_study_skips_the_regression_with_a_reason(tmp_path):
 
 def test_qualitative_only_study_runs_end_to_end_without_empty_tables(tmp_path):
     """Focus groups and interviews, no survey (the Belgian design's qualitative strand):
-    02 still gives Table 1, 04 and 05 are not applicable with their reason, and the report
-    holds no header-only table and numbers its tables without gaps."""
+    02 still gives Table 1, 04 is not applicable with its reason, 05 compares the roles
+    (the theme-by-survey display says the survey is missing), and the report holds no
+    header-only table and numbers its tables without gaps."""
     import re
 
     root = make_project(tmp_path)
@@ -209,8 +210,8 @@ def test_qualitative_only_study_runs_end_to_end_without_empty_tables(tmp_path):
     status = {s.name: (s.status, s.reason) for s in result.stages}
     assert status["02-describe"][0] == status["03-qualitative"][0] == "ran"
     assert status["06-report"][0] == "ran"
-    for stage in ("04-regression", "05-integrate"):
-        assert status[stage] == ("not applicable", "the codebook declares no survey scales")
+    assert status["04-regression"] == ("not applicable", "the codebook declares no survey scales")
+    assert status["05-integrate"][0] == "ran"
     reports = root / "reports" / "example"
     assert not (reports / "failed").exists()
     html = (reports / "report.html").read_text(encoding="utf-8")
@@ -219,5 +220,7 @@ def test_qualitative_only_study_runs_end_to_end_without_empty_tables(tmp_path):
     # no Likert or reliability table; the report says in one sentence why
     assert 'id="table-likert"' not in html and "Internal consistency" not in html
     assert "the codebook declares no survey scales" in html
+    assert "Joint display of themes with survey scores: the study has no survey strand" in html
+    assert (reports / "tables" / "joint-display.md").exists()
     for name in ("likert", "reliability"):
         assert not (reports / "tables" / f"{name}.md").exists()
