@@ -115,8 +115,10 @@ def test_command_line_writes_the_study_record_and_params(tmp_path, monkeypatch, 
         "segments.csv",
     ]
     params = (tmp_path / "params" / "mq.yaml").read_text(encoding="utf-8")
-    # disclosure control stays on however small the study (its displays say what is hidden)
-    assert "data: data/raw/mq" in params and "suppress_below" not in params
+    # no role has 5 participants: every count would be hidden, so the draft turns disclosure
+    # control off and says so (and the report will too)
+    assert "data: data/raw/mq" in params and "suppress_below: 0" in params
+    assert "before sharing any output" in params
     assert "wrote params/mq.yaml" in capsys.readouterr().out
     # a failing import writes nothing: no study folder, no params file
     bad = ["import", "maxqda", str(DATA / "atlasti" / "quotations.xlsx"), "--out", "data/raw/b"]

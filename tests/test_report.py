@@ -515,3 +515,15 @@ def test_scales_by_role_captions_count_each_role_and_one_role_says_why():
         "Scales by role (scores, reliability and items compared between roles): the study "
         "has one role (Facilitateur·rices).",
     ]
+
+
+def test_the_report_says_when_disclosure_control_is_off():
+    sentences = R.not_applicable(SHAPE, {}, suppress_below=0)
+    assert any(
+        s.startswith("Disclosure control (small counts hidden): off") and "do not share" in s
+        for s in sentences
+    )
+    assert not any(s.startswith("Disclosure control") for s in R.not_applicable(SHAPE, {}))
+    assert not any(
+        s.startswith("Disclosure control") for s in R.not_applicable(SHAPE, {}, suppress_below=5)
+    )

@@ -18,11 +18,12 @@ from pathlib import Path
 from partner_study.config import find_root
 from partner_study.io import RawStudy, Study
 from partner_study.io.record import ImportRecord
+from partner_study.params import DEFAULTS
 from partner_study.scales import score_scales
 from partner_study.validate import validate_study
 from partner_study.writer import write_raw_study, write_text
 
-__all__ = ["with_record", "dry_run", "draft_params", "regression_outcomes"]
+__all__ = ["with_record", "dry_run", "draft_params", "largest_role", "regression_outcomes"]
 
 
 def with_record(raw: RawStudy, kind: str, files: Sequence[str | Path | None]) -> RawStudy:
@@ -61,6 +62,18 @@ def dry_run(raw: RawStudy, out: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def largest_role(checked: Study) -> int:
+    """Participants with data (a survey answer or a coded segment) in the study's largest
+    role: below the disclosure threshold, no count of the study can be shown."""
+    ids: set = set()
+    for table in (checked.scored, checked.segments):
+        if table is not None and len(table):
+            ids |= set(table["participant_id"].astype(str))
+    people = checked.participants
+    with_data = people[people["participant_id"].astype(str).isin(ids)]
+    return int(with_data.groupby("role").size().max()) if len(with_data) else 0
+
+
 def regression_outcomes(checked: Study) -> list[str] | None:
     """The outcomes a regression of the first scale can hold with the complete rows of a
     small study (more rows than coefficients); ``None`` when every other scale fits."""
@@ -94,6 +107,17 @@ def draft_params(out: Path, study: str, checked: Study) -> Path | None:
         "# left out takes its default (docs/data-contract.md, Parameters). Edit to choose.\n"
         f"study: {study}\ndata: {data}\n"
     )
+    largest, threshold = largest_role(checked), DEFAULTS["describe"]["suppress_below"]
+    if largest < threshold:
+        text += (
+            "describe:\n"
+            f"  # Disclosure control hides counts below {threshold}, and no role of this study "
+            f"has {threshold}\n"
+            f"  # participants with data (at most {largest}): every count would be hidden. It is "
+            "off,\n"
+            "  # and the report says so: set it back to 5 (or more) before sharing any output.\n"
+            "  suppress_below: 0\n"
+        )
     outcomes = regression_outcomes(checked)
     if outcomes is not None:
         text += (

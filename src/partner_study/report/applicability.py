@@ -24,7 +24,7 @@ def not_applicable(
     tables: Mapping[str, pd.DataFrame],
     *,
     models: Iterable[str] = (),
-    suppress_below: int = 0,
+    suppress_below: int | None = None,
 ) -> list[str]:
     """One sentence per analysis the study's shape or data rule out, with the reason.
 
@@ -36,9 +36,10 @@ def not_applicable(
         The tidy tables of the run (agreement notes, regression skips, site rows).
     models : iterable of str
         The model kinds the parameters ask for.
-    suppress_below : int
-        The disclosure threshold, for the sentences on sites pooled or withheld in the
-        analyses by site (0: none).
+    suppress_below : int, optional
+        The disclosure threshold (``describe.suppress_below``), for the sentences on
+        sites pooled or withheld in the analyses by site and, at 0 or 1, the sentence
+        saying disclosure control is off. None: not said.
 
     Returns
     -------
@@ -77,6 +78,12 @@ def not_applicable(
             f"Comparison of roles in the joint display: the study has one role "
             f"({shape.role_list()})."
         )
+    if suppress_below is not None and suppress_below <= 1:
+        out.append(
+            "Disclosure control (small counts hidden): off, since describe.suppress_below is "
+            f"{suppress_below}; counts below 5 are shown: do not share these outputs beyond "
+            "the study team."
+        )
     shares = tables.get("joint-display-roles")
     if shares is not None and len(shares) and "pct_mentioning" in shares.columns:
         if pd.to_numeric(shares["pct_mentioning"], errors="coerce").isna().all():
@@ -98,7 +105,7 @@ def not_applicable(
             if str(model) in set(models) or not models:
                 name = _MODEL_NAMES.get(str(model), _pretty(str(model)))
                 out.append(f"{name} model: {str(note).rstrip('.')}.")
-    if suppress_below > 1 and len(shape.sites) > 1:
+    if suppress_below is not None and suppress_below > 1 and len(shape.sites) > 1:
         out += _by_site_sentences(tables, suppress_below)
     return out
 
