@@ -186,9 +186,10 @@ def test_fit_ols_hc3_longley_matches_sas(longley_data):
 def test_fit_ols_cluster_grunfeld_matches_stata():
     # Stata: regress invest mvalue kstock, vce(cluster company) on the first 10 firms
     # (statsmodels results_grunfeld_ols_robust_cluster.results_cluster; test_robustcov
-    # TestOLSRobustCluster2 uses rtol 1e-6).
+    # TestOLSRobustCluster2 uses rtol 1e-6). Stata's CR1 on request (cov_type="CR1").
     data = grunfeld.load_pandas().data.iloc[:200]
-    fit = fit_ols(data, "invest ~ value + capital", groups="firm").set_index("term")
+    fit = fit_ols(data, "invest ~ value + capital", groups="firm", cov_type="CR1")
+    fit = fit.set_index("term")
     stata = pd.DataFrame(
         {
             "estimate": [0.11556215606596, 0.23067848754982, -42.714369016733],
@@ -557,8 +558,13 @@ def test_fit_models_runs_the_spec(study):
 
 def test_fit_models_cluster_and_standardized(study):
     fits = fit_models(study, _spec(models=["ols"], cov_type="cluster", standardize=True))
-    assert fits["cov_type"].eq("cluster(site)").all() and fits["n_groups"].eq(4).all()
+    assert fits["cov_type"].eq("CR2(site)").all() and fits["n_groups"].eq(4).all()
     assert fits["note"].str.startswith("standardized: engagement").all()
+    assert (
+        fits["note"]
+        .str.contains("CR2 cluster-robust errors (4 clusters), t on ", regex=False)
+        .all()
+    )
 
 
 def test_fit_models_orders_labels_by_their_codes(study):
