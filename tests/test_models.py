@@ -189,9 +189,10 @@ def test_fit_ols_hc3_longley_matches_sas(longley_data):
 def test_fit_ols_cluster_grunfeld_matches_stata():
     # Stata: regress invest mvalue kstock, vce(cluster company) on the first 10 firms
     # (statsmodels results_grunfeld_ols_robust_cluster.results_cluster; test_robustcov
-    # TestOLSRobustCluster2 uses rtol 1e-6).
+    # TestOLSRobustCluster2 uses rtol 1e-6). Stata's CR1 on request (cov_type="CR1").
     data = grunfeld.load_pandas().data.iloc[:200]
-    fit = fit_ols(data, "invest ~ value + capital", groups="firm").set_index("term")
+    fit = fit_ols(data, "invest ~ value + capital", groups="firm", cov_type="CR1")
+    fit = fit.set_index("term")
     stata = pd.DataFrame(
         {
             "estimate": [0.11556215606596, 0.23067848754982, -42.714369016733],
@@ -736,8 +737,13 @@ def test_fit_models_runs_the_spec(study):
 
 def test_fit_models_cluster_and_standardized(study):
     fits = fit_models(study, _spec(models=["ols"], cov_type="cluster", standardize=True))
-    assert fits["cov_type"].eq("cluster(site)").all() and fits["n_groups"].eq(4).all()
+    assert fits["cov_type"].eq("CR2(site)").all() and fits["n_groups"].eq(4).all()
     assert fits["note"].str.startswith("standardized: engagement").all()
+    assert (
+        fits["note"]
+        .str.contains("CR2 cluster-robust errors (4 clusters), t on ", regex=False)
+        .all()
+    )
 
 
 def test_fit_models_orders_labels_by_their_codes(study):
@@ -910,16 +916,23 @@ def test_pool_imputations_under_clustering_by_hand():
 
 
 def test_fit_sensitivity_is_like_for_like_under_clustering(study):
-    # Complete case: t on G - 1 = 3 df. Pooled: Barnard-Rubin df from nu_com = 3, so its
-    # multiplier is at least t_3 (never the near-normal one of nu_com = n - k).
+    # Complete case: CR2 with t on the term's Imbens-Kolesar df (below G - 1 = 3). Pooled:
+    # Barnard-Rubin df from those complete-data df, so its multiplier is at least the
+    # complete-case one (never the near-normal one of nu_com = n - k).
+    import re
+
     spec = _spec(outcomes=["trust"], cov_type="cluster")
     out = fit_sensitivity(study, spec, n_imputations=4, seed=1).set_index("model")
     out = out[out["term"] == "trust"]
     multiplier = (out["ci_high"] - out["estimate"]) / out["std_error"]
-    assert_allclose(multiplier["ols"], stats.t.ppf(0.975, 3), rtol=1e-10)
-    assert multiplier["ols_mice"] > stats.t.ppf(0.975, 3)
-    assert "complete-data df 3 = clusters - 1" in out.loc["ols_mice", "note"]
-    assert out["cov_type"].eq("cluster(site)").all() and out["n_groups"].eq(4).all()
+    df = float(re.search(r"t on ([0-9.]+) Imbens-Kol", out.loc["ols", "note"]).group(1))
+    assert 1 < df < 3
+    assert_allclose(multiplier["ols"], stats.t.ppf(0.975, df), rtol=1e-3)  # df printed to 0.01
+    assert multiplier["ols_mice"] > multiplier["ols"]
+    mice_note = out.loc["ols_mice", "note"]
+    assert "= the complete-data fits' Imbens-Kolesar df" in mice_note
+    assert "t on" not in mice_note  # the complete-data reference is not the pooled one
+    assert out["cov_type"].eq("CR2(site)").all() and out["n_groups"].eq(4).all()
 
 
 def test_site_enters_the_imputation_model():

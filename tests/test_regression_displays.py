@@ -488,3 +488,52 @@ def test_one_site_study_end_to_end(tmp_path):
         "Reference categories: Gender: woman; Role: Patient."
         in (displays["regression-ols"].attrs["note"])
     )
+
+
+# ------------------------------------------------------------------ few groups, convergence
+
+
+def test_three_sites_warn_in_the_mixed_table_note_and_the_report(fits, shape):
+    from partner_study.report import CAPTION_COLUMNS, build_report, paper_tables
+
+    mixed = fits[fits["model"] == "mixed"]
+    assert mixed["note"].str.contains("few groups: the random intercept for site rests on 3").all()
+    warning = (
+        "Warning: the random intercept rests on 3 groups (Site), fewer than 5: its variance "
+        "is imprecise (often estimated as 0) and intervals of what varies between groups are "
+        "too narrow; with so few, take site as a fixed effect instead (covariates: [site])."
+    )
+    displays = regression_displays(fits, shape=shape)
+    assert warning in displays["regression-mixed"].attrs["note"]
+    assert "Warning" not in displays["regression-ols"].attrs["note"]
+    page = build_report(
+        study="demo",
+        tables=paper_tables({"regression": fits}, shape=shape),
+        figures={},
+        captions=pd.DataFrame(columns=list(CAPTION_COLUMNS)),
+        provenance={},
+    )
+    assert warning in page
+
+
+def test_cr2_standard_errors_are_named_in_the_note(study, shape):
+    fits = fit_models(study, _spec(models=["ols"], cov_type="cluster"))
+    assert fits["cov_type"].eq("CR2(site)").all()
+    note = regression_displays(fits, shape=shape)["regression-ols"].attrs["note"]
+    assert (
+        "cluster-robust standard errors by site (CR2, Bell-McCaffrey) with a t reference on "
+        "Imbens-Kolesár degrees of freedom"
+    ) in note
+
+
+def test_a_fit_that_did_not_converge_is_marked_in_the_forest_plot(fits, shape):
+    def legend(frame: pd.DataFrame) -> list[str]:
+        figure = plot_forest(frame, shape=shape)
+        return [t.get_text() for t in figure.legends[0].get_texts()]
+
+    mark = "Open symbol: the model did not converge (estimate unreliable)"
+    assert mark not in legend(fits)
+    failed = fits.assign(
+        converged=(fits["model"] != "mixed") | (fits["outcome"] != "trust")
+    ).astype({"converged": str})  # as read back from regression.csv
+    assert mark in legend(failed)

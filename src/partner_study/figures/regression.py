@@ -104,6 +104,15 @@ def _outcome_rows(regression: pd.DataFrame) -> pd.DataFrame:
     return regression.loc[rows & regression["estimate"].notna()]
 
 
+def _not_converged(rows: pd.DataFrame) -> np.ndarray:
+    """Rows of a fit that did not converge (``converged`` False, as a bool or, read back from
+    its CSV, as text); none when the frame has no ``converged`` column."""
+    if "converged" not in rows.columns:
+        return np.zeros(len(rows), dtype=bool)
+    flags = rows["converged"].astype(object)
+    return np.array([str(v).strip().lower() in ("false", "0", "0.0") for v in flags], dtype=bool)
+
+
 def _scale(model: str, note: object) -> str:
     # note is NaN where empty in a regression table read back from its CSV
     if isinstance(note, str) and "odds ratio" in note:
@@ -145,7 +154,8 @@ def plot_forest(
         line at no effect (0, or 1 on a log axis for odds ratios), point estimates
         with 95% CI bars, one colour and marker per model (only the models in the
         frame, skipped ones having no estimate); outcome names as labelled
-        ("Information sharing").
+        ("Information sharing"). The estimate of a fit that did not converge is drawn
+        as an open symbol, and the legend says so.
 
     Raises
     ------
@@ -217,6 +227,17 @@ def plot_forest(
                     capsize=0,
                     label=_model_label(model, regression, shape),
                 )
+                failed = _not_converged(sub)
+                if failed.any():  # an open symbol over the estimate: not the optimum
+                    ax.plot(
+                        est[failed],
+                        y[failed],
+                        _MARKERS[j % len(_MARKERS)],
+                        markersize=3.5,
+                        markerfacecolor="white",
+                        markeredgecolor=OKABE_ITO[j % len(OKABE_ITO)],
+                        linestyle="none",
+                    )
             if odds:
                 ax.set_xscale("log")
             ax.set_xlabel(scale)
@@ -237,6 +258,12 @@ def plot_forest(
                 if lab not in labels:
                     handles.append(h)
                     labels.append(lab)
+        if _not_converged(rows).any():
+            (handle,) = axes[0].plot(
+                [], [], "o", markersize=3.5, markerfacecolor="white", markeredgecolor="0.3"
+            )
+            handles.append(handle)
+            labels.append("Open symbol: the model did not converge (estimate unreliable)")
         fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3))
     return fig
 

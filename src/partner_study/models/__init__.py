@@ -14,13 +14,14 @@ Conventions follow R and Stata:
 
 - OLS: heteroskedasticity-consistent HC3 errors by default (R
   ``sandwich::vcovHC(type = "HC3")``, Stata ``regress, vce(hc3)``) with a t
-  reference on n - k degrees of freedom; cluster-robust errors as Stata
-  ``regress, vce(cluster g)``: small-sample factor G/(G-1)·(N-1)/(N-K) and a
-  t reference on G - 1 degrees of freedom.
-- Mixed models: random intercept, REML, as ``lme4::lmer`` defaults; the
-  random-intercept and residual variances are reported as terms
-  ``var(<groups>)`` and ``var(residual)``; Wald z inference for fixed effects
-  (as Stata ``mixed``).
+  reference on n - k degrees of freedom; cluster-robust errors CR2 (R
+  ``clubSandwich``) with a t reference on Imbens-Kolesár degrees of freedom (R
+  ``dfadjust``), or Stata's ``regress, vce(cluster g)`` (CR1: small-sample factor
+  G/(G-1)·(N-1)/(N-K), t on G - 1 degrees of freedom) with ``cov_type="CR1"``.
+- Mixed models: random intercept, REML, as ``lme4::lmer`` defaults, at the exact
+  optimum of the profile likelihood; the random-intercept and residual variances
+  are reported as terms ``var(<groups>)`` and ``var(residual)``; Wald z inference
+  for fixed effects (as Stata ``mixed``); fewer than 5 groups are flagged.
 - Ordinal models: proportional-odds (cumulative link) models; cut points are
   reported on the original scale as ``MASS::polr`` reports them (term
   ``"information|consultation"``), not as statsmodels' log-increments; optionally
@@ -38,6 +39,9 @@ Modules, from the bottom up (imports within the package go one way):
 - :mod:`~partner_study.models._formula`: formula reading, complete cases, declared levels,
   design matrices;
 - :mod:`~partner_study.models._tidy`: the tidy regression frame and its columns;
+- :mod:`~partner_study.models.smallsample`: CR2 cluster-robust errors with
+  Imbens-Kolesár degrees of freedom (few clusters);
+- :mod:`~partner_study.models.reml`: the exact REML optimum of a random-intercept model;
 - :mod:`~partner_study.models.ols`, :mod:`~partner_study.models.mixed`,
   :mod:`~partner_study.models.ordinal`: the three kinds of model;
 - :mod:`~partner_study.models.proportional_odds`: Brant's test of the ordinal model
@@ -72,11 +76,13 @@ from partner_study.models.heterogeneity import (
     site_heterogeneity,
 )
 from partner_study.models.impute import fit_mice, pool_imputations
-from partner_study.models.mixed import fit_mixed
+from partner_study.models.mixed import FEW_GROUPS, FEW_GROUPS_MARK, few_groups_note, fit_mixed
 from partner_study.models.multitest import adjust_pvalues
 from partner_study.models.ols import fit_ols
 from partner_study.models.ordinal import fit_ordinal, odds_ratios
 from partner_study.models.proportional_odds import BRANT_COLUMNS, BRANT_OMNIBUS, brant_test
+from partner_study.models.reml import RemlFit, fit_reml
+from partner_study.models.smallsample import ClusterCR2, cluster_cr2
 
 __all__ = [
     "BY_SITE_COLUMNS",
@@ -91,6 +97,13 @@ __all__ = [
     "DIAGNOSTIC_COLUMNS",
     "fit_ols",
     "fit_mixed",
+    "FEW_GROUPS",
+    "FEW_GROUPS_MARK",
+    "few_groups_note",
+    "fit_reml",
+    "RemlFit",
+    "cluster_cr2",
+    "ClusterCR2",
     "fit_ordinal",
     "odds_ratios",
     "brant_test",

@@ -10,6 +10,7 @@ Layer 3 (analysis), part of :mod:`partner_study.models`; never reads or writes f
 from __future__ import annotations
 
 import itertools
+import re
 import warnings
 from collections.abc import Sequence
 
@@ -68,6 +69,7 @@ def _pool_ols_imputed(
     group_all = None if groups is None else stacked.frame[groups].to_numpy()
     first = None
     estimates, variances = [], []
+    dfs: list[np.ndarray] = []  # CR2: each set's Imbens-Kolesar df per term
     for i, (start, stop) in enumerate(itertools.pairwise(bounds)):
         xs = x_all[start:stop]
         if len(xs) <= xs.shape[1] or np.linalg.matrix_rank(xs) < xs.shape[1]:
@@ -93,8 +95,11 @@ def _pool_ols_imputed(
             result, _, _ = _ols_result(y_all[start:stop], xs, cov_type, groups, group_values)
         estimates.append(np.asarray(result.params, dtype=float))
         variances.append(np.asarray(result.bse, dtype=float) ** 2)
+        if getattr(result, "df", None) is not None:
+            dfs.append(np.asarray(result.df, dtype=float))
     assert first is not None
-    return _pool(first, np.vstack(estimates), np.vstack(variances), converged=True)
+    nu_com = np.vstack(dfs).mean(axis=0) if dfs else None
+    return _pool(first, np.vstack(estimates), np.vstack(variances), converged=True, nu_com=nu_com)
 
 
 def pool_imputations(fits: Sequence[pd.DataFrame], *, alpha: float = 0.05) -> pd.DataFrame:
@@ -169,19 +174,32 @@ def pool_imputations(fits: Sequence[pd.DataFrame], *, alpha: float = 0.05) -> pd
 
 
 def _pool(
-    first: pd.DataFrame, q: np.ndarray, u: np.ndarray, *, converged: bool, alpha: float = 0.05
+    first: pd.DataFrame,
+    q: np.ndarray,
+    u: np.ndarray,
+    *,
+    converged: bool,
+    alpha: float = 0.05,
+    nu_com: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Rubin's rules of :func:`pool_imputations` on the estimates ``q`` and their variances
-    ``u`` (m x terms); the other columns from ``first``, the tidy fit of the first set."""
+    ``u`` (m x terms); the other columns from ``first``, the tidy fit of the first set.
+    ``nu_com``: each term's complete-data degrees of freedom when the fits give them (CR2:
+    Imbens-Kolesar, averaged over the imputed sets), else :func:`_complete_data_df`."""
     terms = first["term"].tolist()
     m = len(q)
     qbar, ubar = q.mean(axis=0), u.mean(axis=0)
     b = q.var(axis=0, ddof=1)
     t = ubar + (1 + 1 / m) * b
     n = int(first["n"].iloc[0])
-    nu_com, basis = _complete_data_df(first)
+    if nu_com is not None:
+        basis = "the complete-data fits' Imbens-Kolesar df"
+        com = np.asarray(nu_com, dtype=float)
+    else:
+        whole, basis = _complete_data_df(first)
+        com = np.full(len(terms), float(whole))
     lam = np.divide((1 + 1 / m) * b, t, out=np.zeros_like(t), where=t > 0)
-    nu_obs = (nu_com + 1) / (nu_com + 3) * nu_com * (1 - lam)
+    nu_obs = (com + 1) / (com + 3) * com * (1 - lam)
     with np.errstate(divide="ignore"):
         inv_old = np.where(lam > 0, lam**2 / (m - 1), 0.0)
         nu = 1 / (inv_old + 1 / nu_obs)
@@ -191,13 +209,15 @@ def _pool(
     crit = stats.t.ppf(1 - alpha / 2, nu)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = 2 * stats.t.sf(np.abs(qbar / se), nu)
+    # the complete-data fit's own reference distribution is not the pooled one's
+    kept = re.sub(r",? ?t on [0-9.]+ Imbens-Kolesár df", "", str(first["note"].iloc[0]))
     notes = [
         _join(
-            str(first["note"].iloc[0]),
+            kept,
             f"pooled over m = {m} imputations; fmi = {f:.3f}; Barnard-Rubin df = {df:.1f} "
-            f"(complete-data df {nu_com} = {basis})",
+            f"(complete-data df {_shown_df(c)} = {basis})",
         )
-        for f, df in zip(fmi, nu, strict=True)
+        for f, df, c in zip(fmi, nu, com, strict=True)
     ]
     return _tidy(
         model=f"{first['model'].iloc[0]}_mice",
@@ -218,12 +238,19 @@ def _pool(
     )
 
 
+def _shown_df(value: float) -> str:
+    """A complete-data df as the note prints it: whole numbers without decimals."""
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
+
+
 def _complete_data_df(first: pd.DataFrame) -> tuple[int, str]:
     """Complete-data degrees of freedom of the fits pooled, and what they are: clusters - 1
-    for a cluster-robust fit (its t reference), else rows - coefficients."""
+    for a cluster-robust fit (CR1's t reference; for CR2 fits given as tidy frames, which
+    do not hold their per-term df, the same bound), else rows - coefficients."""
     n, k = int(first["n"].iloc[0]), len(first)
     n_groups = first["n_groups"].iloc[0]
-    if str(first["cov_type"].iloc[0]).startswith("cluster") and pd.notna(n_groups):
+    cov_type = str(first["cov_type"].iloc[0])
+    if cov_type.startswith(("cluster", "CR2")) and pd.notna(n_groups):
         return max(int(n_groups) - 1, 1), "clusters - 1"
     return max(n - k, 1), "rows - coefficients"
 

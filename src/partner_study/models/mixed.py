@@ -2,25 +2,49 @@
 
 Conventions follow R and Stata: random intercept, REML, as ``lme4::lmer`` defaults; the
 random-intercept and residual variances are reported as terms ``var(<groups>)`` and
-``var(residual)``; Wald z inference for fixed effects (as Stata ``mixed``).
+``var(residual)``; Wald z inference for fixed effects (as Stata ``mixed``). The REML
+optimum is found exactly (:mod:`~partner_study.models.reml`), and a random intercept
+over fewer than :data:`FEW_GROUPS` groups is flagged in the note.
 
 Layer 3 (analysis), part of :mod:`partner_study.models`; never reads or writes files.
 """
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.regression.mixed_linear_model import MixedLM
 
 from partner_study.errors import ParamsError
 from partner_study.models._formula import _complete_cases, _design, _read_formula
-from partner_study.models._tidy import _MODEL_BASED, _join, _messages, _skipped, _tidy
+from partner_study.models._tidy import _MODEL_BASED, _join, _skipped, _tidy
+from partner_study.models.reml import fit_reml
 
-__all__ = ["fit_mixed"]
+#: A random intercept estimated from fewer groups than this gets a warning in its note.
+FEW_GROUPS = 5
+
+#: How the warning of :func:`few_groups_note` begins (the tables find it by this).
+FEW_GROUPS_MARK = "few groups:"
+
+
+def few_groups_note(groups: str, n_groups: int) -> str:
+    """The warning on a random intercept estimated from fewer than :data:`FEW_GROUPS`
+    groups, with what to do instead.
+
+    Examples
+    --------
+    >>> few_groups_note("site", 3)[:52]
+    'few groups: the random intercept for site rests on 3'
+    """
+    return (
+        f"{FEW_GROUPS_MARK} the random intercept for {groups} rests on {n_groups} groups "
+        f"(fewer than {FEW_GROUPS}): var({groups}) is imprecise and often estimated at 0, "
+        "and Wald intervals of what varies between groups are too narrow; with so few "
+        f"groups, take {groups} as a fixed effect instead (covariates: [{groups}])"
+    )
+
+
+__all__ = ["FEW_GROUPS", "FEW_GROUPS_MARK", "few_groups_note", "fit_mixed"]
 
 
 def fit_mixed(
@@ -56,8 +80,11 @@ def fit_mixed(
         effect (Wald z inference), then ``var(<groups>)`` (random-intercept variance)
         and ``var(residual)`` (residual variance) with NaN std_error/CI/p (as lme4,
         which reports no Wald errors for variances); n, n_groups (groups in the
-        complete cases), cov_type "model-based", converged (optimizer converged),
-        note (statsmodels warnings, e.g. a boundary fit, and standardization).
+        complete cases), cov_type "model-based", converged (True at the REML optimum,
+        interior or on the boundary var = 0; False, with the reason in the note, when
+        there is none to find), note (a boundary fit; with fewer than
+        :data:`FEW_GROUPS` groups the warning of :func:`few_groups_note`;
+        standardization).
         With fewer than 2 groups one row with term "(skipped)", NaN values and the
         note "mixed model skipped: 1 site (a random intercept needs at least 2
         groups)" is returned instead of failing.
@@ -72,9 +99,10 @@ def fit_mixed(
     Notes
     -----
     :math:`y_{ij} = x_{ij}'\\beta + u_j + e_{ij}`, :math:`u_j \\sim N(0, \\tau^2)`,
-    :math:`e_{ij} \\sim N(0, \\sigma^2)`; REML as ``lme4::lmer(y ~ x + (1 | g))``.
-    A random-intercept variance at (or numerically near) zero is a boundary
-    ("singular") fit: the note says so.
+    :math:`e_{ij} \\sim N(0, \\sigma^2)`; REML as ``lme4::lmer(y ~ x + (1 | g))``,
+    maximised exactly over :math:`\\tau^2/\\sigma^2` (:func:`~partner_study.models.reml.fit_reml`:
+    closed-form profile likelihood, no starting values). A random-intercept variance
+    of zero is a boundary ("singular") fit: the note says so.
 
     References
     ----------
@@ -101,36 +129,21 @@ def fit_mixed(
             "(a random intercept needs at least 2 groups)",
         )
     y, x = _design(sample.frame, formula)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = MixedLM(y, x, groups=codes).fit(reml=True)
-            beta = np.asarray(result.fe_params, dtype=float)
-            with np.errstate(invalid="ignore"):
-                se = np.sqrt(np.diag(np.asarray(result.cov_params(), dtype=float))[: len(beta)])
-            var_group = float(np.asarray(result.cov_re)[0, 0])
-            var_resid = float(result.scale)
-            converged = bool(result.converged)
-        except np.linalg.LinAlgError as exc:
-            return _skipped(
-                model="mixed",
-                dependent=parsed.dependent,
-                n=n,
-                n_groups=n_groups,
-                outcome=outcome,
-                n_dropped=sample.n_dropped,
-                note=_join(f"mixed model failed: {exc}", _messages(caught)),
-            )
+    fit = fit_reml(y.to_numpy(dtype=float), x.to_numpy(dtype=float), codes, n_groups)
+    beta = fit.beta
+    se = np.sqrt(np.clip(np.diag(fit.cov_beta), 0.0, None))
+    var_group, var_resid = fit.var_group, fit.var_resid
     z = stats.norm.ppf(1 - alpha / 2)
-    notes = _messages(caught)
-    if not np.all(np.isfinite(se)):
-        notes.append("some standard errors are not available (singular information matrix)")
-    on_boundary = any("boundary" in msg for msg in notes)
-    if on_boundary or var_group <= 1e-6 * (var_group + var_resid):
+    notes = []
+    if not fit.converged:
+        notes.append(f"not converged: {fit.note}; the estimates are not the REML optimum")
+    elif var_group == 0.0:
         notes.append(
-            f"boundary (singular) fit: var({groups}) estimated at about 0, as lme4 reports "
-            "'boundary (singular) fit'; the fixed effects are then close to OLS"
+            f"boundary (singular) fit: var({groups}) estimated at 0, as lme4 reports "
+            "'boundary (singular) fit'; the fixed effects are then those of OLS"
         )
+    if n_groups < FEW_GROUPS:
+        notes.append(few_groups_note(groups, n_groups))
     nan2 = [np.nan, np.nan]
     with np.errstate(divide="ignore", invalid="ignore"):
         p = 2 * stats.norm.sf(np.abs(beta / se))
@@ -148,6 +161,6 @@ def fit_mixed(
         cov_type=_MODEL_BASED,
         outcome=outcome,
         n_dropped=sample.n_dropped,
-        converged=converged,
+        converged=fit.converged,
         note=_join(sample.notes, notes),
     )

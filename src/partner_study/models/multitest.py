@@ -12,7 +12,13 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from partner_study.errors import ParamsError
-from partner_study.models._tidy import ALL_OUTCOMES
+from partner_study.models._tidy import ALL_OUTCOMES, _join
+
+#: Note of a row left out of the Benjamini-Hochberg family.
+_NOT_IN_FAMILY = (
+    "not in the Benjamini-Hochberg family: the model did not converge, so its p value "
+    "is not adjusted"
+)
 
 __all__ = ["adjust_pvalues"]
 
@@ -46,7 +52,9 @@ def adjust_pvalues(
     -------
     DataFrame
         Copy of ``frame`` with ``p_adjusted`` set for the adjusted rows and NaN
-        elsewhere (covariates, intercepts, cut points, variance components).
+        elsewhere (covariates, intercepts, cut points, variance components). A row of a
+        fit that did not converge (``converged`` False) is left out of its family: its
+        ``p_adjusted`` is NaN and its note says why (its p value is not the optimum's).
 
     Raises
     ------
@@ -80,6 +88,19 @@ def adjust_pvalues(
             (out["outcome"] == ALL_OUTCOMES) & out["term"].isin(outcomes)
         )
     rows &= out["p_value"].notna()
+    if "converged" in out.columns:
+        # False as a bool or, in a table read back from its CSV, as text
+        flags = out["converged"].astype(object)
+        failed = rows & np.array(
+            [str(v).strip().lower() in ("false", "0", "0.0") for v in flags], dtype=bool
+        )
+        if failed.any():
+            before = out["note"] if "note" in out.columns else pd.Series("", index=out.index)
+            out.loc[failed, "note"] = [
+                _join(note if isinstance(note, str) else "", _NOT_IN_FAMILY)
+                for note in before[failed]
+            ]
+            rows &= ~failed
     if not rows.any():
         return out
     try:

@@ -2,8 +2,11 @@
 
 Conventions follow R and Stata: heteroskedasticity-consistent HC3 errors by default (R
 ``sandwich::vcovHC(type = "HC3")``, Stata ``regress, vce(hc3)``) with a t reference on
-n - k degrees of freedom; cluster-robust errors as Stata ``regress, vce(cluster g)``:
-small-sample factor G/(G-1)·(N-1)/(N-K) and a t reference on G - 1 degrees of freedom.
+n - k degrees of freedom. Cluster-robust errors are CR2 (Bell & McCaffrey 2002; R
+``clubSandwich::vcovCR(type = "CR2")``) with a t reference on Imbens-Kolesár degrees of
+freedom (R ``dfadjust``), which keep their coverage with a handful of clusters
+(:mod:`~partner_study.models.smallsample`); Stata's ``regress, vce(cluster g)`` (CR1:
+small-sample factor G/(G-1)·(N-1)/(N-K), t on G - 1 degrees of freedom) on request.
 
 Layer 3 (analysis), part of :mod:`partner_study.models`; never reads or writes files.
 """
@@ -22,6 +25,7 @@ from statsmodels.regression.linear_model import OLS
 from partner_study.errors import ParamsError
 from partner_study.models._formula import _complete_cases, _data_error, _design, _read_formula
 from partner_study.models._tidy import _join, _messages, _tidy
+from partner_study.models.smallsample import cluster_cr2
 
 __all__ = ["fit_ols"]
 
@@ -49,8 +53,11 @@ def fit_ols(
         columns enter as categorical with the first level (alphabetical) as reference.
     cov_type : {"HC3", "HC0", "HC1", "HC2", "nonrobust"}
         Covariance when ``groups`` is None. HC3 is the default (Long & Ervin 2000).
+        With ``groups``: ``"CR1"`` gives Stata's ``vce(cluster g)``; any other value the
+        default CR2 with Imbens-Kolesár degrees of freedom.
     groups : str, optional
-        Column to cluster on: cluster-robust errors as Stata ``vce(cluster g)``.
+        Column to cluster on: cluster-robust CR2 errors, t on Imbens-Kolesár degrees of
+        freedom (one per coefficient, given in ``note``).
     standardize : bool
         Z-score the numeric variables of the formula (dependent included) on the
         analysis sample before fitting: coefficients are then in SD units.
@@ -66,8 +73,9 @@ def fit_ols(
         model ("ols"), dependent, term (patsy name, e.g. ``"role[T.nurse]"``),
         estimate, std_error, ci_low, ci_high, p_value (t reference), p_adjusted (NaN;
         see :func:`adjust_pvalues`), n (complete cases), n_groups (clusters, NA
-        without clustering), cov_type ("HC3" or "cluster(<groups>)"), outcome,
-        n_dropped (rows dropped as incomplete), converged (True), note.
+        without clustering), cov_type ("HC3", "CR2(<groups>)" or, for Stata's CR1,
+        "cluster(<groups>)"), outcome, n_dropped (rows dropped as incomplete),
+        converged (True), note (with CR2: the coefficient's degrees of freedom).
 
     Raises
     ------
@@ -82,7 +90,9 @@ def fit_ols(
     :math:`\\hat\\beta = (X'X)^{-1}X'y`. HC3:
     :math:`V = (X'X)^{-1} X' \\mathrm{diag}(e_i^2/(1-h_{ii})^2) X (X'X)^{-1}`, t on
     n - k df. Cluster: :math:`V = c\\,(X'X)^{-1} (\\sum_g X_g'e_g e_g'X_g) (X'X)^{-1}`
-    with :math:`c = G/(G-1)\\cdot(N-1)/(N-K)`, t on G - 1 df (Stata ``regress``).
+    with :math:`c = G/(G-1)\\cdot(N-1)/(N-K)`, t on G - 1 df (Stata ``regress``, CR1).
+    CR2 replaces :math:`e_g` by :math:`(I - H_{gg})^{-1/2} e_g` and sets c = 1, with t on
+    the Imbens-Kolesár degrees of freedom (:func:`~partner_study.models.smallsample.cluster_cr2`).
 
     References
     ----------
@@ -93,6 +103,10 @@ def fit_ols(
     Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust
     inference. Journal of Human Resources, 50(2), 317-372.
     https://doi.org/10.3368/jhr.50.2.317
+
+    Imbens, G. W., & Kolesár, M. (2016). Robust standard errors in small samples: some
+    practical advice. Review of Economics and Statistics, 98(4), 701-712.
+    https://doi.org/10.1162/REST_a_00552
 
     Examples
     --------
@@ -149,6 +163,8 @@ def _ols_tidy(
         warnings.simplefilter("always")
         result, label, n_groups = _ols_result(y, x, cov_type, groups, group_values)
         ci = np.asarray(result.conf_int(alpha=alpha))
+    note = _join(notes, _messages(caught), getattr(result, "note", ""))
+    term_notes = getattr(result, "term_notes", None)
     return _tidy(
         model="ols",
         dependent=dependent,
@@ -164,7 +180,7 @@ def _ols_tidy(
         outcome=outcome,
         n_dropped=n_dropped,
         converged=True,
-        note=_join(notes, _messages(caught), getattr(result, "note", "")),
+        note=note if term_notes is None else [_join(note, t) for t in term_notes],
     )
 
 
@@ -220,6 +236,29 @@ class _HCLeverageOne:
         return np.column_stack([self.params - q * self.bse, self.params + q * self.bse])
 
 
+class _ClusterCR2:
+    """An OLS fit with CR2 cluster-robust errors and a t reference on each coefficient's
+    Imbens-Kolesár degrees of freedom (:func:`cluster_cr2`), as :func:`_ols_result` returns
+    it (``params``, ``bse``, ``pvalues``, ``conf_int``, ``nobs``, ``df``)."""
+
+    def __init__(self, result: Any, x: np.ndarray, codes: np.ndarray, n_groups: int) -> None:
+        robust = cluster_cr2(x, np.asarray(result.resid, dtype=float), codes, n_groups)
+        self.params = np.asarray(result.params, dtype=float)
+        self.bse = np.sqrt(np.clip(np.diag(robust.cov), 0.0, None))
+        self.df = robust.df
+        self.nobs = result.nobs
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.pvalues = 2.0 * stats.t.sf(np.abs(self.params / self.bse), self.df)
+        self.term_notes = [
+            f"CR2 cluster-robust errors ({n_groups} clusters), t on {df:.2f} Imbens-Kolesár df"
+            for df in self.df
+        ]
+
+    def conf_int(self, alpha: float = 0.05) -> np.ndarray:
+        q = stats.t.ppf(1.0 - alpha / 2.0, self.df)
+        return np.column_stack([self.params - q * self.bse, self.params + q * self.bse])
+
+
 def _ols_result(
     y: np.ndarray,
     x: np.ndarray,
@@ -227,8 +266,9 @@ def _ols_result(
     groups: str | None,
     group_values: pd.Series | np.ndarray | None,
 ) -> tuple[Any, str, int | None]:
-    """statsmodels' OLS result of :func:`fit_ols` (t-based, ``cov_type`` or clustered by
-    ``group_values``), the covariance's label and the number of clusters."""
+    """The OLS result of :func:`fit_ols` (t-based, ``cov_type`` or clustered by
+    ``group_values``: CR2, or Stata's CR1 when ``cov_type`` is "CR1"), the covariance's
+    label and the number of clusters."""
     model = OLS(y, x)
     if groups is None:
         result = model.fit(cov_type=cov_type, use_t=True)
@@ -246,9 +286,11 @@ def _ols_result(
             fix="use cov_type='HC3' (no clustering) for a single-site study",
             column=groups,
         )
-    result = model.fit(
-        cov_type="cluster",
-        cov_kwds={"groups": codes, "use_correction": True, "df_correction": True},
-        use_t=True,
-    )
-    return result, f"cluster({groups})", n_groups
+    if cov_type == "CR1":
+        result = model.fit(
+            cov_type="cluster",
+            cov_kwds={"groups": codes, "use_correction": True, "df_correction": True},
+            use_t=True,
+        )
+        return result, f"cluster({groups})", n_groups
+    return _ClusterCR2(model.fit(), x, codes, n_groups), f"CR2({groups})", n_groups

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from partner_study.errors import ParamsError
+from partner_study.models.mixed import FEW_GROUPS, FEW_GROUPS_MARK
 from partner_study.shape import StudyShape
 from partner_study.tables._cells import (
     _JOINT_ALL,
@@ -104,6 +105,28 @@ def _group_label(group: str, labels: Mapping[str, str] | None, shape: StudyShape
     if shape is not None and group == _site_column(shape):
         return shape.site_label
     return _pretty(group, labels)
+
+
+def _few_groups_sentence(
+    t: pd.DataFrame, labels: Mapping[str, str] | None, shape: StudyShape | None
+) -> str:
+    """The warning of a random intercept estimated from fewer than 5 groups, for a table's
+    note (empty when no model of ``t`` has it)."""
+    flagged = t[t["note"].str.contains(FEW_GROUPS_MARK, regex=False)]
+    if flagged.empty:
+        return ""
+    groups = [m.group(1) for m in map(_VARIANCE.fullmatch, flagged["term"]) if m]
+    group = next((g for g in groups if g != "residual"), "")
+    label = _group_label(group, labels, shape) if group else "group"
+    counts = sorted({int(v) for v in flagged["n_groups"] if not _is_missing(v)})
+    how_many = " or ".join(str(c) for c in counts) or f"fewer than {FEW_GROUPS}"
+    return (
+        f"Warning: the random intercept rests on {how_many} groups ({label}), fewer than "
+        f"{FEW_GROUPS}: its variance is imprecise (often estimated as 0) and intervals of "
+        "what varies between groups are too narrow; with so few, take "
+        f"{label[:1].lower() + label[1:]} as a fixed effect instead"
+        + (f" (covariates: [{group}])." if group else ".")
+    )
 
 
 def _term_label(
@@ -316,7 +339,14 @@ def _regression(
         + (", Benjamini-Hochberg adjusted over the outcome terms." if adjusted_p else ".")
     )
     if not ran_ok.all():
-        note += " †: the model did not converge; its estimates are unreliable."
+        note += " †: the model did not converge; its estimates are unreliable" + (
+            " and its p values are left out of the Benjamini-Hochberg adjustment."
+            if adjusted_p
+            else "."
+        )
+    few = _few_groups_sentence(t[~t["skipped"]], labels, shape)
+    if few:
+        note += " " + few
     reasons = list(dict.fromkeys(_skip_reason(x) for x in t.loc[t["skipped"], "note"]))
     if reasons:
         note += " Skipped (not fitted): " + "; ".join(reasons) + "."
@@ -371,10 +401,17 @@ def _references(
 def _standard_errors(cov_types: list[str], labels: Mapping[str, str] | None, shape: Any) -> str:
     texts = []
     for cov in cov_types:
-        match = re.fullmatch(r"cluster\((.+)\)", cov)
+        match = re.fullmatch(r"(cluster|CR2)\((.+)\)", cov)
         if match:
-            group = _group_label(match.group(1), labels, shape)
-            texts.append(f"cluster-robust standard errors by {group.lower()} (Stata's CR1)")
+            group = _group_label(match.group(2), labels, shape).lower()
+            if match.group(1) == "CR2":
+                texts.append(
+                    f"cluster-robust standard errors by {group} (CR2, Bell-McCaffrey) with a "
+                    "t reference on Imbens-Kolesár degrees of freedom, which stay accurate "
+                    "with few clusters"
+                )
+            else:
+                texts.append(f"cluster-robust standard errors by {group} (Stata's CR1)")
         elif cov in ("HC0", "HC1", "HC2", "HC3"):
             texts.append(f"heteroskedasticity-consistent ({cov}) standard errors")
         elif cov == "nonrobust":
@@ -475,7 +512,17 @@ def _kind_note(
         )
     parts.append(p_text + ".")
     if (~ran["converged"]).any():
-        parts.append("†: the model did not converge; its estimates are unreliable.")
+        parts.append(
+            "†: the model did not converge; its estimates are unreliable"
+            + (
+                " and its p values are left out of the Benjamini-Hochberg adjustment."
+                if has_adjusted
+                else "."
+            )
+        )
+    few = _few_groups_sentence(ran, labels, shape)
+    if few:
+        parts.append(few)
     if t["skipped"].any():
         parts.append("Skipped: the model could not be fitted on these data, for the reason given.")
     return " ".join(parts)
