@@ -290,7 +290,7 @@ def test_excel_duplicated_header(tmp_path):
 
 
 def test_excel_too_large_when_unpacked(tmp_path, monkeypatch):
-    import partner_study.io as io_module
+    import partner_study.io.xlsx as io_module
 
     path = tmp_path / "survey.xlsx"
     pd.DataFrame({"participant_id": ["P1"]}).to_excel(path, index=False)

@@ -104,7 +104,7 @@ def test_cli_turns_an_os_error_into_a_message(monkeypatch, capsys):
     def fail(args):
         raise PermissionError(errno.EACCES, "Permission denied", "reports/example/x.csv")
 
-    monkeypatch.setattr(cli, "_cmd_validate", fail)
+    monkeypatch.setattr(cli.commands, "_cmd_validate", fail)
     assert cli.main(["validate", "data/raw/example"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: reports/example/x.csv: found 'Permission denied'")
