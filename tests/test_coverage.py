@@ -16,7 +16,7 @@ from partner_study.prepare import prepare_study
 from partner_study.simulate import TRUE_EFFECTS, simulate_study
 from partner_study.validate import validate_tables
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("coverage")]
 
 N_STUDIES = 200
 SPEC = {

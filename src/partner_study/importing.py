@@ -15,12 +15,12 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from partner_study import validate
 from partner_study.config import find_root
 from partner_study.io import RawStudy, Study
 from partner_study.io.record import ImportRecord
 from partner_study.params import DEFAULTS
 from partner_study.scales import score_scales
-from partner_study.validate import validate_study
 from partner_study.writer import write_raw_study, write_text
 
 __all__ = ["with_record", "dry_run", "draft_params", "largest_role", "regression_outcomes"]
@@ -51,7 +51,7 @@ def dry_run(raw: RawStudy, out: Path) -> str:
     temporary folder of the system, removed at once."""
     with tempfile.TemporaryDirectory(prefix="partner-study-dry-run-") as scratch:
         written = write_raw_study(raw, Path(scratch) / "study")
-        checked = validate_study(Path(scratch) / "study", display=str(out))
+        checked = validate.validate_study(Path(scratch) / "study", display=str(out))
     lines = [
         raw.import_record.rstrip("\n"),
         "",
