@@ -38,3 +38,28 @@ def make_project(
     (dest / "params" / f"{study}.yaml").write_text(text, encoding="utf-8")
     (dest / "pyproject.toml").write_text("", encoding="utf-8")
     return dest
+
+
+#: Test groups (``xdist_group``) that take longest, longest first: `make test` hands them out
+#: before the short tests, so the two workers end together instead of one waiting for the
+#: other's last long group.
+LONG_GROUPS = ("runner", "coverage", "nbval", "designs", "pipeline", "design-", "kernels")
+
+
+def _group(item: pytest.Item) -> str:
+    mark = item.get_closest_marker("xdist_group")
+    return str(mark.args[0]) if mark is not None and mark.args else ""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Long groups first, then the design matrix's studies, then the rest; otherwise the
+    collection order (a stable sort)."""
+
+    def rank(item: pytest.Item) -> int:
+        group = _group(item)
+        for i, prefix in enumerate(LONG_GROUPS):
+            if group == prefix or (prefix.endswith("-") and group.startswith(prefix)):
+                return i
+        return len(LONG_GROUPS) + (0 if group.startswith("matrix-") else 1)
+
+    items.sort(key=rank)
