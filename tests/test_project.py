@@ -219,3 +219,46 @@ def test_make_lab_passes_lab_args_and_runs_as_root():
     assert command.startswith(".venv/bin/jupyter lab notebooks/")
     assert command.endswith("--no-browser --port 8899")
     assert ("--allow-root" in command) == (os.getuid() == 0)
+
+
+def test_test_groups_keep_to_one_worker(tmp_path):
+    """`make test` relies on `--dist loadgroup`: the tests of one xdist_group share a
+    fixture (a design-matrix study's run, the coverage simulations) computed once per worker.
+    pytest 9.2 with pytest-xdist 3.8 silently stopped grouping (pytest-xdist issue 1386),
+    which ran every matrix study twice: pinned pytest keeps it, and this test says when an
+    upgrade breaks it."""
+    import subprocess
+    import sys
+
+    (tmp_path / "test_grouped.py").write_text(
+        "import os\nimport pytest\n\npytestmark = pytest.mark.xdist_group('one')\n\n"
+        + "".join(
+            f"def test_{i}():\n"
+            f"    (__import__('pathlib').Path(__file__).parent / 'w{i}').write_text("
+            f"os.environ['PYTEST_XDIST_WORKER'])\n\n"
+            for i in range(4)
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-n",
+            "2",
+            "--dist",
+            "loadgroup",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    workers = {(tmp_path / f"w{i}").read_text() for i in range(4)}
+    assert len(workers) == 1, workers
