@@ -1321,3 +1321,27 @@ def test_without_a_continuous_dependent_an_ordinal_model_is_required(study):
         fit_models(study, _spec(dependent="none", models=["ols", "mixed"]))
     with pytest.raises(ParamsError, match="'ordinal_dependent' is not set"):
         fit_models(study, _spec(dependent=False, ordinal_dependent=None))
+
+
+def test_a_separated_level_has_no_estimate_and_says_why():
+    """Known truth: the 4 respondents of level "rare" all answer the top level, so its
+    log-odds have no finite maximum likelihood estimate (quasi-complete separation): the
+    optimiser would stop anywhere (an estimate near -30 with an SE of millions, which moved
+    with the BLAS kernel). It is reported as not estimable; x's estimate stays finite."""
+    rng = np.random.default_rng(11)
+    n = 200
+    x = rng.normal(size=n)
+    latent = 0.8 * x + rng.logistic(size=n)
+    y = np.digitize(latent, [-1.0, 0.0, 1.0])
+    group = np.array(["common"] * n, dtype=object)
+    group[:4] = "rare"
+    y[:4] = 3
+    data = pd.DataFrame({"y": y, "x": x, "group": group})
+    fit = fit_ordinal(data, "y", ["x", "group"], levels=[0, 1, 2, 3]).set_index("term")
+    rare = fit.loc["group[T.rare]"]
+    assert np.isnan([rare.estimate, rare.std_error, rare.ci_low, rare.p_value]).all()
+    assert "not estimable: quasi-complete separation" in rare.note
+    assert abs(fit.loc["x", "estimate"] - 0.8) < 0.4 and "separation" not in fit.loc["x", "note"]
+    # without the separated level nothing is flagged
+    ok = fit_ordinal(data.iloc[4:], "y", ["x"], levels=[0, 1, 2, 3])
+    assert not ok["note"].str.contains("separation").any() and ok["estimate"].notna().all()

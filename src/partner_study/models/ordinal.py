@@ -33,6 +33,16 @@ from partner_study.models._tidy import _MODEL_BASED, _join, _messages, _tidy
 
 __all__ = ["fit_ordinal", "odds_ratios"]
 
+#: A predictor's log-odds beyond this, with |estimate / SE| below :data:`_SEPARATED_Z`, is
+#: taken as quasi-complete separation (no finite maximum likelihood estimate).
+_SEPARATED_LOG_ODDS = 10.0
+_SEPARATED_Z = 1e-3
+_SEPARATION_NOTE = (
+    "not estimable: quasi-complete separation (the likelihood keeps rising as this "
+    "coefficient runs off to infinity, e.g. a level whose few answers all fall at one end "
+    "of the scale); merge the level with another, or leave the covariate out"
+)
+
 _LINKS = ("logit", "probit")
 
 
@@ -247,6 +257,16 @@ def fit_ordinal(
     with np.errstate(divide="ignore", invalid="ignore"):
         p = 2 * reference.sf(np.abs(estimate / se))
     terms = [*x.columns, *(f"{a}|{b}" for a, b in zip(labels[:-1], labels[1:], strict=True))]
+    # Quasi-complete separation: a coefficient whose likelihood keeps rising towards an
+    # infinite value (e.g. a level whose few answers all fall at one end) stops wherever the
+    # optimiser does, with an enormous standard error: it has no estimate to report.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        separated = (np.arange(len(estimate)) < k) & (np.abs(estimate) > _SEPARATED_LOG_ODDS)
+        separated &= ~(np.abs(estimate) / se >= _SEPARATED_Z)
+    base = _join(notes, messages)
+    term_notes = [_join(base, _SEPARATION_NOTE) if flagged else base for flagged in separated]
+    for values in (estimate, se, p):
+        values[separated] = np.nan
     out = _tidy(
         model="ordinal" if link == "logit" else f"ordinal_{link}",
         dependent=parsed.dependent,
@@ -262,7 +282,7 @@ def fit_ordinal(
         outcome=outcome,
         n_dropped=sample.n_dropped,
         converged=converged,
-        note=_join(notes, messages),
+        note=term_notes,
     )
     return odds_ratios(out) if exponentiate else out
 
