@@ -169,7 +169,7 @@ class StudyShape:
         return known + rest + ([ALL] if ALL in present else [])
 
     def role_list(self, roles: Iterable[Any] | None = None, *, plural: bool = True) -> str:
-        """``"Patients and Professionals"``: declared labels joined for a sentence."""
+        """``"Carers and Nurses"``: declared labels joined for a sentence."""
         names = [str(r) for r in (self.role_names if roles is None else roles)]
         labels = [self.role_label(r, plural=plural) for r in names]
         if len(labels) <= 1:

@@ -166,7 +166,7 @@ def format_table(
         in reading order; ``attrs["note"]`` explains the symbols. By kind:
 
         - characteristics: ``Characteristic, Category`` then one column per group
-          (``"Patients (n = 421)"``, ..., ``"All (n = 600)"``); ``n (%)`` per category,
+          (``"Carers (n = 421)"``, ..., ``"All (n = 600)"``); ``n (%)`` per category,
           ``Mean (SD)`` and ``Median [Q1, Q3]`` rows per numeric variable, a ``Missing``
           row (count) where a group has missing answers.
         - likert: ``Scale, Item, Group`` then one column per response value, ``n (%)``.
@@ -184,8 +184,8 @@ def format_table(
         - regression: ``Outcome, Term`` then, per model kind (joint models go in the
           same column under ``All outcomes together``), ``"<Model>: B [95% CI]"`` and
           ``"<Model>: p"``; an ``Observations`` row per outcome gives n (groups).
-        - joint-display: ``Theme, Patients, %, Professionals, %, Difference, pp,
-          Finding, Patient quote, Professional quote`` and any further columns
+        - joint-display: ``Theme, Carers, %, Nurses, %, Difference, pp,
+          Finding, Carer quote, Nurse quote`` and any further columns
           (``pct_level_*`` as ``"<Level>, %"``).
 
     Raises
